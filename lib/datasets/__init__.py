@@ -1,0 +1,11 @@
+"""One module per processed table: each has ``RAW_FILES``, ``clean(raw_tables)`` and a schema."""
+
+from lib.datasets import dti_national, dti_scores, indicators, units
+
+# Build order: units first (other tables check their codes against it).
+DATASETS = {
+    "units": units,
+    "dti_scores": dti_scores,
+    "dti_national": dti_national,
+    "indicators": indicators,
+}

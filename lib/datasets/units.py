@@ -1,0 +1,148 @@
+"""``units``: administrative units (country, provinces, districts, communes) with GSO codes.
+
+Rows × columns: one row per unit and validity period (a code can be reused: province 25 is
+Phú Thọ before and after the 2025 merger, with different territory).
+
+- ``unit_code`` str: GSO code, zero-padded (``"26"`` province, ``"246"`` district,
+  ``"08707"`` commune); ``"VN"`` for Vietnam.
+- ``unit_name`` str (NFC, as published, without the type prefix where the source omits it);
+  ``unit_type`` str (``Tỉnh``, ``Thành phố``, ``Huyện``, ``Phường``, ``Xã``, ``Thị trấn``…).
+- ``unit_level`` str: ``country``, ``province``, ``district`` or ``commune``.
+- ``parent_code`` str or NA; ``valid_from`` / ``valid_to`` date strings (ISO) or NA (open).
+- ``successor_code`` str or NA: the unit that took over after 2025-07-01.
+- ``name_variants`` str (``;``-joined other spellings); ``raw_file`` str; ``raw_row`` int64;
+  ``source_ids`` str.
+
+Sources: GSO administrative-unit snapshots (daohoangson/dvhcvn) and the 2025 crosswalk
+(dvhcvn/20250701, NQ 202/2025/QH15, NQ 1676/NQ-UBTVQH15); see the raw files' sidecars.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from lib.io import RAW_ROW
+from lib.sources import row_source_ids
+
+RAW_FILES = ("admin_provinces_2025_merger.csv", "admin_districts_vinhphuc.csv",
+             "admin_communes_vinhphuc.csv")
+REFORM_DATE = "2025-07-01"
+LAST_DAY_BEFORE_REFORM = "2025-06-30"
+UNIT_LEVELS = ("country", "province", "district", "commune")
+_TYPE_PREFIXES = ("Thành phố", "Tỉnh", "Huyện", "Thị xã", "Quận", "Phường", "Xã", "Thị trấn")
+
+UNITS_SCHEMA = pa.DataFrameSchema(
+    {
+        "unit_code": pa.Column(str, pa.Check.str_matches(r"^(VN|\d{2}|\d{3}|\d{5})$")),
+        "unit_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "unit_type": pa.Column(str),
+        "unit_level": pa.Column(str, pa.Check.isin(UNIT_LEVELS)),
+        "parent_code": pa.Column(str, nullable=True),
+        "valid_from": pa.Column(str, nullable=True),
+        "valid_to": pa.Column(str, nullable=True),
+        "successor_code": pa.Column(str, nullable=True),
+        "name_variants": pa.Column(str),
+        "raw_file": pa.Column(str),
+        RAW_ROW: pa.Column("int64"),
+        "source_ids": pa.Column(str),
+    },
+    unique=["unit_level", "unit_code", "valid_from"],
+    strict=True,
+    name="units",
+)
+SCHEMA = UNITS_SCHEMA
+
+
+def split_type(name: str) -> tuple[str, str]:
+    """``"Tỉnh Vĩnh Phúc"`` → ``("Tỉnh", "Vĩnh Phúc")``; a name without prefix → ``("", name)``."""
+    for prefix in _TYPE_PREFIXES:
+        if name.startswith(prefix + " "):
+            return prefix, name[len(prefix) + 1:]
+    return "", name
+
+
+def _provinces(merger: pd.DataFrame) -> pd.DataFrame:
+    sources = row_source_ids(merger)
+    old = pd.DataFrame({
+        "unit_code": merger["old_province_code"],
+        "full_name": merger["old_province_name"],
+        "valid_from": pd.NA,
+        "valid_to": LAST_DAY_BEFORE_REFORM,
+        "successor_code": merger["new_province_code_2025_07"],
+        RAW_ROW: merger[RAW_ROW],
+        "source_ids": sources,
+    })
+    new = pd.DataFrame({
+        "unit_code": merger["new_province_code_2025_07"],
+        "full_name": merger["new_province_name_2025_07"],
+        "valid_from": REFORM_DATE,
+        "valid_to": pd.NA,
+        "successor_code": pd.NA,
+        RAW_ROW: merger[RAW_ROW],
+        "source_ids": sources,
+    }).drop_duplicates("unit_code")
+    both = pd.concat([old, new], ignore_index=True)
+    split = both["full_name"].map(split_type)
+    both["unit_type"] = [t or "Tỉnh" for t, _ in split]
+    both["unit_name"] = [n for _, n in split]
+    both["name_variants"] = both["full_name"]
+    both["unit_level"] = "province"
+    both["parent_code"] = "VN"
+    both["raw_file"] = RAW_FILES[0]
+    return both.drop(columns="full_name")
+
+
+def _districts(districts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "unit_code": districts["unit_code"],
+        "unit_name": districts["unit_name"],
+        "unit_type": districts["unit_type"],
+        "unit_level": "district",
+        "parent_code": districts["parent_code"],
+        "valid_from": pd.NA,
+        "valid_to": LAST_DAY_BEFORE_REFORM,
+        "successor_code": pd.NA,  # the district level was abolished: no successor unit
+        "name_variants": districts["unit_type"] + " " + districts["unit_name"],
+        "raw_file": RAW_FILES[1],
+        RAW_ROW: districts[RAW_ROW],
+        "source_ids": row_source_ids(districts),
+    })
+
+
+def _communes(communes: pd.DataFrame) -> pd.DataFrame:
+    split = communes["unit_name"].map(split_type)
+    ended_early = communes["exists_2025_03_01"].str.lower() != "true"
+    return pd.DataFrame({
+        "unit_code": communes["unit_code"],
+        "unit_name": [n for _, n in split],
+        "unit_type": communes["unit_type"],
+        "unit_level": "commune",
+        "parent_code": communes["parent_code"],
+        "valid_from": pd.NA,
+        # communes merged before the 2025 reform end at their last GSO snapshot
+        "valid_to": communes["last_seen_snapshot"].where(ended_early, LAST_DAY_BEFORE_REFORM),
+        "successor_code": communes["new_unit_code_2025_07"].replace("", pd.NA),
+        "name_variants": (communes["unit_name"] + ";" + communes["name_variants"]).str.strip(";"),
+        "raw_file": RAW_FILES[2],
+        RAW_ROW: communes[RAW_ROW],
+        "source_ids": row_source_ids(communes),
+    })
+
+
+def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Build ``units`` from the three administrative raw files (see the module docstring)."""
+    country = pd.DataFrame([{
+        "unit_code": "VN", "unit_name": "Việt Nam", "unit_type": "Quốc gia",
+        "unit_level": "country", "parent_code": pd.NA, "valid_from": pd.NA, "valid_to": pd.NA,
+        "successor_code": pd.NA, "name_variants": "Vietnam;Viet Nam", "raw_file": "",
+        RAW_ROW: 0, "source_ids": "",
+    }])
+    units = pd.concat(
+        [country, _provinces(raw[RAW_FILES[0]]), _districts(raw[RAW_FILES[1]]),
+         _communes(raw[RAW_FILES[2]])],
+        ignore_index=True,
+    )
+    units[RAW_ROW] = units[RAW_ROW].astype("int64")
+    columns = list(UNITS_SCHEMA.columns)
+    return units[columns].astype({c: object for c in columns if c != RAW_ROW})

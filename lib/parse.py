@@ -1,0 +1,318 @@
+"""Parse the messy values found in published statistics: numbers, ranks, periods, text.
+
+Every parser either returns a value *with a status* or raises :class:`ParseError`; none returns
+a silent NaN. Status vocabulary (shared with ``data/raw/README.md``): ``reported``,
+``approximate``, ``lower_bound``, ``upper_bound``, ``range``, ``derived``, ``missing``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+VALUE_STATUSES = (
+    "reported",
+    "approximate",
+    "lower_bound",
+    "upper_bound",
+    "range",
+    "rank_only",
+    "derived",
+    "missing",
+)
+
+MISSING_TOKENS = {"", "-", "–", "—", "n/a", "na", "n.a.", "..", "...", "x", "không có", "kxđ", "nan"}
+
+# Qualifier words, longest first so that "just under" wins over "under".
+_QUALIFIERS = [
+    ("just under", "approximate_below"),
+    ("gần như", "approximate"),
+    ("approximately", "approximate"),
+    ("xấp xỉ", "approximate"),
+    ("khoảng", "approximate"),
+    ("around", "approximate"),
+    ("nearly", "approximate"),
+    ("almost", "approximate"),
+    ("about", "approximate"),
+    ("gần", "approximate_below"),
+    ("~", "approximate"),
+    ("≈", "approximate"),
+    ("more than", "lower_bound"),
+    ("at least", "lower_bound"),
+    ("ít nhất", "lower_bound"),
+    ("tối thiểu", "lower_bound"),
+    ("trên", "lower_bound"),
+    ("over", "lower_bound"),
+    ("hơn", "lower_bound"),
+    ("≥", "lower_bound"),
+    (">=", "lower_bound"),
+    (">", "lower_bound"),
+    ("less than", "upper_bound"),
+    ("at most", "upper_bound"),
+    ("tối đa", "upper_bound"),
+    ("dưới", "upper_bound"),
+    ("under", "upper_bound"),
+    ("≤", "upper_bound"),
+    ("<=", "upper_bound"),
+    ("<", "upper_bound"),
+    ("top", "upper_bound"),
+]
+_FOOTNOTE = re.compile(r"(\s*(\*+|\(\d{1,2}\)|\[\d{1,2}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+))+$")
+_NUMBER = r"[+-]?\d[\d.,\s]*"
+_RANGE = re.compile(rf"^(?:từ\s+)?({_NUMBER})\s*(?:-|–|—|to|đến)\s*({_NUMBER})$")
+_FRACTION = re.compile(rf"^({_NUMBER})\s*(?:/|of|trên)\s*({_NUMBER})(?:\s*\([^)]*\))?$")
+_COUNT_PART = re.compile(rf"^({_NUMBER})\s+\S.*$")
+
+
+class ParseError(ValueError):
+    """A value that cannot be read without guessing. The message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """A parsed value.
+
+    ``value`` is the best single number (the midpoint of a range, the bound of a bound); ``low``
+    and ``high`` bracket it where the source does; ``denominator`` is set for fractions
+    ("17/17": value 17, denominator 17); ``is_percent`` records a "%" sign.
+    """
+
+    value: float | None
+    status: str
+    low: float | None = None
+    high: float | None = None
+    denominator: float | None = None
+    is_percent: bool = False
+    formula: str = ""
+
+
+def normalize_text(text: object) -> str:
+    """NFC-normalise, strip and collapse internal white space (non-breaking spaces included)."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ").replace("\ufeff", "")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def fold_text(text: object) -> str:
+    """Lower-case ASCII form for matching: no diacritics, ``đ`` → ``d``, single spaces."""
+    s = normalize_text(text).lower().replace("đ", "d")
+    s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", s).strip()
+
+
+def parse_number(text: str, decimal: str | None = ".") -> float:
+    """Parse one number written with Vietnamese or English separators.
+
+    Parameters
+    ----------
+    text
+        Digits with optional sign, decimal mark and thousands separators (``"1.234,5"``,
+        ``"1,234.5"``, ``"0,4880"``, ``"2 700"``).
+    decimal
+        The file's decimal mark: ``"."`` (English), ``","`` (Vietnamese), or ``None`` to infer it
+        from the text when that is unambiguous.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParseError
+        Not a number, separators inconsistent with ``decimal`` (``"1,23"`` in an English file),
+        or, with ``decimal=None``, a form such as ``"1.234"`` that reads as 1.234 in English and
+        1234 in Vietnamese.
+    """
+    s = normalize_text(text).replace(" ", "")
+    if not re.fullmatch(r"[+-]?\d[\d.,]*", s) or s.endswith((".", ",")):
+        raise ParseError(f"not a number: {text!r}")
+    if decimal is None:
+        decimal = _infer_decimal(s)
+    if decimal not in (".", ","):
+        raise ParseError(f"decimal mark must be '.' or ',', not {decimal!r}")
+    thousands = "," if decimal == "." else "."
+    if s.count(decimal) > 1:
+        raise ParseError(f"{text!r} has several decimal marks {decimal!r}")
+    integer, _, fraction = s.partition(decimal)
+    if thousands in integer:
+        groups = integer.lstrip("+-").split(thousands)
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            raise ParseError(
+                f"{text!r}: {thousands!r} is not a thousands separator here "
+                f"(the file's decimal mark is {decimal!r})"
+            )
+        integer = integer.replace(thousands, "")
+    if thousands in fraction:
+        raise ParseError(f"{text!r}: thousands separator after the decimal mark")
+    return float(f"{integer}.{fraction}" if fraction else integer)
+
+
+def _infer_decimal(s: str) -> str:
+    has_dot, has_comma = "." in s, "," in s
+    if has_dot and has_comma:
+        return "." if s.rfind(".") > s.rfind(",") else ","
+    mark = "." if has_dot else "," if has_comma else "."
+    if s.count(mark) > 1:
+        return "," if mark == "." else "."  # repeated mark = thousands separator
+    if (has_dot or has_comma) and re.fullmatch(r"[+-]?\d{1,3}[.,]\d{3}", s):
+        raise ParseError(
+            f"{s!r} is ambiguous: 1.234 in English, 1234 in Vietnamese format; "
+            "state the file's decimal mark"
+        )
+    return mark
+
+
+def parse_value(text: object, decimal: str | None = ".") -> ParsedValue:
+    """Parse a published value into a number and a status.
+
+    Handles: plain numbers in either convention, "%" signs, footnote markers (``*``, ``(1)``,
+    ``¹``), missing tokens (empty, ``-``, ``n/a``), approximations (``"just under 559"``,
+    ``"gần 559"``, ``"about 750"``), bounds (``"more than 873"``, ``"hơn 2.000"``, ``"top 15"``),
+    ranges (``"65-70"``, ``"từ 65 đến 70"``), fractions (``"17/17"``, ``"12 of 89 (13.48%)"``)
+    and lists of counts
+    (``"3 directives; 18 decisions"`` → 21, ``derived``).
+
+    Returns
+    -------
+    ParsedValue
+        ``value`` is None only with status ``missing``.
+
+    Raises
+    ------
+    ParseError
+        Text that is none of the above, or an ambiguous number (see :func:`parse_number`).
+    """
+    raw = normalize_text(text)
+    s = _FOOTNOTE.sub("", raw).strip()
+    if s.lower() in MISSING_TOKENS:
+        return ParsedValue(None, "missing")
+    if ";" in s:
+        parts = [p.strip() for p in s.split(";") if p.strip()]
+        counts = []
+        for part in parts:
+            m = _COUNT_PART.match(part.replace(" and ", " "))
+            if not m:
+                raise ParseError(f"cannot read list item {part!r} in {raw!r}")
+            counts.append(parse_number(m.group(1).strip(), decimal))
+        total = sum(counts)
+        formula = " + ".join(f"{c:g}" for c in counts)
+        return ParsedValue(total, "derived", formula=f"sum of listed counts: {formula}")
+    kind = "reported"
+    low_s = s.lower()
+    for word, qualifier in _QUALIFIERS:
+        if low_s.startswith(word) and (not word[0].isalpha() or not low_s[len(word):][:1].isalpha()):
+            kind, s = qualifier, s[len(word):].strip()
+            break
+    is_percent = s.endswith("%")
+    s = s.rstrip("%").strip()
+    if m := _RANGE.match(s):
+        low, high = (parse_number(g.strip(), decimal) for g in m.groups())
+        if low > high:
+            raise ParseError(f"range {raw!r} runs backwards")
+        return ParsedValue((low + high) / 2, "range", low, high, is_percent=is_percent)
+    if m := _FRACTION.match(s):
+        num, den = (parse_number(g.strip(), decimal) for g in m.groups())
+        if den == 0:
+            raise ParseError(f"fraction {raw!r} has a zero denominator")
+        return ParsedValue(num, "reported", denominator=den, is_percent=is_percent)
+    try:
+        number = parse_number(s, decimal)
+    except ParseError as err:
+        raise ParseError(f"cannot read {raw!r} as a value: {err}") from None
+    if kind == "approximate_below":
+        return ParsedValue(number, "approximate", high=number, is_percent=is_percent)
+    if kind == "lower_bound":
+        return ParsedValue(number, "lower_bound", low=number, is_percent=is_percent)
+    if kind == "upper_bound":
+        return ParsedValue(number, "upper_bound", high=number, is_percent=is_percent)
+    return ParsedValue(number, kind, is_percent=is_percent)
+
+
+@dataclass(frozen=True)
+class ParsedRank:
+    """A rank as published: ``rank`` (1 = best) when exact, ``low``–``high`` always set."""
+
+    rank: int | None
+    low: int | None
+    high: int | None
+    status: str
+    text: str
+
+
+_ORDINAL = re.compile(r"^(?:thứ\s+)?(\d+)(?:st|nd|rd|th)?$")
+
+
+def parse_rank(text: object, rank_of: int | None = None) -> ParsedRank:
+    """Parse a published rank: ``"5"``, ``"5th"``, ``"8-9"``, ``"last"``, ``"last two"``,
+    ``"bottom 3"``, ``"top 3"``.
+
+    Relative forms ("last", "bottom 3") are resolved with ``rank_of`` (the number of ranked
+    units); without it they keep only their text (status ``range``, no bounds). Raises
+    :class:`ParseError` for other text, or when the rank is outside 1..rank_of.
+    """
+    raw = normalize_text(text)
+    s = raw.lower()
+    if s in MISSING_TOKENS:
+        return ParsedRank(None, None, None, "missing", raw)
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+    if m := _ORDINAL.match(s):
+        r = int(m.group(1))
+        result = ParsedRank(r, r, r, "reported", raw)
+    elif m := re.fullmatch(r"(\d+)\s*(?:-|–|to)\s*(\d+)", s):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        result = ParsedRank(None, lo, hi, "range", raw)
+    elif m := re.fullmatch(r"(last|bottom|top)(?:\s+(\d+|one|two|three|four|five))?", s):
+        n = m.group(2)
+        n = 1 if n is None else int(words.get(n, n))
+        if m.group(1) == "top":
+            result = ParsedRank(1 if n == 1 else None, 1, n, "reported" if n == 1 else "range", raw)
+        else:
+            if rank_of is None:  # "last" of an unstated number: position known only as text
+                return ParsedRank(None, None, None, "range", raw)
+            lo = rank_of - n + 1
+            result = ParsedRank(rank_of if n == 1 else None, lo, rank_of,
+                                "reported" if n == 1 else "range", raw)
+    else:
+        raise ParseError(f"cannot read {raw!r} as a rank")
+    if rank_of is not None and result.high is not None and not 1 <= result.low <= result.high <= rank_of:
+        raise ParseError(f"rank {raw!r} is outside 1..{rank_of}")
+    return result
+
+
+@dataclass(frozen=True)
+class ParsedPeriod:
+    """A reporting period: first and last calendar year covered (None when undated)."""
+
+    start_year: int | None
+    end_year: int | None
+    is_target: bool
+    text: str
+
+    @property
+    def reference_year(self) -> int | None:
+        """The single year the period refers to, or None for multi-year and undated periods."""
+        return self.start_year if self.start_year == self.end_year else None
+
+
+def parse_period(text: object) -> ParsedPeriod:
+    """Parse a period written as text: ``"2023"``, ``"end 2022"``, ``"2023-03"``,
+    ``"2021 (as of 2021-05-30)"``, ``"2023-2024 (article of 2024-08-21)"``, ``"Jan-Aug 2023"``,
+    ``"2025 (target)"``, ``"undated (≤2024)"``.
+
+    Years are read from the text before any parenthesis; a parenthesis is used only when the
+    main text has none (``"as of early 2024"``). ``undated``/``unstated`` periods have no years.
+    """
+    raw = normalize_text(text)
+    low = raw.lower()
+    is_target = "target" in low or "mục tiêu" in low
+    if not low or "undated" in low or "unstated" in low or "không rõ" in low:
+        return ParsedPeriod(None, None, is_target, raw)
+    main = raw.split("(", 1)[0]
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", main)]
+    if not years:
+        years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", raw)]
+    if not years:
+        raise ParseError(f"cannot find a year in period {raw!r}")
+    return ParsedPeriod(min(years), max(years), is_target, raw)
