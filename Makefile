@@ -16,6 +16,7 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name dti-notebooks --display-name "Python (dti-notebooks)"
+	$(PY) -c "import pathlib, site; pathlib.Path(site.getsitepackages()[0], 'dti-notebooks.pth').write_text(str(pathlib.Path.cwd()))"
 	touch $(STAMP)
 
 ## setup: create .venv and install requirements.txt (other targets do this when needed)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io as _io
 import json
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,18 +22,27 @@ from lib.parse import normalize_text
 RAW_ROW = "raw_row"  # line number of a row in its raw file (header = line 1)
 
 
+SEVERITIES = ("error", "warning")
+
+
 class DataError(ValueError):
-    """A problem in an input file, located by file, row and column.
+    """A problem in an input file, located by file, sheet, row and column.
 
     ``row`` is the 1-based line number in the file (the header is line 1) or, for Excel, the
-    sheet row; ``column`` is the column name as written in the file.
+    sheet row; ``column`` is the column name as written in the file; ``sheet`` the Excel sheet
+    (None for CSV). ``severity`` is ``"error"`` (blocks a build) or ``"warning"`` (reported only).
     """
 
     def __init__(self, file: str | Path, problem: str, row: int | None = None,
-                 column: str | None = None, value: object = None, hint: str = ""):
+                 column: str | None = None, value: object = None, hint: str = "",
+                 sheet: str | None = None, severity: str = "error"):
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
         self.file, self.problem, self.row, self.column = str(file), problem, row, column
-        self.value, self.hint = value, hint
+        self.value, self.hint, self.sheet, self.severity = value, hint, sheet, severity
         where = [f"file {Path(self.file).name}"]
+        if sheet is not None:
+            where.append(f"sheet {sheet!r}")
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
@@ -39,23 +52,125 @@ class DataError(ValueError):
         super().__init__(", ".join(where) + f": {problem}" + (f" ({hint})" if hint else ""))
 
 
-def detect_encoding(data: bytes, path: str | Path = "<bytes>") -> str:
-    """Return the text encoding of a raw file: ``utf-8-sig`` (BOM), ``utf-16`` (BOM) or ``utf-8``.
+# VISCII (RFC 1456): bytes 0x80–0xFF, and six C0 positions that hold capital letters.
+_VISCII_HIGH = (
+    "1ea0 1eae 1eb0 1eb6 1ea4 1ea6 1ea8 1eac 1ebc 1eb8 1ebe 1ec0 1ec2 1ec4 1ec6 1ed0 "
+    "1ed2 1ed4 1ed6 1ed8 1ee2 1eda 1edc 1ede 1eca 1ece 1ecc 1ec8 1ee6 0168 1ee4 1ef2 "
+    "00d5 1eaf 1eb1 1eb7 1ea5 1ea7 1ea9 1ead 1ebd 1eb9 1ebf 1ec1 1ec3 1ec5 1ec7 1ed1 "
+    "1ed3 1ed5 1ed7 1ee0 01a0 1ed9 1edd 1edf 1ecb 1ef0 1ee8 1eea 1eec 01a1 1edb 01af "
+    "00c0 00c1 00c2 00c3 1ea2 0102 1eb3 1eb5 00c8 00c9 00ca 1eba 00cc 00cd 0128 1ef3 "
+    "0110 1ee9 00d2 00d3 00d4 1ea1 1ef7 1eeb 1eed 00d9 00da 1ef9 1ef5 00dd 1ee1 01b0 "
+    "00e0 00e1 00e2 00e3 1ea3 0103 1eef 1eab 00e8 00e9 00ea 1ebb 00ec 00ed 0129 1ec9 "
+    "0111 1ef1 00f2 00f3 00f4 00f5 1ecf 1ecd 1ee5 00f9 00fa 0169 1ee7 00fd 1ee3 1eee"
+)
+_VISCII_C0 = {0x02: 0x1EB2, 0x05: 0x1EB4, 0x06: 0x1EAA, 0x14: 0x1EF6, 0x19: 0x1EF8, 0x1E: 0x1EF4}
+VISCII_TABLE = "".join(chr(_VISCII_C0.get(i, i)) for i in range(128)) + "".join(
+    chr(int(h, 16)) for h in _VISCII_HIGH.split())
+LEGACY_ENCODINGS = {"cp1258": "Windows-1258", "viscii": "VISCII"}
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
+                  "utf-16-le": "UTF-16 LE (no BOM)", "utf-16-be": "UTF-16 BE (no BOM)",
+                  **LEGACY_ENCODINGS}
+_VI_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
+_HARMLESS = set("–—‘’“”…•°№€\u00a0\u200b")
+_LEGACY_HINT = ("save the file as 'CSV UTF-8' in Excel; text typed with a TCVN3 (.Vn…) or VNI "
+                "font must first be converted to Unicode (e.g. with Unikey's converter)")
 
-    Raises :class:`DataError` when the bytes are not valid UTF-8 and carry no BOM, rather than
-    guessing a legacy code page silently.
+
+def decode_bytes(data: bytes, encoding: str) -> str:
+    """Decode with one of the encodings :func:`detect_encoding` returns (incl. ``viscii``)."""
+    if encoding == "viscii":
+        return codecs.charmap_decode(data, "strict", VISCII_TABLE)[0]
+    return data.decode(encoding)
+
+
+def _is_vietnamese_letter(char: str) -> bool:
+    if char in "đĐ":
+        return True
+    base, *marks = unicodedata.normalize("NFD", char)
+    return base.isascii() and base.isalpha() and bool(marks) and set(marks) <= _VI_MARKS
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def vietnamese_text_score(text: str) -> float:
+    """How Vietnamese a decoded text looks, 0–1 (1.0 for plain ASCII).
+
+    The share of non-ASCII characters (after NFC) that are Vietnamese letters, times the share
+    of words with at most one tone mark (a wrong code page yields words such as "Huyêòn").
+    """
+    text = unicodedata.normalize("NFC", text)
+    chars = [c for c in text if not c.isascii() and c not in _HARMLESS]
+    if not chars:
+        return 1.0
+    letters = sum(_is_vietnamese_letter(c) for c in chars) / len(chars)
+    words = [w for w in re.findall(r"[^\W\d_]+", text) if not w.isascii()]
+    tones = [sum(m in _TONES for m in unicodedata.normalize("NFD", w)) for w in words]
+    syllables = sum(t <= 1 for t in tones) / len(tones) if tones else 1.0
+    return letters * syllables
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(data: bytes, path: str | Path = "<bytes>", legacy: bool = False) -> str:
+    """Return the text encoding of a raw file.
+
+    ``utf-8-sig`` and ``utf-16`` are recognised by their BOM, ``utf-16-le``/``-be`` without a
+    BOM by their zero bytes, else ``utf-8`` when the bytes are valid UTF-8. With
+    ``legacy=True`` the Vietnamese legacy code pages ``cp1258`` (Windows-1258, what Excel's
+    plain "CSV" writes on Vietnamese Windows) and ``viscii`` are tried as well; one is chosen only
+    when its text consists of Vietnamese letters and the other's does not.
+
+    Raises
+    ------
+    DataError
+        Bytes that are no such encoding (or, with ``legacy=False``, not UTF-8), rather than
+        guessing a code page silently.
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if utf16 := _utf16_without_bom(data):
+        return utf16
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
+        first_error = err.start
+    else:
+        return "utf-8"
+    if not legacy:
         raise DataError(path, "not valid UTF-8 text", row=line,
-                        hint="save the file as 'CSV UTF-8' in Excel") from None
-    return "utf-8"
+                        hint="save the file as 'CSV UTF-8' in Excel")
+    scores = {}
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            text = decode_bytes(data, encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text):
+            continue
+        scores[encoding] = (vietnamese_text_score(text), unicodedata.normalize("NFC", text))
+    good = {e: s for e, s in scores.items() if s[0] >= 0.95}
+    texts = {s[1] for s in good.values()}
+    if len(texts) == 1:
+        return next(iter(good))
+    names = " or ".join(LEGACY_ENCODINGS[e] for e in good)
+    problem = (f"text encoding is ambiguous ({names})" if good else
+               "text encoding not recognised: not UTF-8, UTF-16, Windows-1258 or VISCII")
+    snippet = data[max(0, first_error - 20): first_error + 20]
+    raise DataError(path, problem, row=line, value=snippet.decode("latin-1"), hint=_LEGACY_HINT)
 
 
 def read_raw_csv(path: str | Path) -> pd.DataFrame:
@@ -84,6 +199,110 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     table = table.map(normalize_text).astype(object)
     table[RAW_ROW] = range(2, len(table) + 2)
     return table
+
+
+@dataclass
+class Grid:
+    """The cells of one CSV file or one Excel sheet, before any header is recognised.
+
+    ``rows`` holds cell values: NFC text for CSV; for Excel the stored value (``str``,
+    ``int``, ``float``, ``bool``, ``datetime``) or None for an empty cell, with merged ranges
+    filled from their top-left cell. ``row_numbers`` are the 1-based line or sheet-row numbers of
+    ``rows``. ``unsaved_formulas`` lists (row number, column index) of formula cells that have no
+    saved result. ``encoding``/``delimiter`` are set for CSV.
+    """
+
+    file: Path
+    sheet: str | None
+    rows: list[list[object]]
+    row_numbers: list[int]
+    encoding: str | None = None
+    delimiter: str | None = None
+    unsaved_formulas: set = field(default_factory=set)
+    hidden: bool = False
+
+
+def _sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text.splitlines() if ln.strip()][:20]
+    best, best_score = ",", -1
+    for delimiter in (",", ";", "\t"):
+        counts = [len(next(csv.reader([ln], delimiter=delimiter))) - 1 for ln in lines]
+        # the delimiter that splits most lines into the same, largest number of fields
+        common = max(set(counts), key=counts.count) if counts else 0
+        score = common * counts.count(common) if common else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_csv_grid(path: str | Path) -> Grid:
+    """Read a CSV (or tab-separated "Unicode text") file as a grid of NFC text cells.
+
+    The encoding is detected (:func:`detect_encoding` with ``legacy=True``) and the delimiter
+    (``,``, ``;`` or tab) sniffed from the first lines. Raises :class:`DataError` for an
+    unrecognised encoding or broken quoting.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    encoding = detect_encoding(data, path, legacy=True)
+    text = decode_bytes(data, encoding)
+    delimiter = "\t" if encoding.startswith("utf-16") and "\t" in text[:2000] \
+        else _sniff_delimiter(text)
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows, numbers = [], []
+    try:
+        line = 1
+        for record in reader:
+            rows.append([normalize_text(c) for c in record])
+            numbers.append(line)
+            line = reader.line_num + 1
+    except csv.Error as err:
+        raise DataError(path, f"malformed CSV: {err}", row=reader.line_num,
+                        hint="check quotes (\") in that line") from None
+    return Grid(path, None, rows, numbers, encoding=encoding, delimiter=delimiter)
+
+
+def read_workbook_grids(path: str | Path) -> list[Grid]:
+    """Read every sheet of an .xlsx workbook as a grid (hidden sheets flagged ``hidden``).
+
+    Raises :class:`DataError` for an old binary ``.xls`` file or a file that is not a readable
+    workbook.
+    """
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    if path.suffix.lower() == ".xls":
+        raise DataError(path, "old Excel 97–2003 workbook (.xls) cannot be read",
+                        hint="open it in Excel and save it as .xlsx (Excel Workbook)")
+    try:
+        values = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as err:
+        raise DataError(path, f"not a readable .xlsx workbook ({type(err).__name__})",
+                        hint="open it in Excel and save it again as .xlsx") from None
+    grids = []
+    for sheet in values.worksheets:
+        cells = [[normalize_text(v) if isinstance(v, str) else v for v in row]
+                 for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            top_left = cells[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(
+                cells) else None
+            for r in range(merged.min_row, min(merged.max_row, len(cells)) + 1):
+                for c in range(merged.min_col, merged.max_col + 1):
+                    if c <= len(cells[r - 1]):
+                        cells[r - 1][c - 1] = top_left
+        unsaved = set()
+        for r, row in enumerate(formulas[sheet.title].iter_rows(values_only=True), start=1):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("=") and r <= len(cells) \
+                        and cells[r - 1][c] is None:
+                    unsaved.add((r, c))
+        grids.append(Grid(path, sheet.title, cells, list(range(1, len(cells) + 1)),
+                          unsaved_formulas=unsaved, hidden=sheet.sheet_state != "visible"))
+    return grids
 
 
 def sha256_file(path: str | Path) -> str:

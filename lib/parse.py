@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 VALUE_STATUSES = (
     "reported",
@@ -85,6 +85,7 @@ class ParsedValue:
     denominator: float | None = None
     is_percent: bool = False
     formula: str = ""
+    footnote: str = ""
 
 
 def normalize_text(text: object) -> str:
@@ -138,7 +139,8 @@ def parse_number(text: str, decimal: str | None = ".") -> float:
     integer, _, fraction = s.partition(decimal)
     if thousands in integer:
         groups = integer.lstrip("+-").split(thousands)
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])) \
+                or groups[0].startswith("0"):
             raise ParseError(
                 f"{text!r}: {thousands!r} is not a thousands separator here "
                 f"(the file's decimal mark is {decimal!r})"
@@ -164,6 +166,67 @@ def _infer_decimal(s: str) -> str:
     return mark
 
 
+_DECIMAL_EVIDENCE = (
+    (re.compile(r"\d,\d{3}\.\d"), "."),        # 1,234.5
+    (re.compile(r"\d\.\d{3},\d"), ","),        # 1.234,5
+    (re.compile(r"(?<![\d.,])\d+\.(\d{1,2}|\d{4,})(?![\d.,])"), "."),  # 12.5, 0.4880
+    (re.compile(r"(?<![\d.,])\d+,(\d{1,2}|\d{4,})(?![\d.,])"), ","),  # 12,5, 0,4880
+    (re.compile(r"(?<![\d.,])0\.\d+(?![\d.,])"), "."),  # 0.488: a thousands group never starts with 0
+    (re.compile(r"(?<![\d.,])0,\d+(?![\d.,])"), ","),
+    (re.compile(r"\d{1,3}(\.\d{3}){2,}(?![\d,])"), ","),  # 1.234.567
+    (re.compile(r"\d{1,3}(,\d{3}){2,}(?![\d.])"), "."),
+)
+
+
+def infer_decimal_mark(texts) -> tuple[str | None, dict[str, str]]:
+    """Infer a file's decimal mark from the numbers written in it.
+
+    Parameters
+    ----------
+    texts
+        Cell texts (any iterable of str; other values are ignored).
+
+    Returns
+    -------
+    (mark, evidence)
+        ``mark`` is ``"."``, ``","`` or None when no cell decides it (``"1.234"`` and whole
+        numbers do not); ``evidence`` maps each mark seen to the first cell that shows it.
+
+    Raises
+    ------
+    ParseError
+        Cells show both conventions (``"12,5"`` and ``"0.75"``).
+    """
+    evidence: dict[str, str] = {}
+    for text in texts:
+        if not isinstance(text, str) or not any(c.isdigit() for c in text):
+            continue
+        s = normalize_text(text).replace(" ", "")
+        for pattern, mark in _DECIMAL_EVIDENCE:
+            if pattern.search(s):
+                evidence.setdefault(mark, text)
+                break
+    if len(evidence) > 1:
+        raise ParseError(
+            f"numbers use both decimal marks: {evidence['.']!r} (decimal point) and "
+            f"{evidence[',']!r} (decimal comma)")
+    return (next(iter(evidence)) if evidence else None), evidence
+
+
+def share_convention(values: list[ParsedValue]) -> str:
+    """``"percent"`` (0–100) or ``"0-1"`` for a column of shares.
+
+    A "%" sign anywhere means percent; otherwise a column whose values all lie in 0–1 with at
+    least one strictly between (``0.85``) holds 0–1 shares. Percent is the default.
+    """
+    numbers = [v.value for v in values if v.value is not None]
+    if any(v.is_percent for v in values) or not numbers:
+        return "percent"
+    if all(0 <= n <= 1 for n in numbers) and any(0 < n < 1 for n in numbers):
+        return "0-1"
+    return "percent"
+
+
 def parse_value(text: object, decimal: str | None = ".") -> ParsedValue:
     """Parse a published value into a number and a status.
 
@@ -186,8 +249,14 @@ def parse_value(text: object, decimal: str | None = ".") -> ParsedValue:
     """
     raw = normalize_text(text)
     s = _FOOTNOTE.sub("", raw).strip()
+    footnote = raw[len(s):].strip()
     if s.lower() in MISSING_TOKENS:
-        return ParsedValue(None, "missing")
+        return ParsedValue(None, "missing", footnote=footnote)
+    value = _parse_value_text(s, raw, decimal)
+    return replace(value, footnote=footnote) if footnote else value
+
+
+def _parse_value_text(s: str, raw: str, decimal: str | None) -> ParsedValue:
     if ";" in s:
         parts = [p.strip() for p in s.split(";") if p.strip()]
         counts = []

@@ -1,0 +1,521 @@
+"""Plain-language sentences for the reports (English and Vietnamese).
+
+Each function takes facts already looked up (rows of the processed tables) and returns one
+sentence; nothing here reads files or computes statistics. Missing values become explicit
+"not published" sentences, never blanks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib.formatting import (NO_DATA, format_number, format_score, is_missing, level_name,
+                            ordinal, status_note)
+from lib.profiles import Unit
+
+HEADINGS = {
+    "en": {
+        "scores": "DTI score and rank", "infrastructure": "Digital infrastructure",
+        "cashless": "Cashless payments", "overview": "Province overview",
+        "result": "Result", "change": "Change from the previous year",
+        "peers": "Position among peers", "history": "Rank over the years",
+        "province": "The province in the national ranking", "components": "Main indicators",
+        "notes": "Data notes and sources", "values": "Published figures",
+        "comparison": "Comparison with the province, the country and targets",
+        "undated": "Figures without a date", "side_by_side": "Units side by side",
+        "coverage": "What is published, per unit and year",
+        "national": "The province's national DTI rank over the years",
+    },
+    "vi": {
+        "scores": "Điểm và thứ hạng DTI", "infrastructure": "Hạ tầng số",
+        "cashless": "Thanh toán không dùng tiền mặt", "overview": "Tổng quan tỉnh",
+        "result": "Kết quả", "change": "Thay đổi so với năm trước",
+        "peers": "Vị trí so với các đơn vị cùng cấp", "history": "Thứ hạng qua các năm",
+        "province": "Tỉnh trong bảng xếp hạng quốc gia", "components": "Các chỉ số chính",
+        "notes": "Ghi chú số liệu và nguồn", "values": "Số liệu đã công bố",
+        "comparison": "So sánh với tỉnh, cả nước và mục tiêu",
+        "undated": "Số liệu không rõ thời điểm", "side_by_side": "Các đơn vị cùng cấp",
+        "coverage": "Số liệu đã công bố theo đơn vị và năm",
+        "national": "Thứ hạng DTI quốc gia của tỉnh qua các năm",
+    },
+}
+
+
+def heading(key: str, lang: str = "en") -> str:
+    """A section heading in the report language."""
+    return HEADINGS[lang][key]
+
+
+def report_title(notebook: str, unit: Unit, year: int, lang: str = "en") -> str:
+    """"Lập Thạch (district) — DTI score and rank, 2023"."""
+    return f"{unit.name} ({level_name(unit.level, lang=lang)}) — {heading(notebook, lang)}, {year}"
+
+
+def peer_label(peer_group: str, unit: Unit, lang: str = "en") -> str:
+    """"districts of Vĩnh Phúc" / "Vietnam's 63 provinces"."""
+    if peer_group.startswith("province_"):
+        n = peer_group.split("_")[1]
+        return f"Vietnam's {n} provinces" if lang == "en" else f"{n} tỉnh, thành phố cả nước"
+    plural = level_name(unit.level, plural=True, lang=lang)
+    parent = unit.parent_name or unit.parent_code
+    return f"{plural} of {parent}" if lang == "en" else f"các {plural} của {parent}"
+
+
+def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int,
+                   lang: str = "en") -> str:
+    """The headline: score, rank among peers, and any qualifier of either."""
+    if row is None or (is_missing(row["score"]) and is_missing(row["rank"])
+                       and is_missing(row["rank_low"])):
+        return (f"No {year} DTI result for {unit.name} is published in the sources used here."
+                if lang == "en" else
+                f"Chưa có kết quả DTI {year} của {unit.name} trong các nguồn đã dùng.")
+    parts = []
+    if not is_missing(row["score"]):
+        qualifier = status_note(row["value_status"], lang)
+        score = format_score(row["score"], row["scale"], lang)
+        if lang == "en":
+            parts.append(f"{unit.name} scored {score}" + (f" ({qualifier})" if qualifier else "")
+                         + (" out of 1,000" if row["scale"] == "points" and not is_missing(row["score_max"]) else ""))
+        else:
+            parts.append(f"{unit.name} đạt {score}" + (f" ({qualifier})" if qualifier else ""))
+    else:
+        parts.append(f"{unit.name}'s {year} score is not published" if lang == "en"
+                     else f"Điểm năm {year} của {unit.name} không được công bố")
+    if not is_missing(row["rank"]):
+        of = "" if is_missing(row["rank_of"]) else (
+            f" of {int(row['rank_of'])}" if lang == "en" else f"/{int(row['rank_of'])}")
+        tie = (" (tied)" if lang == "en" else " (đồng hạng)") if row["rank_tied"] else ""
+        parts.append((f"ranked {ordinal(row['rank'], lang)}{of} among {peers_text}{tie}"
+                      if lang == "en" else
+                      f"xếp {ordinal(row['rank'], lang)}{of} trong {peers_text}{tie}"))
+    elif row["rank_text"]:
+        parts.append(f"placed “{row['rank_text']}” among {peers_text}" if lang == "en"
+                     else f"ở nhóm “{row['rank_text']}” trong {peers_text}")
+    else:
+        parts.append("its rank is not published" if lang == "en" else "thứ hạng không được công bố")
+    joiner = " and " if lang == "en" else " và "
+    return f"{parts[0]} in {year}{joiner}{parts[1]}." if lang == "en" else \
+        f"Năm {year}, {parts[0]}{joiner}{parts[1]}."
+
+
+def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series | None,
+                    previous_year: int, year: int, lang: str = "en") -> str:
+    """Rank and score change from the previous year, refusing to use conflicting or missing
+    values silently."""
+    def has_rank(row):
+        return row is not None and not is_missing(row["rank"])
+
+    if not (has_rank(previous) and has_rank(current)):
+        return (f"A change in rank from {previous_year} to {year} cannot be stated: a rank is not "
+                f"published for both years." if lang == "en" else
+                f"Không thể nêu thay đổi thứ hạng {previous_year}–{year}: thiếu thứ hạng của một năm.")
+    before, after = int(previous["rank"]), int(current["rank"])
+    if lang == "en":
+        verb = "rose" if after < before else "fell" if after > before else "stayed"
+        text = (f"{unit.name} {verb} from {ordinal(before)} in {previous_year} to {ordinal(after)} "
+                f"in {year}" if verb != "stayed" else
+                f"{unit.name} stayed {ordinal(after)} in {previous_year} and {year}")
+    else:
+        text = f"{unit.name} từ hạng {before} năm {previous_year} lên hạng {after} năm {year}" \
+            if after < before else f"{unit.name} từ hạng {before} năm {previous_year} xuống hạng {after} năm {year}" \
+            if after > before else f"{unit.name} giữ hạng {after} trong {previous_year} và {year}"
+    usable = (not is_missing(previous["score"]) and not is_missing(current["score"])
+              and previous["conflict_status"] != "conflicting"
+              and previous["value_status"] not in ("derived", "missing"))
+    if usable:
+        delta = float(current["score"]) - float(previous["score"])
+        text += (f"; its score changed by {format_number(delta, 3, lang)} points"
+                 if lang == "en" else f"; điểm thay đổi {format_number(delta, 3, lang)}")
+    elif not is_missing(previous["score"]):
+        text += ("; the score change is not computed because the earlier score is "
+                 f"{status_note(previous['value_status'], lang)}"
+                 + (" and part of a flagged conflict" if previous["conflict_status"] == "conflicting" else "")
+                 if lang == "en" else
+                 "; không tính thay đổi điểm vì điểm năm trước là số suy ra hoặc có mâu thuẫn")
+    return text + "."
+
+
+def gap_sentence(what: str, lang: str = "en") -> str:
+    """"No … is published in the sources used here."""
+    return (f"No {what} is published in the sources used here." if lang == "en"
+            else f"Chưa có {what} trong các nguồn đã dùng.")
+
+
+def missing_list_sentence(names: list[str], year: int, lang: str = "en") -> str:
+    """"Not published for 2023: A, B, C." (empty string when nothing is missing)."""
+    if not names:
+        return ""
+    return (f"Not published for {year}: {', '.join(names)}." if lang == "en"
+            else f"Không công bố cho năm {year}: {', '.join(names)}.")
+
+
+def value_text(row: pd.Series, lang: str = "en") -> str:
+    """A published indicator value with its unit and qualifier: "85 %", "22 points",
+    "17/17", "65–70 % (range)"."""
+    if is_missing(row["value"]):
+        return NO_DATA[lang]
+    if not is_missing(row.get("denominator")):
+        text = f"{format_number(row['value'], None, lang)}/{format_number(row['denominator'], None, lang)}"
+    elif row["value_status"] == "range":
+        text = f"{format_number(row['value_low'], None, lang)}–{format_number(row['value_high'], None, lang)}"
+    else:
+        text = format_number(row["value"], None, lang)
+    if row["unit"] == "percent":
+        text += " %"
+    qualifier = status_note(row["value_status"], lang)
+    return f"{text} ({qualifier})" if qualifier and row["value_status"] != "range" else text
+
+
+# --- rows and tables -------------------------------------------------------------------------
+
+def row_of(table: pd.DataFrame | None, unit_code: str, year: int | None = None) -> pd.Series | None:
+    """The first row of ``table`` for the unit (and year), or None."""
+    if table is None or table.empty:
+        return None
+    rows = table[table["unit_code"] == unit_code]
+    if year is not None:
+        rows = rows[rows["reference_year"] == year]
+    return None if rows.empty else rows.iloc[0]
+
+
+def first_int(values: pd.Series) -> int | None:
+    """The first non-missing value as int (e.g. ``rank_of``), or None."""
+    values = values.dropna()
+    return None if values.empty else int(values.iloc[0])
+
+
+def _status_cell(row: pd.Series, lang: str) -> str:
+    notes = [status_note(row["value_status"], lang) or ("reported" if lang == "en" else "đã công bố")]
+    if row.get("conflict_status") == "conflicting":
+        notes.append(("conflicting: " if lang == "en" else "mâu thuẫn: ") + row["conflict_ids"])
+    elif row.get("conflict_status") == "caveat":
+        notes.append(("caveat: " if lang == "en" else "lưu ý: ") + row["conflict_ids"])
+    return "; ".join(n for n in notes if n)
+
+
+def key_figures(row: pd.Series, lang: str = "en") -> pd.DataFrame:
+    """Two-column table (measure, value) of a DTI result: score, scale, % of maximum, rank,
+    statuses and conflict flags."""
+    from lib.formatting import format_rank
+
+    en = lang == "en"
+    items = [
+        ("DTI score" if en else "Điểm DTI", format_score(row["score"], row["scale"], lang)),
+        ("Scale" if en else "Thang điểm",
+         ("points out of 1,000" if row["scale"] == "points" else "index 0–1 (points ÷ 1,000)")
+         if en else ("điểm trên 1.000" if row["scale"] == "points" else "chỉ số 0–1")),
+        ("Rank" if en else "Thứ hạng",
+         format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
+         + ((" (tied)" if en else " (đồng hạng)") if row["rank_tied"] else "")),
+        ("Value status" if en else "Tình trạng số liệu", _status_cell(row, lang)),
+        ("Rank status" if en else "Tình trạng thứ hạng", row["rank_status"]),
+    ]
+    if not is_missing(row["formula"]) and row["formula"]:
+        items.append(("How derived" if en else "Cách suy ra", row["formula"]))
+    return pd.DataFrame(items, columns=["Measure" if en else "Chỉ tiêu",
+                                        "Value" if en else "Giá trị"])
+
+
+def peer_table(peers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of a peer group: unit, score, rank, status (missing cells say so)."""
+    from lib.formatting import format_rank
+
+    en = lang == "en"
+    return pd.DataFrame({
+        "Unit" if en else "Đơn vị": peers["unit_name"],
+        "Score" if en else "Điểm": [format_score(s, sc, lang) for s, sc in zip(peers["score"], peers["scale"])],
+        "Rank" if en else "Hạng": [format_rank(r, o, t, lang) for r, o, t in
+                                   zip(peers["rank"], peers["rank_of"], peers["rank_text"])],
+        "Status" if en else "Tình trạng": [_status_cell(r, lang) for _, r in peers.iterrows()],
+    })
+
+
+def history_table(history: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of one unit's DTI results per year."""
+    table = peer_table(history, lang)
+    table.insert(0, "Year" if lang == "en" else "Năm", history["reference_year"].to_numpy())
+    return table.drop(columns=table.columns[1])
+
+
+def score_axis_label(peers: pd.DataFrame, lang: str = "en") -> str:
+    """Axis label for the peers' scale."""
+    scale = peers["scale"].dropna().iloc[0] if peers["scale"].notna().any() else "points"
+    if lang == "en":
+        return "DTI score, points out of 1,000" if scale == "points" else "DTI, index 0–1"
+    return "Điểm DTI (trên 1.000)" if scale == "points" else "Chỉ số DTI (0–1)"
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
+                   lang: str = "en") -> str:
+    """How much of the peer group's result is published, and who leads."""
+    n, scored = len(peers), peers[peers["score"].notna()]
+    ranked = peers[peers["rank"].notna()]
+    if lang == "en":
+        text = (f"Of the {n} {peers_text}, {len(scored)} have a published {year} score and "
+                f"{len(ranked)} a published rank.")
+    else:
+        text = f"Trong {n} {peers_text}, {len(scored)} có điểm {year} và {len(ranked)} có thứ hạng được công bố."
+    best = ranked[ranked["rank"] == ranked["rank"].min()] if len(ranked) else ranked
+    if len(best):
+        names = ", ".join(best["unit_name"])
+        text += f" First: {names}." if lang == "en" else f" Đứng đầu: {names}."
+    return text
+
+
+def history_sentence(unit: Unit, mine: pd.DataFrame, lang: str = "en") -> str:
+    """"Lập Thạch ranked 5th in 2022 and 1st in 2023."""
+    ranked = mine.dropna(subset=["rank"])
+    pieces = [f"{ordinal(r, lang)} in {y}" if lang == "en" else f"{ordinal(r, lang)} năm {y}"
+              for y, r in zip(ranked["reference_year"], ranked["rank"])]
+    joined = ", ".join(pieces[:-1]) + (" and " if lang == "en" else " và ") + pieces[-1]
+    return f"{unit.name} ranked {joined}." if lang == "en" else f"{unit.name} xếp {joined}."
+
+
+def break_sentence(year: int, lang: str = "en") -> str:
+    """Warning for a framework change before ``year``."""
+    from lib.profiles import framework_break_notes
+
+    notes = framework_break_notes()
+    note = " ".join(notes.loc[notes["first_year"] == year, "note"])
+    return (f"The DTI framework changed in {year}: results before and after are not directly "
+            f"comparable; compare ranks or % of maximum, not raw points. {note}" if lang == "en"
+            else f"Bộ chỉ số DTI thay đổi từ năm {year}: kết quả trước và sau không so sánh trực tiếp được. {note}")
+
+
+def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str = "en") -> list[str]:
+    """The province's national rank in ``year`` (districts) or the provincial mean (provinces)."""
+    if unit.level == "province":
+        if context.empty:
+            return [gap_sentence(f"provincial mean DTI for {year}", lang)]
+        values = " / ".join(format_number(v, 4, lang) for v in context["value"].dropna())
+        flag = " (sources differ; see the data notes)" if context["value"].nunique() > 1 else ""
+        return [f"The mean DTI of Vietnam's provinces in {year} was {values}{flag}." if lang == "en"
+                else f"DTI bình quân các tỉnh năm {year} là {values}{flag}."]
+    province = unit.parent_name or unit.parent_code
+    row = row_of(context, unit.parent_code, year) if len(context) else None
+    out = []
+    if row is not None and not is_missing(row["rank"]):
+        out.append(f"{province} ranked {ordinal(row['rank'])} of {int(row['rank_of'])} provinces "
+                   f"in the national DTI in {year}." if lang == "en" else
+                   f"Năm {year}, {province} xếp {ordinal(row['rank'], lang)}/{int(row['rank_of'])} tỉnh, thành phố.")
+    else:
+        out.append(f"{province}'s national DTI rank for {year} is not published in the sources "
+                   "used here." if lang == "en" else
+                   f"Thứ hạng DTI quốc gia năm {year} của {province} chưa có trong các nguồn đã dùng.")
+        known = context.dropna(subset=["rank"]) if len(context) else context
+        if len(known):
+            last = known.iloc[-1]
+            out.append(f"Latest published: {ordinal(last['rank'])} of {int(last['rank_of'])} in "
+                       f"{int(last['reference_year'])}." if lang == "en" else
+                       f"Gần nhất: {ordinal(last['rank'], lang)}/{int(last['rank_of'])} năm {int(last['reference_year'])}.")
+    return out
+
+
+def national_history_sentence(unit: Unit, national: pd.DataFrame, lang: str = "en") -> str:
+    """"Vĩnh Phúc ranked 55th in 2020, 12th in 2021 and 18th in 2022; not published for …"."""
+    ranked = national.dropna(subset=["rank"])
+    if ranked.empty:
+        return gap_sentence(f"national DTI rank for {unit.name}", lang)
+    text = history_sentence(unit, ranked, lang)
+    missing = national.loc[national["rank"].isna(), "reference_year"].tolist()
+    if missing:
+        years = ", ".join(str(y) for y in missing)
+        text += (f" Not published here for {years}." if lang == "en" else f" Chưa có số liệu năm {years}.")
+    return text
+
+
+def components_sentence(unit: Unit, components: pd.DataFrame, lang: str = "en") -> str:
+    """Summary of published pillar / main-indicator / group results."""
+    firsts = components[components["rank"] == 1]
+    n = len(components)
+    if lang == "en":
+        text = f"{n} component result{'s are' if n > 1 else ' is'} published for {unit.name}"
+        if len(firsts):
+            text += f"; it ranked 1st in {len(firsts)} of them"
+        return text + "."
+    return f"Có {n} kết quả thành phần của {unit.name}" + (f"; đứng đầu {len(firsts)}" if len(firsts) else "") + "."
+
+
+def components_table(components: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of component results: indicator name, value (0–1 or points), rank."""
+    from lib.formatting import format_rank
+    from lib.paths import REFERENCE_DIR
+
+    names = pd.read_csv(REFERENCE_DIR / "dti_indicators.csv").set_index("indicator")
+    column = "name_en" if lang == "en" else "name_vi"
+    en = lang == "en"
+    return pd.DataFrame({
+        "Indicator" if en else "Chỉ số": [names[column].get(i, i) for i in components["indicator"]],
+        "Value" if en else "Giá trị": [format_number(v, 4, lang) for v in components["score"]],
+        "Rank" if en else "Hạng": [format_rank(r, o, t, lang) for r, o, t in
+                                   zip(components["rank"], components["rank_of"], components["rank_text"])],
+    })
+
+
+def conflict_notes(rows: list[pd.Series | None], lang: str = "en") -> list[str]:
+    """One warning per conflict or caveat flagged on the given rows, with its description."""
+    from lib.profiles import conflict_descriptions
+
+    ids = [i for r in rows if r is not None for i in str(r.get("conflict_ids") or "").split(";") if i]
+    table = conflict_descriptions().set_index("conflict_id")
+    notes = []
+    for cid in dict.fromkeys(ids):
+        if cid in table.index:
+            kind = table.at[cid, "kind"]
+            label = ("Conflict" if kind == "conflict" else "Caveat") if lang == "en" else \
+                ("Mâu thuẫn" if kind == "conflict" else "Lưu ý")
+            notes.append(f"{label} {cid} — {table.at[cid, 'title']}: {table.at[cid, 'description']}")
+    return notes
+
+
+def data_notes(lang: str = "en") -> list[str]:
+    """Standing notes on the data: provenance, statuses, the 2025 reform."""
+    if lang == "vi":
+        return ["Mọi số liệu lấy từ các tệp trong data/raw, mỗi tệp có nguồn gốc ghi trong tệp .source.yml; dòng “Nguồn” dưới mỗi bảng nêu tệp và dòng cụ thể.",
+                "“Không có số liệu” nghĩa là giá trị chưa được công bố trong các nguồn đã dùng; không có giá trị nào được ước tính hay điền thêm.",
+                "Cấp huyện đã bãi bỏ từ 1/7/2025: chuỗi số liệu cấp huyện kết thúc năm 2024."]
+    return ["Every number comes from a file in data/raw whose provenance is in its .source.yml "
+            "sidecar; the source line under each table names the file and row.",
+            "“No data” means the value is not published in the sources used here; nothing is "
+            "estimated or filled in. Values marked approximate, derived or conflicting keep that "
+            "status wherever they appear.",
+            "Vietnam abolished the district level on 1 July 2025: district series end with 2024."]
+
+
+def indicators_sentence(unit: Unit, figures: pd.DataFrame, year: int, lang: str = "en") -> str:
+    """How many figures are published for the unit and year, and for what period."""
+    if figures.empty:
+        return gap_sentence(f"figure on this topic for {unit.name} covering {year}", lang)
+    periods = ", ".join(dict.fromkeys(figures["period"]))
+    n = len(figures)
+    return (f"{n} figure{'s are' if n > 1 else ' is'} published for {unit.name} covering {year} "
+            f"(period as stated: {periods})." if lang == "en" else
+            f"Có {n} số liệu của {unit.name} cho năm {year} (thời kỳ: {periods}).")
+
+
+def indicator_table(figures: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of indicator values: name, value, base, period, status."""
+    en = lang == "en"
+    names = figures["name_vi"] if (not en and "name_vi" in figures) else figures["indicator_label"]
+    names = names.fillna(figures["indicator_label"])
+    return pd.DataFrame({
+        "Indicator" if en else "Chỉ tiêu": names,
+        "Value" if en else "Giá trị": [value_text(r, lang) for _, r in figures.iterrows()],
+        "Base (as published)" if en else "Cơ sở tính": figures["unit_label"],
+        "Period" if en else "Thời kỳ": figures["period"],
+        "Status" if en else "Tình trạng": [status_note(s, lang) or ("reported" if en else "đã công bố")
+                                           for s in figures["value_status"]],
+    })
+
+
+def concept_gaps_sentence(unit: Unit, figures: pd.DataFrame, themes: tuple[str, ...],
+                          lang: str = "en") -> str:
+    """Which standard measures of these themes have no published value for the unit."""
+    from lib.paths import REFERENCE_DIR
+
+    reference = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype=str)
+    concepts = reference.loc[reference["theme"].isin(themes), "concept"].unique()
+    have = set(figures["concept"].dropna()) if "concept" in figures else set()
+    missing = [c.replace("_", " ") for c in concepts if c not in have]
+    if not missing:
+        return ""
+    return (f"Not published for {unit.name} in this period: {', '.join(missing)}." if lang == "en"
+            else f"Chưa công bố cho {unit.name} trong kỳ này: {', '.join(missing)}.")
+
+
+def percent_rows(figures: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The unit's percent (0–100) indicators with a display ``label``, for the chart."""
+    rows = figures[(figures["unit"] == "percent") & figures["value"].notna()].copy()
+    names = rows["name_vi"] if lang == "vi" else rows["indicator_label"]
+    rows["label"] = names.fillna(rows["indicator_label"]).str.slice(0, 48)
+    return rows
+
+
+def comparison_sentence(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataFrame,
+                        lang: str = "en") -> str:
+    """How many of the unit's figures have a comparable value, and how many differ in definition."""
+    n = comparisons["indicator"].nunique()
+    differ = comparisons[~comparisons["same_definition"]]["indicator"].nunique()
+    targets = int(comparisons["is_target"].sum())
+    if lang == "en":
+        text = f"{n} of {unit.name}'s {len(figures)} figures can be set beside a province, national or target value"
+        if differ:
+            text += f"; for {differ} of them the definitions differ, so the comparison is indicative only"
+        if targets:
+            text += f"; {targets} published target{'s' if targets > 1 else ''} apply"
+        return text + "."
+    return f"{n}/{len(figures)} số liệu của {unit.name} có giá trị để so sánh" + \
+        (f"; {differ} số liệu khác định nghĩa nên chỉ mang tính tham khảo" if differ else "") + "."
+
+
+def comparison_table(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table: the unit's value beside each comparison value, with the definition check."""
+    en = lang == "en"
+    merged = comparisons.merge(figures[["indicator", "indicator_label", "value", "value_text",
+                                        "unit", "value_status", "value_low", "value_high",
+                                        "denominator"]], on="indicator")
+    return pd.DataFrame({
+        "Indicator" if en else "Chỉ tiêu": merged["indicator_label"],
+        "This unit" if en else "Đơn vị": [value_text(r, lang) for _, r in merged.iterrows()],
+        "Compared with" if en else "So với": [("target: " if t else "") + u for t, u in
+                                              zip(merged["is_target"], merged["comparator_unit"])],
+        "Value" if en else "Giá trị": merged["comparator_text"] + " (" + merged["comparator_unit_label"] + ")",
+        "Period" if en else "Thời kỳ": merged["comparator_period"],
+        "Same definition" if en else "Cùng định nghĩa": merged["same_definition"].map(
+            {True: "yes" if en else "có", False: "no" if en else "không"}),
+    })
+
+
+def definition_warnings(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str = "en") -> list[str]:
+    """One warning per comparison whose definitions differ."""
+    out = []
+    labels = figures.set_index("indicator")["indicator_label"]
+    for row in comparisons[~comparisons["same_definition"]].itertuples():
+        out.append(f"{labels.get(row.indicator, row.indicator)} vs {row.comparator_unit} "
+                   f"({row.comparator_indicator}): {row.definition_note}." if lang == "en" else
+                   f"{labels.get(row.indicator, row.indicator)} so với {row.comparator_unit}: khác định nghĩa.")
+    return out
+
+
+def undated_sentence(unit: Unit, lang: str = "en") -> str:
+    """Warning that undated figures are not assigned to any year."""
+    return (f"These figures for {unit.name} are published without a date; they are shown for "
+            "context and not assigned to any year." if lang == "en" else
+            f"Các số liệu này của {unit.name} không rõ thời điểm; chỉ để tham khảo.")
+
+
+def overview_sentence(unit: Unit, children: pd.DataFrame, child_level: str, year: int,
+                      lang: str = "en") -> str:
+    """What is known of the province's units in ``year``."""
+    plural = level_name(child_level, plural=True, lang=lang)
+    if children.empty:
+        return gap_sentence(f"{year} DTI result for the {plural} of {unit.name}", lang)
+    scored = children["score"].notna().sum()
+    ranked = children["rank"].notna().sum()
+    text = (f"For {year}, {scored} of {unit.name}'s {len(children)} {plural} have a published DTI "
+            f"score and {ranked} a published rank." if lang == "en" else
+            f"Năm {year}, {scored}/{len(children)} {plural} của {unit.name} có điểm DTI và {ranked} có thứ hạng được công bố.")
+    top = children[children["rank"] == 1]
+    if len(top):
+        row = top.iloc[0]
+        text += (f" First: {row['unit_name']} ({format_score(row['score'], row['scale'], lang)})."
+                 if lang == "en" else f" Đứng đầu: {row['unit_name']}.")
+    return text
+
+
+def coverage_labels(lang: str = "en") -> dict[str, str]:
+    """Cell labels of the coverage grid."""
+    return {"score": "score", "rank only": "rank only", "none": "none"} if lang == "en" else \
+        {"score": "có điểm", "rank only": "chỉ hạng", "none": "không có"}
+
+
+def coverage_sentence(matrix: pd.DataFrame, lang: str = "en") -> str:
+    """Share of unit-years with a published score."""
+    cells = matrix.size
+    scored = int((matrix == "score").sum().sum())
+    ranked = int((matrix == "rank only").sum().sum())
+    return (f"Of {cells} unit-years, {scored} have a published score, {ranked} only a rank, and "
+            f"{cells - scored - ranked} nothing." if lang == "en" else
+            f"Trong {cells} đơn vị-năm, {scored} có điểm, {ranked} chỉ có hạng, {cells - scored - ranked} không có số liệu.")

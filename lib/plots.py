@@ -1,0 +1,123 @@
+"""Report charts. Each function returns a matplotlib ``Figure``; the caller shows it with
+:func:`lib.display.show_figure` (alt text + source line).
+
+Colour-blind-safe palette (seaborn ``colorblind``); the unit of interest is highlighted in
+the first colour, other units in grey; approximate values are hatched; rank axes put 1st on
+top. Fonts: DejaVu Sans, which has every Vietnamese diacritic.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+HIGHLIGHT, OTHER, TARGET = PALETTE[0], "#9a9a9a", PALETTE[3]
+plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
+                     "axes.spines.right": False, "figure.dpi": 100})
+
+
+def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
+               value_column: str = "score") -> plt.Figure:
+    """Horizontal bars of the peers' scores, best on top, the unit highlighted.
+
+    ``peers`` needs ``unit_code``, ``unit_name``, ``value_status`` and ``value_column``; rows
+    without a value are left out (the caller says so in text).
+    """
+    shown = peers[peers[value_column].notna()].sort_values(value_column)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(shown) + 1.2))
+    colors = [HIGHLIGHT if c == highlight_code else OTHER for c in shown["unit_code"]]
+    bars = ax.barh(shown["unit_name"], shown[value_column], color=colors)
+    for bar, status in zip(bars, shown["value_status"]):
+        if status != "reported":
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    for bar, value in zip(bars, shown[value_column]):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:g}",
+                va="center", fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.margins(x=0.12)
+    fig.tight_layout()
+    return fig
+
+
+def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
+               break_years: list[int] | None = None) -> plt.Figure:
+    """Rank per year for each unit (a bump chart), 1st on top, the unit highlighted.
+
+    ``history`` needs ``reference_year``, ``unit_code``, ``unit_name``, ``rank``. Framework
+    breaks are marked with dotted vertical lines between years.
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for code, rows in history.dropna(subset=["rank"]).groupby("unit_code"):
+        rows = rows.sort_values("reference_year")
+        mine = code == highlight_code
+        ax.plot(rows["reference_year"], rows["rank"].astype(float), marker="o",
+                color=HIGHLIGHT if mine else OTHER, linewidth=2.5 if mine else 1,
+                zorder=3 if mine else 2, label=rows["unit_name"].iloc[0] if mine else None)
+        last = rows.iloc[-1]
+        ax.annotate(last["unit_name"], (last["reference_year"], float(last["rank"])),
+                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
+                    color=HIGHLIGHT if mine else "#555555")
+    for year in break_years or []:
+        ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
+        ax.text(year - 0.5, 1, " framework change", fontsize=7, color="#555555", va="top")
+    years = sorted(history["reference_year"].unique())
+    ax.set_xticks(years)
+    ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
+    ax.invert_yaxis()
+    ax.set_ylabel("rank (1 = best)" + (f", of {rank_of}" if rank_of else ""))
+    fig.tight_layout()
+    return fig
+
+
+def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str]) -> plt.Figure:
+    """Units × years grid of what is published (``score``, ``rank only``, ``none``)."""
+    codes = {"score": 2, "rank only": 1, "none": 0}
+    numeric = matrix.replace(codes).astype(float)
+    fig, ax = plt.subplots(figsize=(1.1 * len(matrix.columns) + 3, 0.4 * len(matrix) + 1.2))
+    cmap = matplotlib.colors.ListedColormap(["#eeeeee", PALETTE[1], PALETTE[0]])
+    sns.heatmap(numeric, cmap=cmap, vmin=-0.5, vmax=2.5, cbar=False, linewidths=1,
+                linecolor="white", annot=matrix.replace(labels), fmt="", ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(left=False, bottom=False)
+    fig.tight_layout()
+    return fig
+
+
+def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str) -> plt.Figure:
+    """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
+    markers on the same row (hollow markers where the definition differs).
+
+    ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
+    ``comparator_unit``, ``comparator_value``, ``is_target``, ``same_definition``.
+    """
+    rows = rows.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
+    y = range(len(rows))
+    ax.barh(list(y), rows["value"], color=HIGHLIGHT, height=0.5, label=unit_name)
+    markers = {}
+    for i, row in rows.iterrows():
+        for comp in comparisons[comparisons["indicator"] == row["indicator"]].itertuples():
+            key = ("target: " if comp.is_target else "") + comp.comparator_unit
+            color = TARGET if comp.is_target else PALETTE[2]
+            style = "D" if comp.is_target else "o"
+            handle = ax.scatter(comp.comparator_value, i, marker=style, s=55, zorder=3,
+                                facecolors=color if comp.same_definition else "none",
+                                edgecolors=color, linewidths=1.5)
+            markers.setdefault(key, handle)
+    ax.set_yticks(list(y), rows["label"])
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("percent (0–100)")
+    ax.invert_yaxis()
+    handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
+    ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

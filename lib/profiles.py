@@ -1,0 +1,300 @@
+"""What the reports ask of the processed data: a unit, its peers, its scores, its indicators.
+
+Every returned table keeps ``source_ids``, ``raw_file`` and ``raw_row`` so that each number a
+report shows can be traced to a raw file row and its cited source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lib.datasets.dti_scores import best_estimates
+from lib.load import load_table
+
+INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
+CASHLESS_THEMES = ("cashless", "financial_inclusion")
+PEER_GROUP_ORDER = ("districts_of_", "communes_of_", "province_63", "province_34")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An administrative unit as valid in a reference year."""
+
+    code: str
+    name: str
+    unit_type: str
+    level: str
+    parent_code: str | None
+    parent_name: str | None
+
+
+class UnknownUnit(LookupError):
+    """No administrative unit with that code and level in the ``units`` table."""
+
+
+def _valid_in_year(units: pd.DataFrame, year: int) -> pd.Series:
+    start, end = f"{year}-01-01", f"{year}-12-31"
+    valid_from = units["valid_from"].fillna("0000")
+    valid_to = units["valid_to"].fillna("9999")
+    return (valid_from <= end) & (valid_to >= start)
+
+
+def get_unit(unit_code: str, level: str, year: int) -> Unit:
+    """The unit with ``unit_code`` at ``level`` valid during ``year``.
+
+    When two units share a code within the year (province 25 before and after 1 July 2025),
+    the earlier one is returned. Raises :class:`UnknownUnit` listing codes of that level.
+    """
+    units = load_table("units")
+    rows = units[(units["unit_code"] == str(unit_code)) & (units["unit_level"] == level)]
+    valid = rows[_valid_in_year(rows, year)]
+    if valid.empty:
+        valid = rows
+    if valid.empty:
+        known = ", ".join(sorted(units.loc[units["unit_level"] == level, "unit_code"])[:20])
+        raise UnknownUnit(f"no {level} with code {unit_code!r}; known codes include: {known}")
+    row = valid.sort_values("valid_to", na_position="last").iloc[0]
+    parent = units[units["unit_code"] == row["parent_code"]]
+    parent_name = None if parent.empty else parent.iloc[0]["unit_name"]
+    return Unit(row["unit_code"], row["unit_name"], row["unit_type"], row["unit_level"],
+                None if pd.isna(row["parent_code"]) else row["parent_code"], parent_name)
+
+
+def dti_totals() -> pd.DataFrame:
+    """Best estimate of every DTI total: one row per year × peer group × unit
+    (``dti_scores`` columns, see :func:`lib.datasets.dti_scores.best_estimates`)."""
+    scores = load_table("dti_scores")
+    return best_estimates(scores[scores["indicator"] == "dti_total"])
+
+
+def peer_group_of(unit_code: str, level: str, year: int) -> str | None:
+    """The peer group in which the unit's DTI total of ``year`` is ranked (None if none).
+
+    Districts and communes: their province's group; provinces: the 63-province ranking
+    before the 2025 merger, else the 34-province ranking.
+    """
+    totals = dti_totals()
+    rows = totals[(totals["unit_code"] == unit_code) & (totals["unit_level"] == level)
+                  & (totals["reference_year"] == year)]
+    if rows.empty:
+        return None
+    groups = list(rows["peer_group"])
+    return min(groups, key=lambda g: next(
+        (i for i, prefix in enumerate(PEER_GROUP_ORDER) if g.startswith(prefix)), 99))
+
+
+def peer_scores(peer_group: str, year: int) -> pd.DataFrame:
+    """DTI totals of every unit in ``peer_group`` for ``year``, best first.
+
+    Rows with neither score nor rank are kept (they say what is not published). Sorted by
+    rank, then score (descending), then name. Columns: those of :func:`dti_totals`.
+    """
+    totals = dti_totals()
+    peers = totals[(totals["peer_group"] == peer_group) & (totals["reference_year"] == year)]
+    return peers.assign(_r=peers["rank"].fillna(peers["rank_low"]).astype("Float64")) \
+        .sort_values(["_r", "score", "unit_name"], ascending=[True, False, True],
+                     na_position="last").drop(columns="_r").reset_index(drop=True)
+
+
+def unit_history(unit_code: str, peer_group: str) -> pd.DataFrame:
+    """The unit's DTI total per year in ``peer_group``, oldest first (:func:`dti_totals` columns)."""
+    totals = dti_totals()
+    rows = totals[(totals["unit_code"] == unit_code) & (totals["peer_group"] == peer_group)]
+    return rows.sort_values("reference_year").reset_index(drop=True)
+
+
+def group_ranks(unit_code: str, peer_group: str, year: int) -> pd.DataFrame:
+    """Ranks of the unit in component groups / main indicators for ``year`` (``dti_scores``
+    rows of indicator level ``group``, ``pillar`` or ``main_indicator``, best estimates)."""
+    scores = load_table("dti_scores")
+    rows = scores[(scores["unit_code"] == unit_code) & (scores["peer_group"] == peer_group)
+                  & (scores["reference_year"] == year) & (scores["indicator"] != "dti_total")]
+    return best_estimates(rows) if not rows.empty else rows
+
+
+def coverage(peer_group: str) -> pd.DataFrame:
+    """What is published per unit and year in ``peer_group``.
+
+    Returns a units × years frame (index ``unit_name``, columns reference years) of labels:
+    ``score`` (a score is published), ``rank only``, or ``none``.
+    """
+    totals = dti_totals()
+    rows = totals[totals["peer_group"] == peer_group]
+    label = rows["score"].notna().map({True: "score"}).fillna(
+        rows["rank_low"].notna().map({True: "rank only", False: "none"}))
+    return rows.assign(label=label).pivot_table(index="unit_name", columns="reference_year",
+                                                values="label", aggfunc="first").fillna("none")
+
+
+def _covers(indicators: pd.DataFrame, year: int) -> pd.Series:
+    return (indicators["period_start_year"] <= year) & (indicators["period_end_year"] >= year)
+
+
+def unit_indicators(unit_code: str, year: int, themes: tuple[str, ...]) -> pd.DataFrame:
+    """The unit's published indicator values whose period covers ``year`` (targets excluded).
+
+    Returns ``indicators`` rows joined with the catalogue columns ``name_en``, ``name_vi``,
+    ``concept``, ``population``, sorted by theme and indicator.
+    """
+    indicators = load_table("indicators")
+    catalogue = load_table("indicator_catalogue")[["indicator", "name_en", "name_vi", "concept",
+                                                   "population", "higher_is_better"]]
+    rows = indicators[(indicators["unit_code"] == unit_code) & indicators["theme"].isin(themes)
+                      & ~indicators["is_target"] & _covers(indicators, year).fillna(False)]
+    return rows.merge(catalogue, on="indicator", how="left").sort_values(
+        ["theme", "indicator"]).reset_index(drop=True)
+
+
+def undated_indicators(unit_code: str, themes: tuple[str, ...]) -> pd.DataFrame:
+    """The unit's indicator values with no stated year (shown apart, never assigned a year)."""
+    indicators = load_table("indicators")
+    return indicators[(indicators["unit_code"] == unit_code) & indicators["theme"].isin(themes)
+                      & indicators["period_start_year"].isna()].reset_index(drop=True)
+
+
+def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd.DataFrame:
+    """Values of the same concepts for comparison areas (the parent province, ``VN``) and any
+    published targets, nearest in time to ``year``.
+
+    Returns one row per unit indicator × comparison row with columns ``indicator`` (the unit's),
+    ``comparator_indicator``, ``comparator_unit``, ``comparator_value``, ``comparator_text``,
+    ``comparator_period``, ``is_target``, ``same_definition`` (bool: same indicator or same
+    population), ``definition_note`` (plain words when definitions differ), and the
+    comparator's ``source_ids``, ``raw_file``, ``raw_row``.
+    """
+    indicators = load_table("indicators")
+    catalogue = load_table("indicator_catalogue").set_index("indicator")
+    out = []
+    for row in unit_rows.itertuples(index=False):
+        concept = row.concept
+        same_concept = catalogue.index[catalogue["concept"] == concept]
+        candidates = indicators[indicators["indicator"].isin(same_concept)
+                                & (indicators["unit_code"].isin(area_codes) | (
+                                    indicators["is_target"]
+                                    & (indicators["unit_code"].isin(area_codes + [row.unit_code]))))
+                                & indicators["value"].notna()]
+        if candidates.empty:
+            continue
+        distance = (candidates["period_end_year"].fillna(9999) - year).abs()
+        candidates = candidates.assign(_d=distance).sort_values("_d")
+        for cand in candidates.groupby(["unit_code", "indicator", "is_target"], sort=False).head(1) \
+                .itertuples(index=False):
+            population = catalogue.at[cand.indicator, "population"]
+            same = cand.indicator == row.indicator or (population and population == row.population)
+            note = "" if same else (
+                f"different definition: {row.population or row.unit_label} here vs "
+                f"{population or cand.unit_label} for the comparison")
+            out.append({
+                "indicator": row.indicator, "comparator_indicator": cand.indicator,
+                "comparator_unit": cand.unit_name, "comparator_value": cand.value,
+                "comparator_text": cand.value_text, "comparator_unit_label": cand.unit_label,
+                "comparator_period": cand.period, "comparator_status": cand.value_status,
+                "is_target": bool(cand.is_target), "same_definition": bool(same),
+                "definition_note": note, "source_ids": cand.source_ids,
+                "raw_file": cand.raw_file, "raw_row": cand.raw_row,
+            })
+    return pd.DataFrame(out)
+
+
+def national_dti_mean(year: int) -> pd.DataFrame:
+    """Provincial mean DTI (0–1) rows of ``dti_national`` for ``year`` (may be several sources)."""
+    national = load_table("dti_national")
+    return national[(national["reference_year"] == year)
+                    & national["measure"].str.startswith("provincial_dti_mean")].reset_index(drop=True)
+
+
+def group_history(peer_group: str) -> pd.DataFrame:
+    """DTI totals of every unit of ``peer_group`` in every year (:func:`dti_totals` columns)."""
+    totals = dti_totals()
+    return totals[totals["peer_group"] == peer_group].sort_values(
+        ["reference_year", "unit_name"]).reset_index(drop=True)
+
+
+def framework_breaks(history: pd.DataFrame) -> list[int]:
+    """Years whose DTI framework differs from the previous year's, in a peer group's history.
+
+    Uses ``lib/reference/framework_breaks.csv`` (first year of each methodology: provincial
+    DTI 2022 under QĐ 922/2022, 2025 under QĐ 405/2025; Vĩnh Phúc districts 2023, caveat C8),
+    keeping the break years that fall strictly inside the years of ``history``.
+    """
+    from lib.paths import REFERENCE_DIR
+
+    if history.empty:
+        return []
+    breaks = pd.read_csv(REFERENCE_DIR / "framework_breaks.csv", dtype={"first_year": int})
+    level = history["unit_level"].iloc[0]
+    years = history["reference_year"]
+    scoped = breaks[(breaks["unit_level"] == level)
+                    & (breaks["first_year"] > years.min()) & (breaks["first_year"] <= years.max())]
+    return sorted(scoped["first_year"].unique().tolist())
+
+
+def framework_break_notes() -> pd.DataFrame:
+    """The framework-break reference table (``unit_level``, ``first_year``, ``framework``,
+    ``note``)."""
+    from lib.paths import REFERENCE_DIR
+
+    return pd.read_csv(REFERENCE_DIR / "framework_breaks.csv", dtype={"first_year": int})
+
+
+def national_context(unit: Unit, year: int) -> pd.DataFrame:
+    """For a district or commune: its province's national DTI totals (all years, 63-province
+    ranking). For a province: the provincial mean DTI rows of ``year`` from ``dti_national``
+    (columns differ: ``dti_totals`` rows, or ``dti_national`` rows)."""
+    if unit.level == "province":
+        return national_dti_mean(year)
+    if unit.parent_code is None:
+        return pd.DataFrame(columns=["source_ids", "raw_file", "raw_row"])
+    return unit_history(unit.parent_code, "province_63")
+
+
+def comparison_areas(unit: Unit) -> list[str]:
+    """Codes to compare a unit with: its province (for a district, its parent) and ``VN``."""
+    areas = [unit.parent_code] if unit.level in ("district", "commune") and unit.parent_code else []
+    if unit.level == "commune":
+        units = load_table("units")
+        parent = units[units["unit_code"] == unit.parent_code]
+        areas += [c for c in parent["parent_code"].dropna() if c != "VN"]
+    return [*areas, "VN"] if unit.code != "VN" else []
+
+
+def child_level(level: str) -> str:
+    """The level below: province → district (the historical series), district → commune."""
+    return {"country": "province", "province": "district", "district": "commune"}[level]
+
+
+def child_peer_group(unit: Unit, level: str) -> str:
+    """The peer group of a unit's children: ``districts_of_26``, ``province_63`` for Vietnam."""
+    return "province_63" if unit.level == "country" else f"{level}s_of_{unit.code}"
+
+
+def indicator_counts(province_code: str) -> pd.DataFrame:
+    """Number of published (non-target) indicator values per district of a province and theme.
+
+    Returns a frame with ``unit_name`` and one int64 column per theme, plus ``undated`` (values
+    without a year). Districts without any value are listed with zeros.
+    """
+    units = load_table("units")
+    districts = units[(units["unit_level"] == "district") & (units["parent_code"] == province_code)]
+    indicators = load_table("indicators")
+    rows = indicators[indicators["unit_code"].isin(districts["unit_code"])
+                      & ~indicators["is_target"]]
+    if districts.empty:
+        return pd.DataFrame()
+    counts = rows.pivot_table(index="unit_code", columns="theme", values="indicator",
+                              aggfunc="count", fill_value=0)
+    undated = rows[rows["period_start_year"].isna()].groupby("unit_code").size()
+    table = districts[["unit_code", "unit_name"]].set_index("unit_code").join(counts)
+    table["undated"] = undated
+    return table.fillna(0).astype({c: "int64" for c in table.columns if c != "unit_name"}) \
+        .reset_index(drop=True)
+
+
+def conflict_descriptions() -> pd.DataFrame:
+    """The flagged conflicts and caveats (``conflict_id``, ``kind``, ``title``, ``description``)
+    from ``lib/reference/conflicts.csv`` (transcribed from ``data/raw/README.md``)."""
+    from lib.paths import REFERENCE_DIR
+
+    return pd.read_csv(REFERENCE_DIR / "conflicts.csv", dtype=str)
