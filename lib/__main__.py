@@ -1,6 +1,7 @@
-"""Command line: ``python -m lib data | reports``. ``python -m lib --help`` for details.
+"""Command line: ``python -m lib data | validate | template | reports``. ``--help`` for details.
 
-Exit codes: 0 success; 1 some reports failed; 2 bad configuration or input data.
+Exit codes: 0 success (warnings allowed); 1 some reports failed; 2 bad configuration or input
+data (``validate`` found an error; ``data`` refused to build).
 """
 
 from __future__ import annotations
@@ -23,6 +24,37 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from lib.validate import format_problems, problems_table, validate_paths
+
+    problems = validate_paths(args.paths)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        print(format_problems(problems))
+        print()
+    if args.csv:
+        from lib.io import write_atomic
+
+        table = problems_table(problems)
+        write_atomic(args.csv, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+    what = ", ".join(args.paths) if args.paths else "data/raw"
+    print(f"{errors} error(s), {warnings} warning(s) in {what}"
+          + ("" if errors else ": OK"))
+    return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from lib.template import write_template
+
+    paths = write_template(args.out, province=args.province, year=args.year,
+                           framework_id=args.framework, overwrite=args.force)
+    print(f"wrote {paths[0]} and its sidecar {paths[1].name}")
+    print(f"fill it in, check it with `python -m lib validate {paths[0]}`, then copy both files "
+          "into data/raw and run `python -m lib data`")
+    return EXIT_OK
+
+
 def _cmd_reports(args: argparse.Namespace) -> int:
     from lib import report
 
@@ -38,6 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="clean data/raw into data/processed")
     data.add_argument("--force", action="store_true", help="rebuild even if up to date")
     data.set_defaults(func=_cmd_data)
+
+    validate = sub.add_parser(
+        "validate", help="check raw files and list every problem (builds nothing)",
+        description="Check raw files without building anything; print every problem as a "
+                    "table. Exit code 2 when any problem is an error; warnings do not count.")
+    validate.add_argument("paths", nargs="*", metavar="PATH",
+                          help="CSV or .xlsx files (default: every file in data/raw)")
+    validate.add_argument("--csv", metavar="FILE", help="also write the report as CSV")
+    validate.set_defaults(func=_cmd_validate)
+
+    template = sub.add_parser("template", help="write the DTI data-entry workbook (.xlsx)")
+    template.add_argument("--province", default="26", help="GSO province code (default 26)")
+    template.add_argument("--year", type=int, default=2024, help="reference year (default 2024)")
+    template.add_argument("--framework", default="mic_qd922_2022",
+                          help="framework_id in lib/reference/dti_main_indicators.csv")
+    template.add_argument("--out", metavar="FILE.xlsx",
+                          help="output file (default outputs/templates/…)")
+    template.add_argument("--force", action="store_true", help="overwrite an existing file")
+    template.set_defaults(func=_cmd_template)
 
     reports = sub.add_parser("reports", help="run the notebooks and export HTML")
     reports.add_argument("--only", action="append", help="notebook name (repeatable)")

@@ -128,7 +128,7 @@ class UnitResolver:
             for name in filter(None, map(normalize_text, names)):
                 key = split_unit_prefix(name)[1]
                 entries = self._by_key.setdefault(key, [])
-                if row not in entries:
+                if not any(e is row for e in entries):
                     entries.append(row)
 
     @staticmethod

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 import lib
-from lib import datasets
+from lib import datasets, ingest
 from lib.datasets.indicators import INDICATOR_CATALOGUE_SCHEMA, build_catalogue
 from lib.io import read_raw_csv, sha256_file, write_json_atomic, write_table_atomic
 from lib.paths import RAW_DIR, processed_dir
@@ -41,12 +41,15 @@ def input_hashes(raw_dir: Path = RAW_DIR) -> dict[str, str]:
         for p in files if p.with_name(p.name + ".source.yml").exists()}
 
 
-def build_tables(raw_dir: Path = RAW_DIR) -> dict[str, pd.DataFrame]:
+def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str, pd.DataFrame]:
     """Clean and validate every processed table in memory.
 
     Returns ``{table name: DataFrame}`` for ``units``, ``dti_scores``, ``dti_national``,
-    ``indicators``, ``indicator_catalogue`` and ``sources``. Raises :class:`lib.io.DataError`
-    (unreadable raw cell, missing sidecar) or :class:`lib.validate.ValidationError`.
+    ``indicators``, ``indicator_catalogue`` and ``sources``. With ``staff_files``, the rows of
+    staff workbooks and exports in ``raw_dir`` (sidecar with ``shape``, see :mod:`lib.ingest`)
+    are added to the tables their sidecar ``feeds``. Raises :class:`lib.io.DataError`
+    (unreadable raw cell, missing sidecar) or :class:`lib.validate.ValidationError` (listing
+    every error of every staff file).
     """
     raw_dir = Path(raw_dir)
     for path in raw_data_files(raw_dir):
@@ -56,6 +59,12 @@ def build_tables(raw_dir: Path = RAW_DIR) -> dict[str, pd.DataFrame]:
     tables = {}
     for name, module in datasets.DATASETS.items():
         tables[name] = validate_table(module.clean(raw), module.SCHEMA, name)
+    if staff_files:
+        fed, fed_sources = ingest.read_fed_files(raw_dir, reference=tables["dti_scores"])
+        for name, rows in fed.items():
+            table = datasets.DATASETS[name].add_rows(tables[name], rows)
+            tables[name] = validate_table(table, datasets.DATASETS[name].SCHEMA, name)
+        raw = {**raw, **fed_sources}
     tables["indicator_catalogue"] = validate_table(
         build_catalogue(tables["indicators"]), INDICATOR_CATALOGUE_SCHEMA, "indicator_catalogue")
     tables["sources"] = build_sources(raw)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -55,3 +58,128 @@ def validate_table(table: pd.DataFrame, schema: pa.DataFrameSchema, table_name: 
     except SchemaErrors as err:
         raise ValidationError(table_name, describe_failures(err.failure_cases, table,
                                                              table_name)) from None
+
+
+REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem", "hint"]
+
+
+def problems_table(problems: list[DataError]) -> pd.DataFrame:
+    """One row per problem, errors first.
+
+    Returns
+    -------
+    DataFrame
+        ``severity`` str (``error``/``warning``), ``file`` str (file name), ``sheet`` str,
+        ``row`` Int64 (line or sheet row), ``column`` str, ``value`` str, ``problem`` str,
+        ``hint`` str; ``""`` where a field does not apply.
+    """
+    records = [{
+        "severity": p.severity, "file": Path(p.file).name, "sheet": p.sheet or "",
+        "row": p.row, "column": p.column or "",
+        "value": "" if p.value is None else str(p.value), "problem": p.problem, "hint": p.hint,
+    } for p in problems]
+    table = pd.DataFrame.from_records(records, columns=REPORT_COLUMNS)
+    table["row"] = table["row"].astype("Int64")
+    order = table["severity"].map({"error": 0, "warning": 1})
+    return table.assign(_o=order).sort_values(["_o", "file", "sheet", "row"], kind="stable") \
+        .drop(columns="_o").reset_index(drop=True)
+
+
+def format_problems(problems: list[DataError], width: int = 60) -> str:
+    """A plain-text table of :func:`problems_table` (long cells shortened to ``width``)."""
+    table = problems_table(problems)
+    if table.empty:
+        return ""
+    cells = table.astype(object).where(table.notna(), "").astype(str)
+    cells = cells.map(lambda s: s if len(s) <= width else s[: width - 1] + "…")
+    widths = {c: max(len(c), *cells[c].map(len)) for c in cells}
+    lines = ["  ".join(c.ljust(widths[c]) for c in cells)]
+    lines.append("  ".join("-" * widths[c] for c in cells))
+    lines += ["  ".join(row[c].ljust(widths[c]) for c in cells).rstrip()
+              for _, row in cells.iterrows()]
+    return "\n".join(lines)
+
+
+def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None = None
+                   ) -> list[DataError]:
+    """Check raw files without building anything; return every problem found.
+
+    Parameters
+    ----------
+    paths
+        Files to check; None or empty checks every data file of ``raw_dir``.
+    raw_dir
+        The raw folder (default ``data/raw``); curated CSVs there are checked by running their
+        cleaning and schemas in memory, staff files (sidecar with ``shape``) and files outside
+        it by :mod:`lib.ingest`.
+
+    Returns
+    -------
+    list of DataError
+        Errors and warnings (``severity``); never raises for a problem in the input.
+    """
+    from lib import ingest, pipeline
+    from lib.datasets import DATASETS
+    from lib.paths import RAW_DIR
+    from lib.sources import load_sidecar, raw_data_files, sidecar_path
+
+    raw_dir = Path(raw_dir or RAW_DIR).resolve()
+    paths = [Path(p) for p in paths] if paths else raw_data_files(raw_dir)
+    curated = {f for module in DATASETS.values() for f in module.RAW_FILES}
+    problems: list[DataError] = []
+    staff: list[tuple[Path, dict | None]] = []
+    check_curated = False
+    for path in paths:
+        in_raw = path.resolve().parent == raw_dir
+        if not path.is_file():
+            problems.append(DataError(path, "file not found"))
+            continue
+        if path.suffix.lower() not in ingest.DATA_SUFFIXES:
+            problems.append(DataError(path, f"unsupported file type {path.suffix!r}",
+                                      hint="give a .csv, .txt (tab-separated) or .xlsx file"))
+            continue
+        meta = None
+        if sidecar_path(path).exists() or in_raw:
+            try:
+                meta = load_sidecar(path)
+            except DataError as err:
+                problems.append(err)
+                if in_raw:
+                    continue
+        else:
+            problems.append(DataError(
+                path, f"no provenance sidecar {sidecar_path(path).name}", severity="warning",
+                hint="`python -m lib data` uses a file only with a sidecar that says what it "
+                     "feeds (see README)"))
+        if in_raw and path.name in curated and not ingest.is_staff_file(meta):
+            check_curated = True
+        else:
+            staff.append((path, meta))
+    reference = None
+    if check_curated:
+        try:
+            reference = pipeline.build_tables(raw_dir, staff_files=False)["dti_scores"]
+        except DataError as err:
+            problems.append(err)
+        except ValidationError as err:
+            problems += err.problems
+    elif staff:
+        reference = published_scores(str(raw_dir))
+    if staff:
+        _, _, found = ingest.read_files(staff, reference)
+        problems += found
+    return problems
+
+
+@lru_cache(maxsize=2)
+def published_scores(raw_dir: str) -> pd.DataFrame | None:
+    """``dti_scores`` cleaned from the curated raw files of ``raw_dir`` (None if they fail);
+    used to compare staff files with already-published values."""
+    from lib.datasets import dti_scores
+    from lib.io import read_raw_csv
+
+    try:
+        raw = {name: read_raw_csv(Path(raw_dir) / name) for name in dti_scores.RAW_FILES}
+        return dti_scores.clean(raw)
+    except (DataError, OSError):
+        return None

@@ -12,7 +12,8 @@ and ``preferred_rank`` mark the row to use (:func:`best_estimates` collapses the
   ``indicator_level`` str (``total``, ``pillar``, ``main_indicator``, ``group``).
 - ``score`` float64 in the source's scale; NaN when not published (see ``value_status``);
   ``score_low`` / ``score_high`` float64 bounds where the source gives them ("just under 559"
-  → high 559); ``score_max`` float64 (1000 for points, 1 for the 0–1 index, NaN if not stated);
+  → high 559); ``score_max`` float64 (1000 for a points total, 1 for the 0–1 index, a main
+  indicator's maximum points in staff workbooks, NaN if not stated);
   ``scale`` str (``points`` = points out of 1,000; ``0-1`` = index, points ÷ 1,000);
   ``pct_of_max`` float64, 0–100.
 - ``value_status`` str (``reported``, ``approximate``, ``lower_bound``, ``range``,
@@ -63,7 +64,7 @@ DTI_SCORES_SCHEMA = pa.DataFrameSchema(
         "score": pa.Column("float64", pa.Check.ge(0), nullable=True),
         "score_low": pa.Column("float64", nullable=True),
         "score_high": pa.Column("float64", nullable=True),
-        "score_max": pa.Column("float64", pa.Check.isin(list(SCALES.values())), nullable=True),
+        "score_max": pa.Column("float64", pa.Check.gt(0), nullable=True),
         "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
         "pct_of_max": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
         "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
@@ -268,6 +269,20 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     scores["rank_tied"] = _mark_ties(scores)
     columns = list(DTI_SCORES_SCHEMA.columns)
     return scores[columns].sort_values(KEY + [RAW_ROW], ignore_index=True)
+
+
+def add_rows(scores: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """Add rows built elsewhere (staff workbooks, :func:`lib.ingest.to_dti_scores`) to a
+    cleaned ``dti_scores`` table and recompute ``preferred_*`` and ``rank_tied`` over all rows.
+
+    Both inputs and the output have the ``dti_scores`` columns.
+    """
+    if extra.empty:
+        return scores
+    combined = pd.concat([scores, extra[scores.columns]], ignore_index=True)
+    combined = _mark_preferred(combined)
+    combined["rank_tied"] = _mark_ties(combined)
+    return combined.sort_values(KEY + ["raw_file", RAW_ROW], ignore_index=True)
 
 
 def best_estimates(scores: pd.DataFrame) -> pd.DataFrame:
