@@ -1,0 +1,51 @@
+"""End to end: papermill runs a notebook on the real data and nbconvert exports its HTML."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from lib import report
+from lib.export import make_exporter
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def lap_thach_scores(processed, tmp_path_factory):
+    out = tmp_path_factory.mktemp("outputs")
+    report.ensure_kernel()
+    job = report.Job("scores", "246", "district", "Lập Thạch", 2023)
+    outcome = report.run_job(job, out, make_exporter(), "test-version")
+    assert outcome.status == "built", outcome.error
+    return outcome
+
+
+def test_parameters_are_recorded_and_no_cell_failed(lap_thach_scores):
+    notebook = nbformat.read(lap_thach_scores.executed, as_version=4)
+    assert notebook.metadata.papermill.parameters == {
+        "unit_code": "246", "reference_year": 2023, "unit_level": "district", "lang": "en"}
+    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+
+
+def test_html_shows_lap_thach_744_213_and_rank_1_of_9(lap_thach_scores):
+    page = lap_thach_scores.html.read_text(encoding="utf-8")
+    assert "Lập Thạch" in page
+    assert "744.213 points out of 1,000" in page
+    assert "ranked 1st of 9 among districts of Vĩnh Phúc" in page
+    assert "<td>1 of 9</td>" in page
+    assert "rose from 5th in 2022 to 1st in 2023" in page
+    assert "data/raw/dti_district_vinhphuc.csv, row 13" in page
+
+
+def test_html_contains_no_code_and_loads_nothing_external(lap_thach_scores):
+    page = lap_thach_scores.html.read_text(encoding="utf-8")
+    for code in ("import ", "show.show_", "profiles.", "unit_code =", "reference_year ="):
+        assert code not in page
+    assert 'class="jp-InputArea' not in page and "In&nbsp;[" not in page
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"""(src|href)=["']https?://""", page)

@@ -1,0 +1,53 @@
+"""Repository rules: clean notebooks, provenance for every raw file, lib/ tracked, pins."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from lib.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
+from lib.sources import SIDECAR_KEYS, load_sidecar, raw_data_files
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def test_the_four_report_notebooks_exist():
+    assert [p.stem for p in NOTEBOOKS] == ["cashless", "infrastructure", "overview", "scores"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_outputs_and_one_parameters_cell(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    tagged = [c for c in notebook["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    assert notebook["cells"][0]["cell_type"] == "markdown"
+
+
+@pytest.mark.parametrize("path", raw_data_files(RAW_DIR), ids=lambda p: p.name)
+def test_raw_file_has_a_complete_sidecar(path):
+    meta = load_sidecar(path)
+    assert set(SIDECAR_KEYS) <= set(meta)
+    assert meta["url"] and meta["trust"] and meta["number_format"]["decimal"] in (".", ",")
+
+
+def test_lib_is_not_ignored_by_git():
+    result = subprocess.run(["git", "check-ignore", "-q", "lib/__init__.py"], cwd=ROOT)
+    assert result.returncode == 1  # 1 = not ignored
+
+
+def test_requirements_are_all_pinned():
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines and all("==" in line for line in lines)
+    names = {line.split("==")[0].lower() for line in lines}
+    assert {"jupyterlab", "pandas", "matplotlib", "seaborn", "scipy", "papermill",
+            "nbconvert", "pandera", "pyarrow"} <= names
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
