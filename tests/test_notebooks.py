@@ -46,6 +46,7 @@ def test_html_contains_no_code_and_loads_nothing_external(lap_thach_scores):
     page = lap_thach_scores.html.read_text(encoding="utf-8")
     for code in ("import ", "show.show_", "profiles.", "unit_code =", "reference_year ="):
         assert code not in page
-    assert 'class="jp-InputArea' not in page and "In&nbsp;[" not in page
+    assert 'class="jp-CodeMirrorEditor' not in page and 'class="highlight' not in page
+    assert "In&nbsp;[" not in page and "python -m lib" not in page
     assert not re.search(r"<script[^>]+src=", page)
     assert not re.search(r"""(src|href)=["']https?://""", page)
