@@ -7,6 +7,7 @@ zipped, e-mailed or served as it is.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,23 +26,41 @@ color:#444}"""
 NOTEBOOK_ORDER = ("scores", "infrastructure", "cashless", "overview")
 
 
-def write_index(outcomes: list, no_data: list, html_dir: Path) -> Path:
+@dataclass(frozen=True)
+class IndexEntry:
+    """One cell of the portfolio: a notebook for a unit and year, and what became of it.
+
+    ``status`` is ``built``, ``stale`` (the last build failed; the previous good HTML is kept),
+    ``failed`` (no good HTML exists) or ``no_data``; ``html`` is the report's path relative to
+    ``outputs/html`` (None unless built or stale).
+    """
+
+    notebook: str
+    unit_code: str
+    unit_name: str
+    unit_level: str
+    reference_year: int
+    status: str
+    html: str | None = None
+
+
+def _cell(entry: IndexEntry) -> str:
+    if entry.status in ("built", "stale") and entry.html:
+        link = f'<a href="{escape(entry.html)}">{escape(entry.notebook)}</a>'
+        return link + (' <span class="failed">(stale: last rebuild failed)</span>'
+                       if entry.status == "stale" else "")
+    if entry.status == "failed":
+        return '<span class="failed">failed</span>'
+    return '<span class="nodata">no data</span>'
+
+
+def write_index(entries: list[IndexEntry], html_dir: Path) -> Path:
     """Write ``index.html``: per year, one row per unit, one cell per notebook (a link when
     built, "failed" or "no data" otherwise). Returns its path."""
     html_dir = Path(html_dir)
     cells: dict[int, dict[tuple[str, str], dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    for outcome in outcomes:
-        job = outcome.job
-        key = (job.unit_code, job.unit_name)
-        if outcome.status == "built":
-            href = outcome.html.relative_to(html_dir).as_posix()
-            cells[job.reference_year][key][job.notebook] = (
-                f'<a href="{escape(href)}">{escape(job.notebook)}</a>')
-        else:
-            cells[job.reference_year][key][job.notebook] = '<span class="failed">failed</span>'
-    for job in no_data:
-        cells[job.reference_year][(job.unit_code, job.unit_name)].setdefault(
-            job.notebook, '<span class="nodata">no data</span>')
+    for entry in entries:
+        cells[entry.reference_year][(entry.unit_code, entry.unit_name)][entry.notebook] = _cell(entry)
     manifest = read_manifest()
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

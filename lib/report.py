@@ -212,8 +212,20 @@ def run(plan_: Plan, out: Path | None = None, progress: bool = True) -> list[Out
     for job in bar:
         bar.set_postfix_str(f"{job.reference_year} {job.unit_code} {job.notebook}")
         outcomes.append(run_job(job, out, exporter, data_version))
-    write_index(outcomes, plan_.no_data, out / "html")
+    write_index(index_entries(outcomes, plan_.no_data, out / "html"), out / "html")
     return outcomes
+
+
+def index_entries(outcomes: list[Outcome], no_data: list[Job], html_dir: Path) -> list:
+    """Portfolio entries for this run's outcomes and the unit-years without data."""
+    from lib.portfolio import IndexEntry
+
+    def entry(job: Job, status: str, html: Path | None = None) -> IndexEntry:
+        href = html.relative_to(html_dir).as_posix() if html else None
+        return IndexEntry(job.notebook, job.unit_code, job.unit_name, job.unit_level,
+                          job.reference_year, status, href)
+
+    return [entry(o.job, o.status, o.html) for o in outcomes] + [entry(j, "no_data") for j in no_data]
 
 
 def main(only: list[str] | None = None, units: list[str] | None = None,
