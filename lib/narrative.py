@@ -253,7 +253,8 @@ def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
     n, scored = len(peers), peers[peers["score"].notna()]
     ranked = peers[peers["rank"].notna()]
     if lang == "en":
-        text = (f"Of the {n} {peers_text}, {len(scored)} have a published {year} score and "
+        verb = "has" if len(scored) == 1 else "have"
+        text = (f"Of the {n} {peers_text}, {len(scored)} {verb} a published {year} score and "
                 f"{len(ranked)} a published rank.")
     else:
         text = f"Trong {n} {peers_text}, {len(scored)} có điểm {year} và {len(ranked)} có thứ hạng được công bố."

@@ -9,6 +9,7 @@ top. Fonts: DejaVu Sans, which has every Vietnamese diacritic.
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -65,10 +66,13 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
                     color=HIGHLIGHT if mine else "#555555")
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
-        ax.text(year - 0.5, 1, " framework change", fontsize=7, color="#555555", va="top")
+        ax.annotate("framework change", (year - 0.5, 1), xycoords=("data", "axes fraction"),
+                    xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=7, color="#555555")
     years = sorted(history["reference_year"].unique())
     ax.set_xticks(years)
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.invert_yaxis()
     ax.set_ylabel("rank (1 = best)" + (f", of {rank_of}" if rank_of else ""))
     fig.tight_layout()
