@@ -67,8 +67,8 @@ OBSERVATION_COLUMNS = [
     "reference_year", "indicator", "text", "score", "score_low", "score_high", "value_status",
     "score_max", "decimals", "rank", "rank_low", "rank_high", "rank_of", "rank_status",
     "rank_text", "pct_of_max", "formula", "note",
-    "pct_column", "pending_rank",  # internal: a share's column; a rank waiting for a total
-]
+    "pct_column", "pending_rank", "table_units",  # internal: a share's column; a rank waiting
+]                                                     # for a total; unit rows in the table
 
 
 @dataclass
@@ -542,6 +542,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
     note_col, pct_col = layout.find("note"), layout.find("pct_of_max")
     records: list[dict] = []
     in_notes = False
+    table_units = 0
     for index in range(layout.first_data, len(grid.rows)):
         cells = grid.rows[index]
         line = grid.row_numbers[index]
@@ -553,15 +554,24 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
         nonempty = [c for c in cells if c not in (None, "")]
         if not nonempty:
             continue
-        first_text = fold_text(next((c for c in nonempty if isinstance(c, str)), ""))
+        first = nonempty[0]
+        first_text = fold_text(first) if isinstance(first, str) else ""
         label = row_labels.get(fold_text(unit_text)) or next(
             (kind for word, kind in row_labels.items()
              if kind == "note" and first_text.startswith(word)), None)
-        if in_notes or label == "note" or (not unit_text and isinstance(nonempty[0], str)
-                                           and nonempty[0].lstrip().startswith(("*", "("))):
+        if in_notes or label == "note" or (isinstance(first, str)
+                                           and first.lstrip().startswith(("*", "(", "¹"))):
             in_notes = True
             continue
         if label == "summary":
+            continue
+        width = max(layout.columns) + 1
+        if any(c not in (None, "") for c in cells[width:]):
+            problems.append(DataError(
+                **where, row=line, value=cell_text(next(c for c in cells[width:] if c)),
+                problem="more cells than header columns",
+                hint="a decimal comma in a comma-separated file? quote such numbers, or save "
+                     "with ';' as separator" if grid.delimiter == "," else "add a header"))
             continue
         if not unit_text:
             problems.append(DataError(**where, row=line, column=layout.columns.get(
@@ -579,17 +589,21 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
         unit = _resolve(resolver, at(name_col), at(code_col), row_year, opts, layout, where, line,
                         problems)
         if unit is None:
+            table_units += 1
             continue
         base = dict(file=name, sheet=sheet or "", row=line, unit_text=unit_text,
                     unit_code=unit.code, unit_name=unit.name, parent_code=unit.parent_code,
                     note=cell_text(at(note_col)))
         rank = _read_rank(at(rank_col), at(rank_of_col), layout, rank_col, where, line, problems)
+        table_units += 1
         if long:
             records += _long_row(at, layout, opts, base, row_year, rank, maxima, scale_max, where,
                                  line, problems)
         else:
             records += _wide_row(at, grid, index, layout, opts, base, row_year, rank, maxima,
                                  scale_max, pct_col, where, line, problems)
+    for record in records:
+        record["table_units"] = table_units
     return records
 
 
@@ -836,20 +850,26 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
                                   r["text"] if value is None else value, hint,
                                   sheet=r["sheet"] or None, severity=severity))
 
-    # 1. one value per unit × year × indicator
+    # units per table (before duplicates are dropped): the default number ranked
+    n_units = obs.groupby(["file", "sheet", "reference_year"])["table_units"].max()
+    # 1. one value per unit × year × indicator (one message per repeated row)
     first: dict[tuple, dict] = {}
-    keep = []
+    keep, repeated = [], {}
     for _, r in obs.iterrows():
         key = (r["unit_code"], r["reference_year"], r["indicator"])
         if key in first:
             f = first[key]
-            err(r, f"second value for {r['unit_name']} {r['reference_year']} {r['indicator']}",
-                f"first given in {f['file']}" + (f", sheet {f['sheet']!r}" if f["sheet"] else "")
-                + f", row {f['row']}")
+            repeated.setdefault((r["file"], r["sheet"], r["row"]), (r, f, []))[2].append(
+                r["indicator"])
             keep.append(False)
         else:
             first[key] = r
             keep.append(True)
+    for r, f, indicators in repeated.values():
+        what = r["indicator"] if len(indicators) == 1 else f"{len(indicators)} indicators"
+        err(r, f"{r['unit_name']} {r['reference_year']} given twice ({what})",
+            f"first in {f['file']}" + (f", sheet {f['sheet']!r}" if f["sheet"] else "")
+            + f", row {f['row']}", column="", value=r["unit_text"])
     obs = obs[keep].reset_index(drop=True)
     # 2. scale and bounds
     for file, group in obs.groupby("file"):
@@ -936,7 +956,7 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
     for (file, sheet, year), group in totals.groupby(["file", "sheet", "reference_year"]):
         ranked = group[group["rank"].notna()]
         scored = group[group["score"].notna()]
-        n = len(group)
+        n = max(len(group), int(n_units.get((file, sheet, year), 0)))
         for i, r in ranked.iterrows():
             rank_of = r["rank_of"] if r["rank_of"] is not None and not pd.isna(r["rank_of"]) \
                 else None

@@ -169,8 +169,12 @@ def detect_encoding(data: bytes, path: str | Path = "<bytes>", legacy: bool = Fa
     names = " or ".join(LEGACY_ENCODINGS[e] for e in good)
     problem = (f"text encoding is ambiguous ({names})" if good else
                "text encoding not recognised: not UTF-8, UTF-16, Windows-1258 or VISCII")
-    snippet = data[max(0, first_error - 20): first_error + 20]
-    raise DataError(path, problem, row=line, value=snippet.decode("latin-1"), hint=_LEGACY_HINT)
+    start = data.rfind(b"\n", 0, first_error) + 1
+    end = data.find(b"\n", first_error)
+    snippet = data[max(start, first_error - 20): first_error + 20 if end < 0 else min(
+        end, first_error + 20)]
+    raise DataError(path, problem, row=line, value=snippet.decode("latin-1").strip(),
+                    hint=_LEGACY_HINT)
 
 
 def read_raw_csv(path: str | Path) -> pd.DataFrame:

@@ -308,14 +308,17 @@ class ParsedRank:
     high: int | None
     status: str
     text: str
+    tied: bool = False
 
 
+_TIE = re.compile(r"^=|=$|\bđồng hạng\b|\btied?\b|\(\s*(?:đồng hạng|tied?)\s*\)")
 _ORDINAL = re.compile(r"^(?:thứ\s+)?(\d+)(?:st|nd|rd|th)?$")
 
 
 def parse_rank(text: object, rank_of: int | None = None) -> ParsedRank:
     """Parse a published rank: ``"5"``, ``"5th"``, ``"8-9"``, ``"last"``, ``"last two"``,
-    ``"bottom 3"``, ``"top 3"``.
+    ``"bottom 3"``, ``"top 3"``; a tie (``"=15"``, ``"15="``, ``"đồng hạng 15"``,
+    ``"15 (tied)"``) sets ``tied``.
 
     Relative forms ("last", "bottom 3") are resolved with ``rank_of`` (the number of ranked
     units); without it they keep only their text (status ``range``, no bounds). Raises
@@ -325,6 +328,9 @@ def parse_rank(text: object, rank_of: int | None = None) -> ParsedRank:
     s = raw.lower()
     if s in MISSING_TOKENS:
         return ParsedRank(None, None, None, "missing", raw)
+    tie = _TIE.search(s)
+    if tie:  # "=15", "15=", "đồng hạng 15", "15 (tied)": a shared rank
+        s = _TIE.sub(" ", s).strip()
     words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
     if m := _ORDINAL.match(s):
         r = int(m.group(1))
@@ -347,7 +353,7 @@ def parse_rank(text: object, rank_of: int | None = None) -> ParsedRank:
         raise ParseError(f"cannot read {raw!r} as a rank")
     if rank_of is not None and result.high is not None and not 1 <= result.low <= result.high <= rank_of:
         raise ParseError(f"rank {raw!r} is outside 1..{rank_of}")
-    return result
+    return replace(result, tied=True) if tie else result
 
 
 @dataclass(frozen=True)
