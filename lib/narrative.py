@@ -445,7 +445,7 @@ def comparison_sentence(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataF
         if differ:
             text += f"; for {differ} of them the definitions differ, so the comparison is indicative only"
         if targets:
-            text += f"; {targets} published target{'s' if targets > 1 else ''} apply"
+            text += f"; {targets} published target{'s apply' if targets > 1 else ' applies'}"
         return text + "."
     return f"{n}/{len(figures)} số liệu của {unit.name} có giá trị để so sánh" + \
         (f"; {differ} số liệu khác định nghĩa nên chỉ mang tính tham khảo" if differ else "") + "."

@@ -155,8 +155,9 @@ def undated_indicators(unit_code: str, themes: tuple[str, ...]) -> pd.DataFrame:
 
 
 def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd.DataFrame:
-    """Values of the same concepts for comparison areas (the parent province, ``VN``) and any
-    published targets, nearest in time to ``year``.
+    """Values of the same concept and unit for comparison areas (the parent province, ``VN``)
+    and published targets: one per area (and one target per area), preferring the same
+    definition, then the period nearest to ``year``.
 
     Returns one row per unit indicator × comparison row with columns ``indicator`` (the unit's),
     ``comparator_indicator``, ``comparator_unit``, ``comparator_value``, ``comparator_text``,
@@ -168,22 +169,25 @@ def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd
     catalogue = load_table("indicator_catalogue").set_index("indicator")
     out = []
     for row in unit_rows.itertuples(index=False):
-        concept = row.concept
-        same_concept = catalogue.index[catalogue["concept"] == concept]
+        same_concept = catalogue.index[catalogue["concept"] == row.concept]
+        in_area = indicators["unit_code"].isin(area_codes)
+        own_target = indicators["is_target"] & (indicators["unit_code"] == row.unit_code)
         candidates = indicators[indicators["indicator"].isin(same_concept)
-                                & (indicators["unit_code"].isin(area_codes) | (
-                                    indicators["is_target"]
-                                    & (indicators["unit_code"].isin(area_codes + [row.unit_code]))))
+                                & (in_area | own_target) & (indicators["unit"] == row.unit)
                                 & indicators["value"].notna()]
         if candidates.empty:
             continue
+        populations = candidates["indicator"].map(catalogue["population"])
+        same = (candidates["indicator"] == row.indicator) | (
+            (populations != "") & (populations == row.population))
         distance = (candidates["period_end_year"].fillna(9999) - year).abs()
-        candidates = candidates.assign(_d=distance).sort_values("_d")
-        for cand in candidates.groupby(["unit_code", "indicator", "is_target"], sort=False).head(1) \
-                .itertuples(index=False):
+        candidates = candidates.assign(same_def=same, distance_years=distance)
+        # one comparison per area (and per target): same definition first, then nearest year
+        best = candidates.sort_values(["same_def", "distance_years"], ascending=[False, True]) \
+            .groupby(["unit_code", "is_target"], sort=False).head(1)
+        for cand in best.itertuples(index=False):
             population = catalogue.at[cand.indicator, "population"]
-            same = cand.indicator == row.indicator or (population and population == row.population)
-            note = "" if same else (
+            note = "" if cand.same_def else (
                 f"different definition: {row.population or row.unit_label} here vs "
                 f"{population or cand.unit_label} for the comparison")
             out.append({
@@ -191,7 +195,7 @@ def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd
                 "comparator_unit": cand.unit_name, "comparator_value": cand.value,
                 "comparator_text": cand.value_text, "comparator_unit_label": cand.unit_label,
                 "comparator_period": cand.period, "comparator_status": cand.value_status,
-                "is_target": bool(cand.is_target), "same_definition": bool(same),
+                "is_target": bool(cand.is_target), "same_definition": bool(cand.same_def),
                 "definition_note": note, "source_ids": cand.source_ids,
                 "raw_file": cand.raw_file, "raw_row": cand.raw_row,
             })
