@@ -520,3 +520,22 @@ def coverage_sentence(matrix: pd.DataFrame, lang: str = "en") -> str:
     return (f"Of {cells} unit-years, {scored} have a published score, {ranked} only a rank, and "
             f"{cells - scored - ranked} nothing." if lang == "en" else
             f"Trong {cells} đơn vị-năm, {scored} có điểm, {ranked} chỉ có hạng, {cells - scored - ranked} không có số liệu.")
+
+
+def indicator_counts_sentence(unit: Unit, counts: pd.DataFrame, lang: str = "en") -> str:
+    """How many districts have any published non-DTI indicator."""
+    numbers = counts.drop(columns=counts.columns[0])
+    with_any = int((numbers.sum(axis=1) > 0).sum())
+    return (f"{with_any} of {unit.name}'s {len(counts)} districts have at least one published "
+            "infrastructure, online-service or cashless figure; the table counts them by theme."
+            if lang == "en" else
+            f"{with_any}/{len(counts)} huyện của {unit.name} có ít nhất một số liệu hạ tầng, dịch vụ "
+            "công trực tuyến hoặc thanh toán không dùng tiền mặt.")
+
+
+def indicator_counts_source(lang: str = "en") -> str:
+    """Source line of the indicator-count table (counts of rows of the raw indicator file)."""
+    return ("Source: counts of rows of data/raw/indicators_local.csv (targets excluded); each "
+            "figure's own source is shown in the district's infrastructure and cashless reports."
+            if lang == "en" else
+            "Nguồn: số dòng trong data/raw/indicators_local.csv (không tính mục tiêu).")

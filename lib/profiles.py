@@ -118,11 +118,13 @@ def coverage(peer_group: str) -> pd.DataFrame:
     """What is published per unit and year in ``peer_group``.
 
     Returns a units × years frame (index ``unit_name``, columns reference years) of labels:
-    ``score`` (a score is published), ``rank only``, or ``none``.
+    ``score`` (a score is published and not derived or conflicting), ``rank only``, or ``none``.
     """
     totals = dti_totals()
     rows = totals[totals["peer_group"] == peer_group]
-    label = rows["score"].notna().map({True: "score"}).fillna(
+    published = rows["score"].notna() & ~rows["value_status"].isin(["derived"]) \
+        & (rows["conflict_status"] != "conflicting")
+    label = published.map({True: "score", False: None}).fillna(
         rows["rank_low"].notna().map({True: "rank only", False: "none"}))
     return rows.assign(label=label).pivot_table(index="unit_name", columns="reference_year",
                                                 values="label", aggfunc="first").fillna("none")
@@ -277,8 +279,9 @@ def child_peer_group(unit: Unit, level: str) -> str:
 def indicator_counts(province_code: str) -> pd.DataFrame:
     """Number of published (non-target) indicator values per district of a province and theme.
 
-    Returns a frame with ``unit_name`` and one int64 column per theme, plus ``undated`` (values
-    without a year). Districts without any value are listed with zeros.
+    Returns a display frame: ``District`` (name) and one int64 column per theme (e.g.
+    ``Cashless``), plus ``Undated`` (values without a year). Districts without any value are
+    listed with zeros.
     """
     units = load_table("units")
     districts = units[(units["unit_level"] == "district") & (units["parent_code"] == province_code)]
@@ -292,8 +295,10 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
     undated = rows[rows["period_start_year"].isna()].groupby("unit_code").size()
     table = districts[["unit_code", "unit_name"]].set_index("unit_code").join(counts)
     table["undated"] = undated
-    return table.fillna(0).astype({c: "int64" for c in table.columns if c != "unit_name"}) \
-        .reset_index(drop=True)
+    table = table.fillna(0).astype({c: "int64" for c in table.columns if c != "unit_name"})
+    table.columns = [c.replace("_", " ").capitalize() if c != "unit_name" else "District"
+                     for c in table.columns]
+    return table.reset_index(drop=True)
 
 
 def conflict_descriptions() -> pd.DataFrame:
