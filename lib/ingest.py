@@ -37,6 +37,7 @@ import math
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -106,18 +107,21 @@ class FileResult:
 # ------------------------------------------------------------------ aliases and reference data
 
 
+@lru_cache(maxsize=1)
 def _header_lookup() -> dict[str, tuple[str, str]]:
     aliases = read_aliases()
     table = aliases[aliases["kind"].isin(["column", "indicator"])]
     return {row.folded: (row.kind, row.canonical) for row in table.itertuples()}
 
 
+@lru_cache(maxsize=1)
 def _row_labels() -> dict[str, str]:
     aliases = read_aliases()
     table = aliases[aliases["kind"] == "row_label"]
     return dict(zip(table["folded"], table["canonical"]))
 
 
+@lru_cache(maxsize=8)
 def main_indicator_maxima(framework_id: str = DEFAULT_FRAMEWORK) -> dict[str, float]:
     """``{indicator: maximum points}`` of a framework's main indicators, in their order.
 
@@ -985,20 +989,19 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
     # 6. warnings: same value as the previous year, outliers
     published = reference if reference is not None else pd.DataFrame(
         columns=["unit_code", "reference_year", "indicator", "score", "raw_file", "raw_row"])
+    earlier: dict[tuple, str] = {}
+    for table, file_col, row_col in ((published, "raw_file", "raw_row"), (obs, "file", "row")):
+        for u, i, y, v, f, n in zip(table["unit_code"], table["indicator"],
+                                    table["reference_year"], table["score"], table[file_col],
+                                    table[row_col]):
+            if not pd.isna(v):
+                earlier.setdefault((u, i, int(y), float(v)), f"{f} row {n}")
     for _, r in obs[obs["score"].notna() & (obs["value_status"] == "reported")].iterrows():
         if r["score"] in (0, r["score_max"]):
             continue
         year = int(r["reference_year"]) - 1
-        same = obs[(obs["unit_code"] == r["unit_code"]) & (obs["indicator"] == r["indicator"])
-                   & (obs["reference_year"] == year) & (obs["score"] == r["score"])]
-        older = published[(published["unit_code"] == r["unit_code"])
-                          & (published["indicator"] == r["indicator"])
-                          & (published["reference_year"] == year)
-                          & (published["score"] == r["score"])]
-        if len(same) or len(older):
-            src = same.iloc[0] if len(same) else None
-            where = (f"{src['file']} row {src['row']}" if src is not None else
-                     f"{older.iloc[0]['raw_file']} row {older.iloc[0]['raw_row']}")
+        where = earlier.get((r["unit_code"], r["indicator"], year, float(r["score"])))
+        if where:
             err(r, f"same value as in {year} ({where})", "check it was not copied from the "
                 "previous year", severity="warning")
     for (year, indicator), group in obs[obs["score"].notna()].groupby(
