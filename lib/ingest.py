@@ -162,7 +162,8 @@ def match_header(cell: object) -> HeaderCell:
     if (years := _YEAR.findall(text)) and len(set(years)) == 1:
         year = int(years[0])
     lookup = _header_lookup()
-    candidates = [text, re.sub(r"\([^)]*\)", " ", text), _YEAR.sub(" ", re.sub(r"\([^)]*\)", " ", text))]
+    bare = re.sub(r"\([^)]*\)", " ", text)
+    candidates = [text, bare, _YEAR.sub(" ", bare)]
     for candidate in candidates:
         folded = fold_text(candidate)
         folded = re.sub(r"\b(nam|year|diem|points?|d)$", "", folded).strip() \

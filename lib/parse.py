@@ -171,7 +171,8 @@ _DECIMAL_EVIDENCE = (
     (re.compile(r"\d\.\d{3},\d"), ","),        # 1.234,5
     (re.compile(r"(?<![\d.,])\d+\.(\d{1,2}|\d{4,})(?![\d.,])"), "."),  # 12.5, 0.4880
     (re.compile(r"(?<![\d.,])\d+,(\d{1,2}|\d{4,})(?![\d.,])"), ","),  # 12,5, 0,4880
-    (re.compile(r"(?<![\d.,])0\.\d+(?![\d.,])"), "."),  # 0.488: a thousands group never starts with 0
+    # 0.488: a thousands group never starts with 0
+    (re.compile(r"(?<![\d.,])0\.\d+(?![\d.,])"), "."),
     (re.compile(r"(?<![\d.,])0,\d+(?![\d.,])"), ","),
     (re.compile(r"\d{1,3}(\.\d{3}){2,}(?![\d,])"), ","),  # 1.234.567
     (re.compile(r"\d{1,3}(,\d{3}){2,}(?![\d.])"), "."),

@@ -123,7 +123,8 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
                   f"{province_name.upper()}")
     data["A1"].font = Font(bold=True, size=13)
     data.merge_cells(f"A1:{last}1")
-    data["A2"] = "Nhập điểm vào các ô trắng; xem trang 'Hướng dẫn'. Enter points in the white cells."
+    data["A2"] = ("Nhập điểm vào các ô trắng; xem trang 'Hướng dẫn'. "
+                  "Enter points in the white cells.")
     data.merge_cells(f"A2:{last}2")
     h, h2 = HEADER_ROW, HEADER_ROW + 1
     for col, label in ((1, "STT"), (2, "Mã đơn vị"), (3, "Tên đơn vị"),
@@ -158,7 +159,8 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
         col = get_column_letter(first_ind + offset)
         top = f"{col}{first_row}"
         rule = DataValidation(
-            type="custom", allow_blank=True, showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
+            type="custom", allow_blank=True, showErrorMessage=True,
+            errorTitle="Giá trị không hợp lệ",
             formula1=f'OR(AND(ISNUMBER({top}),{top}>=0,{top}<={maximum:g}),LOWER({top})="n/a")',
             error=f"Nhập một số từ 0 đến {maximum:g}, hoặc n/a. Enter 0–{maximum:g} or n/a.",
             showInputMessage=True, promptTitle="Điểm", prompt=f"0 – {maximum:g} điểm, hoặc n/a")

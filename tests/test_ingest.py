@@ -65,7 +65,8 @@ def test_validate_writes_csv_report(tmp_path, capsys):
     code = main(["validate", str(CORPUS / "files" / "chk_empty_cell.csv"), "--csv", str(report)])
     assert code == 2
     rows = list(csv.DictReader(report.open(encoding="utf-8")))
-    assert {"severity", "file", "sheet", "row", "column", "value", "problem", "hint"} <= set(rows[0])
+    columns = {"severity", "file", "sheet", "row", "column", "value", "problem", "hint"}
+    assert columns <= set(rows[0])
     assert any(r["problem"] == "empty cell" and r["row"] == "6" for r in rows)
 
 

@@ -190,7 +190,8 @@ def main() -> None:
     # --- names and structure
     write_csv("name_unknown_unit.csv", lines(edit=set_cell(2, 0, "Huyện Lập Thăch Mới")))
     write_csv("name_unknown_indicator_long.csv",
-              [["Đơn vị", "Năm", "Chỉ số", "Giá trị"], ["Lập Thạch", "2023", "Nhận thứcc số", "80"]])
+              [["Đơn vị", "Năm", "Chỉ số", "Giá trị"],
+               ["Lập Thạch", "2023", "Nhận thứcc số", "80"]])
     write_csv("struct_no_year.csv", lines(title=None))
     write_csv("struct_no_table.csv", [["Báo cáo tình hình chuyển đổi số"], ["Nội dung", "Ghi chú"],
                                       ["Đã triển khai", "tốt"]])
