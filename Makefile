@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data validate reports report demo test lab freeze clean
+.PHONY: help setup data validate template reports report demo test lab freeze clean
 
 ## help: list the targets
 help:
@@ -29,6 +29,10 @@ data: $(STAMP)
 ## validate: check the raw files and list every problem without building anything
 validate: $(STAMP)
 	$(PY) -m lib validate
+
+## template PROVINCE=26 YEAR=2024: write the DTI data-entry workbook to outputs/templates
+template: $(STAMP)
+	$(PY) -m lib template --province $(or $(PROVINCE),26) --year $(or $(YEAR),2024)
 
 ## reports: build processed data if needed, run every notebook, export HTML to outputs/html
 reports: $(STAMP)

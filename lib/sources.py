@@ -14,8 +14,9 @@ from lib.paths import RAW_DIR
 SIDECAR_SUFFIX = ".source.yml"
 SIDECAR_KEYS = ("title", "publisher", "url", "published", "accessed", "licence",
                 "number_format", "trust", "feeds")
+# most to least trusted; "synthetic" marks the generated example panel (lib.synthetic), never real data
 SOURCE_TYPES = ("official", "legal_database", "press", "aggregator", "secondary",
-                "third_party_dataset", "weak_republication")  # most to least trusted
+                "third_party_dataset", "weak_republication", "synthetic")
 SOURCE_COLUMNS = ("source_url", "source_publisher", "source_type", "source_date")
 
 
@@ -28,7 +29,8 @@ def sidecar_path(raw_file: str | Path) -> Path:
 def raw_data_files(raw_dir: str | Path = RAW_DIR) -> list[Path]:
     """The data files of ``raw_dir`` (CSV and Excel), sorted by name."""
     return sorted(p for p in Path(raw_dir).iterdir()
-                  if p.suffix.lower() in {".csv", ".xlsx", ".xls"} and p.is_file())
+                  if p.suffix.lower() in {".csv", ".xlsx", ".xls"} and p.is_file()
+                  and not p.name.startswith(("~$", ".")))  # Excel lock files, hidden files
 
 
 def load_sidecar(raw_file: str | Path) -> dict:
