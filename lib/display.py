@@ -6,6 +6,9 @@ embeds, so exported reports need no scripts and work offline.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 from IPython.display import HTML, display
 
@@ -23,9 +26,18 @@ def show_html(markup: str) -> None:
     display(HTML(markup))
 
 
+def heading_id(text: str) -> str:
+    """A stable ASCII anchor for a heading: "Change from the previous year" →
+    ``s-change-from-the-previous-year``; Vietnamese letters lose their marks (đ → d)."""
+    ascii_text = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.encode("ascii", "ignore").decode().lower()).strip("-")
+    return f"s-{slug[:60].rstrip('-') or 'section'}"
+
+
 def show_heading(text: str, level: int = 2) -> None:
-    """A section heading (``<h2>`` by default)."""
-    show_html(f"<h{level}>{escape(text)}</h{level}>")
+    """A section heading (``<h2>`` by default) with an ``id`` from :func:`heading_id`; the
+    exported report's table of contents links the ``<h2>`` headings by that id."""
+    show_html(f'<h{level} id="{heading_id(text)}">{escape(text)}</h{level}>')
 
 
 def show_finding(text: str) -> None:
@@ -43,6 +55,7 @@ def show_table(table: pd.DataFrame, caption: str = "", lang: str = "en") -> None
     """A static table with header cells; missing cells read "no data"."""
     shown = table.astype(object).where(table.notna(), NO_DATA[lang])
     markup = shown.to_html(index=False, escape=True, border=0, classes="dti-table")
+    markup = markup.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
     if caption:
         markup = markup.replace(">", f"><caption>{escape(caption)}</caption>", 1)
     show_html(markup)
@@ -88,21 +101,54 @@ def show_source(table: pd.DataFrame, lang: str = "en") -> None:
     """Show the source line under a chart or table built from rows of a processed table
     (uses its ``source_ids``, ``raw_file`` and ``raw_row`` columns)."""
     refs = list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None
-    show_html(f'<p class="dti-source">{escape(cite(table["source_ids"], refs, lang))}</p>')
+    ids = sorted({i for cell in table["source_ids"] if not is_missing(cell)
+                  for i in str(cell).split(";") if i})
+    # The ids travel in the output's metadata: the exported page lists these sources in its footer.
+    display(HTML(f'<p class="dti-source">{escape(cite(table["source_ids"], refs, lang))}</p>'),
+            metadata={"dti": {"source_ids": ids}})
 
 
-def show_figure(fig, alt: str, caption: str = "") -> None:
-    """Embed a matplotlib figure as a PNG inside a ``<figure>`` with alt text and a caption,
-    then close it. The image travels inside the HTML (no external file, works offline)."""
+def figure_image(fig, dpi: int = 150) -> tuple[str, int, int]:
+    """Encode a matplotlib figure for embedding: the smaller of an SVG (text drawn as paths, so
+    it needs no font on the reader's machine) and a PNG at ``dpi``.
+
+    Returns ``(data URI, width, height)``, the size in CSS pixels (the figure's size at 100 dpi,
+    so a 150-dpi PNG prints sharper without looking bigger on screen).
+    """
     import base64
     import io
+    import struct
 
     import matplotlib.pyplot as plt
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    svg, png = io.BytesIO(), io.BytesIO()
+    with plt.rc_context({"svg.fonttype": "path", "svg.hashsalt": "dti-notebooks"}):
+        fig.savefig(svg, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(png, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    png_bytes = png.getvalue()
+    width_px, height_px = struct.unpack(">II", png_bytes[16:24])  # the PNG header (IHDR)
+    width, height = round(width_px * 100 / dpi), round(height_px * 100 / dpi)
+    if len(svg.getvalue()) < len(png_bytes):
+        mime, data = "image/svg+xml", svg.getvalue()
+    else:
+        mime, data = "image/png", png_bytes
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", width, height
+
+
+def show_figure(fig, alt: str, caption: str = "") -> None:
+    """Embed a matplotlib figure inside a ``<figure>`` with alt text and a caption, then close it.
+
+    The image travels inside the HTML as a data URI (no external file, works offline); see
+    :func:`figure_image`. ``alt`` must state the chart's finding (the sentence a reader would
+    take from it); an empty ``alt`` raises ``ValueError``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not str(alt or "").strip():
+        plt.close(fig)
+        raise ValueError("a figure needs alt text that states its finding")
+    src, width, height = figure_image(fig)
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    show_html(f'<figure class="dti-figure"><img src="data:image/png;base64,{data}" '
+    show_html(f'<figure class="dti-figure"><img src="{src}" width="{width}" height="{height}" '
               f'alt="{escape(alt)}">{caption_html}</figure>')
