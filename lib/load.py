@@ -10,7 +10,8 @@ import pandas as pd
 
 from lib.paths import processed_dir
 
-TABLES = ("units", "dti_scores", "dti_national", "indicators", "indicator_catalogue", "sources")
+TABLES = ("units", "dti_scores", "dti_national", "indicators", "indicator_catalogue", "sources",
+          "dti_frameworks")
 
 
 def read_manifest(directory: Path | None = None) -> dict:

@@ -1,6 +1,6 @@
 """One module per processed table: each has ``RAW_FILES``, ``clean(raw_tables)`` and a schema."""
 
-from lib.datasets import dti_national, dti_scores, indicators, units
+from lib.datasets import dti_frameworks, dti_national, dti_scores, indicators, units
 
 # Build order: units first (other tables check their codes against it).
 DATASETS = {
@@ -8,4 +8,5 @@ DATASETS = {
     "dti_scores": dti_scores,
     "dti_national": dti_national,
     "indicators": indicators,
+    "dti_frameworks": dti_frameworks,
 }
