@@ -58,7 +58,18 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_reports(args: argparse.Namespace) -> int:
     from lib import report
 
-    return report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run)
+    code = report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run)
+    if getattr(args, "pdf", False) and not args.dry_run and code in (EXIT_OK, EXIT_REPORTS_FAILED):
+        from lib.browser import BrowserUnavailable, print_pdfs, report_pages
+        from lib.paths import outputs_dir
+
+        try:
+            written = print_pdfs(report_pages(outputs_dir() / "html"))
+        except BrowserUnavailable as err:
+            print(f"error: no PDF printed: {err}", file=sys.stderr)
+            return EXIT_REPORTS_FAILED
+        print(f"{len(written)} PDF(s) printed (A4) beside their HTML pages")
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     reports.add_argument("--unit", action="append", help="unit code (repeatable)")
     reports.add_argument("--year", action="append", type=int, help="reference year (repeatable)")
     reports.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    reports.add_argument("--pdf", action="store_true",
+                         help="then print each report to an A4 PDF beside it (headless Chromium)")
     reports.set_defaults(func=_cmd_reports)
     return parser
 

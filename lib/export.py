@@ -251,6 +251,7 @@ def export_html(executed: Path, html_path: Path, title: str, data_version: str,
     resources = {
         "language_code": lang,
         "dti": {
+            "lang": lang,
             "title": title,
             "labels": LABELS[lang],
             "header": header,
