@@ -54,7 +54,7 @@ _SCORE_COLUMNS = ("reference_year", "peer_group", "unit_code", "unit_name", "uni
 _GEOMETRIC_FLOOR = 0.01  # geometric means need positive values: fractions are floored at 1 %
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Result:
     """What every analysis returns (see the module docstring for the convention).
 
@@ -706,17 +706,14 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
     by_pct = sorted(valued.index, key=lambda i: (-valued.at[i, "pct_of_max"], position[i]))
     table["by_rank"] = table.index.map(_top_bottom(by_rank, n)).fillna("")
     table["by_pct"] = table.index.map(_top_bottom(by_pct, n)).fillna("")
-    weak_counts = pd.Series(0, index=order)
-    compared = 0
-    for _, profile in pct.iterrows():
-        profile = profile.dropna()
-        if len(profile) < 2:
-            continue
-        compared += 1
-        ordered = sorted(profile.index, key=lambda i: (-profile[i], position[i]))
-        weak = [i for i, label in _top_bottom(ordered, n).items() if label == "weakness"]
-        weak_counts[weak] += 1
-    table["n_units_weak"] = weak_counts.reindex(table.index).astype("Int64")
+    # each unit's own weaknesses: its k lowest % of max (ties in framework order, as above)
+    profiles = pct[pct.notna().sum(axis=1) >= 2]
+    compared = len(profiles)
+    m = profiles.notna().sum(axis=1)
+    k = np.minimum(n, m // 2)
+    place = profiles.rank(axis=1, ascending=False, method="first")  # 1 = best
+    weak = place.gt(m - k, axis=0)
+    table["n_units_weak"] = weak.sum(axis=0).reindex(table.index).astype("Int64")
     table["n_units_compared"] = compared
     table["shared_weakness"] = (compared >= 2) & (table["n_units_weak"] == compared)
     table["indicator_name"] = table["indicator"].map(name_indicator)
@@ -1054,13 +1051,22 @@ def find_dominance_pairs(scores: pd.DataFrame, peer_group: str, year: int) -> Re
         return _empty(DOMINANCE_COLUMNS, f"Fewer than 2 units of {peer_group} have every "
                       f"main-indicator score for {year}.", tuple(notes))
     s = x.to_numpy()
-    dominates = (s[:, None, :] >= s[None, :, :]).all(-1) & (s[:, None, :] > s[None, :, :]).any(-1)
-    better, worse = np.nonzero(dominates)
-    table = pd.DataFrame({"unit_code": x.index[better], "dominated_unit_code": x.index[worse]})
-    table["unit_name"] = table["unit_code"].map(names)
-    table["dominated_unit_name"] = table["dominated_unit_code"].map(names)
+    better, worse = [], []
+    step = max(1, 4_000_000 // (len(s) * s.shape[1]))  # bound the broadcast's memory
+    for start in range(0, len(s), step):
+        block = s[start:start + step, None, :]
+        dominates = (block >= s[None, :, :]).all(-1) & (block > s[None, :, :]).any(-1)
+        rows, cols = np.nonzero(dominates)
+        better.append(rows + start)
+        worse.append(cols)
+    better, worse = np.concatenate(better), np.concatenate(worse)
+    codes = x.index.to_numpy(dtype=object)
+    labels = x.index.map(names).to_numpy(dtype=object)
+    # x is sorted by unit_code, so the pairs come out sorted by (unit, dominated unit)
+    table = pd.DataFrame({"unit_code": codes[better], "unit_name": labels[better],
+                          "dominated_unit_code": codes[worse],
+                          "dominated_unit_name": labels[worse]})
     table["reference_year"], table["n_indicators"] = year, s.shape[1]
-    table = table.sort_values(["unit_code", "dominated_unit_code"])
     n = len(x)
     return Result(_typed(table, DOMINANCE_COLUMNS), notes=tuple(notes),
                   summary={"n_units": n, "n_pairs": n * (n - 1) // 2,
