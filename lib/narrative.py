@@ -25,6 +25,10 @@ HEADINGS = {
         "undated": "Figures without a date", "side_by_side": "Units side by side",
         "coverage": "What is published, per unit and year",
         "national": "The province's national DTI rank over the years",
+        "decomposition": "Where the points come from", "change_split": "Change by main indicator",
+        "strengths": "Strengths and weaknesses", "benchmarks": "Benchmarks",
+        "robustness": "How solid is the rank?", "targets": "Distance to published targets",
+        "stability": "Stability and convergence across years",
     },
     "vi": {
         "scores": "Điểm và thứ hạng DTI", "infrastructure": "Hạ tầng số",
@@ -37,6 +41,10 @@ HEADINGS = {
         "undated": "Số liệu không rõ thời điểm", "side_by_side": "Các đơn vị cùng cấp",
         "coverage": "Số liệu đã công bố theo đơn vị và năm",
         "national": "Thứ hạng DTI quốc gia của tỉnh qua các năm",
+        "decomposition": "Cơ cấu điểm theo chỉ số chính", "change_split": "Thay đổi theo chỉ số chính",
+        "strengths": "Điểm mạnh và điểm yếu", "benchmarks": "So sánh chuẩn",
+        "robustness": "Thứ hạng vững đến đâu?", "targets": "Khoảng cách đến mục tiêu",
+        "stability": "Ổn định và hội tụ qua các năm",
     },
 }
 
@@ -52,13 +60,22 @@ def report_title(notebook: str, unit: Unit, year: int, lang: str = "en") -> str:
 
 
 def peer_label(peer_group: str, unit: Unit, lang: str = "en") -> str:
-    """"districts of Vĩnh Phúc" / "Vietnam's 63 provinces"."""
+    """"districts of Vĩnh Phúc" / "provinces of Vietnam"."""
     if peer_group.startswith("province_"):
-        n = peer_group.split("_")[1]
-        return f"Vietnam's {n} provinces" if lang == "en" else f"{n} tỉnh, thành phố cả nước"
+        return "provinces of Vietnam" if lang == "en" else "tỉnh, thành phố cả nước"
     plural = level_name(unit.level, plural=True, lang=lang)
     parent = unit.parent_name or unit.parent_code
-    return f"{plural} of {parent}" if lang == "en" else f"các {plural} của {parent}"
+    return f"{plural} of {parent}" if lang == "en" else f"{plural} của {parent}"
+
+
+def plain_reason(text: str, peer_group: str | None, peers_text: str, unit: Unit) -> str:
+    """An analysis reason with identifiers replaced by plain words ("districts_of_26" →
+    "the districts of Vĩnh Phúc", "Unit 246" → "Lập Thạch")."""
+    if peer_group:
+        text = text.replace(f"{peer_group} has", f"the {peers_text} have")
+        text = text.replace(peer_group, f"the {peers_text}")
+    text = text.replace(f"Unit {unit.code}", unit.name).replace(f"unit {unit.code}", unit.name)
+    return text[:1].upper() + text[1:]
 
 
 def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int,
@@ -99,9 +116,10 @@ def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int
 
 
 def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series | None,
-                    previous_year: int, year: int, lang: str = "en") -> str:
+                    previous_year: int, year: int, framework_break: bool = False,
+                    lang: str = "en") -> str:
     """Rank and score change from the previous year, refusing to use conflicting or missing
-    values silently."""
+    values silently; across a framework break the score change is given in % of maximum."""
     def has_rank(row):
         return row is not None and not is_missing(row["rank"])
 
@@ -122,10 +140,17 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
     usable = (not is_missing(previous["score"]) and not is_missing(current["score"])
               and previous["conflict_status"] != "conflicting"
               and previous["value_status"] not in ("derived", "missing"))
-    if usable:
-        delta = float(current["score"]) - float(previous["score"])
-        text += (f"; its score changed by {format_number(delta, 3, lang)} points"
-                 if lang == "en" else f"; điểm thay đổi {format_number(delta, 3, lang)}")
+    if usable and framework_break:
+        delta = float(current["pct_of_max"]) - float(previous["pct_of_max"])
+        text += (f"; across the framework change its share of the maximum moved by "
+                 f"{format_number(delta, 1, lang)} percentage points (points are not compared)"
+                 if lang == "en" else
+                 f"; qua thay đổi bộ chỉ số, tỷ lệ so với mức tối đa thay đổi {format_number(delta, 1, lang)} điểm phần trăm")
+    elif usable:
+        factor = 1000.0 if current["scale"] == "0-1" else 1.0
+        delta = (float(current["score"]) - float(previous["score"])) * factor
+        text += (f"; its score changed by {format_number(delta, 1, lang)} points"
+                 if lang == "en" else f"; điểm thay đổi {format_number(delta, 1, lang)}")
     elif not is_missing(previous["score"]):
         text += ("; the score change is not computed because the earlier score is "
                  f"{status_note(previous['value_status'], lang)}"
@@ -254,8 +279,8 @@ def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
     ranked = peers[peers["rank"].notna()]
     if lang == "en":
         verb = "has" if len(scored) == 1 else "have"
-        text = (f"Of the {n} {peers_text}, {len(scored)} {verb} a published {year} score and "
-                f"{len(ranked)} a published rank.")
+        text = (f"Of the {n} {peers_text} in this ranking, {len(scored)} {verb} a published "
+                f"{year} score and {len(ranked)} a published rank.")
     else:
         text = f"Trong {n} {peers_text}, {len(scored)} có điểm {year} và {len(ranked)} có thứ hạng được công bố."
     best = ranked[ranked["rank"] == ranked["rank"].min()] if len(ranked) else ranked
@@ -274,15 +299,19 @@ def history_sentence(unit: Unit, mine: pd.DataFrame, lang: str = "en") -> str:
     return f"{unit.name} ranked {joined}." if lang == "en" else f"{unit.name} xếp {joined}."
 
 
-def break_sentence(year: int, lang: str = "en") -> str:
-    """Warning for a framework change before ``year``."""
-    from lib.profiles import framework_break_notes
+def break_sentence(year: int, level: str, lang: str = "en") -> str:
+    """Warning for a new DTI methodology starting in ``year`` for units of ``level``."""
+    from lib.load import load_table
 
-    notes = framework_break_notes()
-    note = " ".join(notes.loc[notes["first_year"] == year, "note"])
-    return (f"The DTI framework changed in {year}: results before and after are not directly "
-            f"comparable; compare ranks or % of maximum, not raw points. {note}" if lang == "en"
-            else f"Bộ chỉ số DTI thay đổi từ năm {year}: kết quả trước và sau không so sánh trực tiếp được. {note}")
+    frameworks = load_table("dti_frameworks")
+    starts = frameworks[(frameworks["first_reference_year"] == year) & (frameworks["index_name"] == "dti")
+                        & (frameworks["framework_id"] == frameworks["methodology_id"])
+                        & frameworks["level"].str.split(";").map(lambda levels: level in levels)]
+    names = "; ".join(starts.drop_duplicates("framework_id")["framework"])
+    return (f"The DTI framework changed in {year} ({names}): results before and after are not "
+            "directly comparable; compare ranks or % of maximum, not raw points." if lang == "en"
+            else f"Bộ chỉ số DTI thay đổi từ năm {year} ({names}): kết quả trước và sau không "
+            "so sánh trực tiếp được; hãy so sánh thứ hạng hoặc % mức tối đa.")
 
 
 def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str = "en") -> list[str]:
@@ -539,3 +568,197 @@ def indicator_counts_source(lang: str = "en") -> str:
             "figure's own source is shown in the district's infrastructure and cashless reports."
             if lang == "en" else
             "Nguồn: số dòng trong data/raw/indicators_local.csv (không tính mục tiêu).")
+
+
+# --- sentences from lib.analysis results ------------------------------------------------------
+
+def _points(value: object, lang: str) -> str:
+    return f"{format_number(value, 1, lang)} " + ("points" if lang == "en" else "điểm")
+
+
+def decomposition_sentence(unit: Unit, rows: pd.DataFrame, lang: str = "en") -> str:
+    """Where the unit's points come from and where the most points can still be won."""
+    scored = rows.dropna(subset=["points"])
+    top = scored.loc[scored["points"].idxmax()]
+    room = scored.loc[scored["headroom_points"].idxmax()]
+    total = scored["total_points"].iloc[0]
+    if lang == "en":
+        return (f"Of {unit.name}'s {_points(total, lang)}, the most come from "
+                f"{top['indicator_name'].lower()} ({_points(top['points'], lang)} of "
+                f"{format_number(top['max_points'], 0, lang)}); the most points can still be won in "
+                f"{room['indicator_name'].lower()} ({_points(room['headroom_points'], lang)} short "
+                "of the maximum).")
+    return (f"Trong {_points(total, lang)} của {unit.name}, nhiều nhất từ {top['indicator_name']} "
+            f"({_points(top['points'], lang)}); dư địa lớn nhất ở {room['indicator_name']} "
+            f"({_points(room['headroom_points'], lang)}).")
+
+
+def decomposition_table(rows: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table: main indicator, points, maximum, % of maximum, headroom."""
+    en = lang == "en"
+    return pd.DataFrame({
+        "Main indicator" if en else "Chỉ số chính": rows["indicator_name"],
+        "Points" if en else "Điểm": [format_number(v, 1, lang) for v in rows["points"]],
+        "Maximum" if en else "Tối đa": [format_number(v, 0, lang) for v in rows["max_points"]],
+        "% of maximum" if en else "% tối đa": [format_number(v, 1, lang) for v in rows["pct_of_max"]],
+        "Headroom (points)" if en else "Dư địa (điểm)": [format_number(v, 1, lang)
+                                                          for v in rows["headroom_points"]],
+    })
+
+
+def change_split_sentence(unit: Unit, table: pd.DataFrame, year_a: int, year_b: int,
+                          lang: str = "en") -> str:
+    """The largest rise and fall among main indicators between two years."""
+    mains = table[table["indicator_level"] == "main_indicator"].dropna(subset=["pct_of_max_change"])
+    total = table[table["indicator_level"] == "total"].iloc[0]
+    up = mains.loc[mains["pct_of_max_change"].idxmax()] if len(mains) else None
+    down = mains.loc[mains["pct_of_max_change"].idxmin()] if len(mains) else None
+    if lang == "en":
+        text = (f"From {year_a} to {year_b}, {unit.name}'s DTI moved by "
+                f"{format_number(total['pct_of_max_change'], 2, lang)} percentage points of the maximum")
+        if up is not None and up["pct_of_max_change"] > 0:
+            text += f"; {up['indicator_name'].lower()} rose most ({format_number(up['pct_of_max_change'], 2)})"
+        if down is not None and down["pct_of_max_change"] < 0:
+            text += f"; {down['indicator_name'].lower()} fell most ({format_number(down['pct_of_max_change'], 2)})"
+        return text + "."
+    return (f"Từ {year_a} đến {year_b}, DTI của {unit.name} thay đổi "
+            f"{format_number(total['pct_of_max_change'], 2, lang)} điểm phần trăm so với mức tối đa.")
+
+
+def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "en") -> str:
+    """Strengths and weaknesses by % of maximum, naming weaknesses all peers share."""
+    def names(mask):
+        return ", ".join(table.loc[mask, "indicator_name"].str.lower())
+
+    strengths, weaknesses = names(table["by_pct"] == "strength"), names(table["by_pct"] == "weakness")
+    shared = names(table["shared_weakness"].fillna(False).astype(bool))
+    if lang == "en":
+        text = f"{unit.name}'s strongest main indicators are {strengths or 'not distinguishable'}"
+        text += f"; its weakest are {weaknesses or 'not distinguishable'}"
+        if shared:
+            text += f". Weak for every peer too: {shared}"
+        return text + "."
+    return f"Điểm mạnh của {unit.name}: {strengths}; điểm yếu: {weaknesses}" + \
+        (f". Điểm yếu chung của mọi đơn vị: {shared}" if shared else "") + "."
+
+
+def strengths_table(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table: main indicator, % of maximum, rank, vs peer median, assessment."""
+    from lib.formatting import format_rank
+
+    en = lang == "en"
+    verdict = table["by_pct"].replace({"strength": "strength" if en else "mạnh",
+                                       "weakness": "weakness" if en else "yếu"})
+    shared = table["shared_weakness"].fillna(False).astype(bool)
+    return pd.DataFrame({
+        "Main indicator" if en else "Chỉ số chính": table["indicator_name"],
+        "% of maximum" if en else "% tối đa": [format_number(v, 1, lang) for v in table["pct_of_max"]],
+        "Rank" if en else "Hạng": [format_rank(r, o, "", lang) for r, o in zip(table["rank"], table["rank_of"])],
+        "vs peer median" if en else "so với trung vị": [format_number(v, 1, lang) for v in table["pct_vs_median"]],
+        "Assessment" if en else "Đánh giá": [v + ((" (shared by all peers)" if en else " (chung)") if s else "")
+                                             for v, s in zip(verdict, shared)],
+    })
+
+
+def benchmark_sentence(unit: Unit, bench: pd.DataFrame, nearest: pd.DataFrame,
+                       lang: str = "en") -> str:
+    """Level band, peer mean/median and the nearest-profile peer."""
+    total = bench[bench["indicator_level"] == "total"]
+    row = total.iloc[0] if len(total) else bench.iloc[0]
+    text = (f"{unit.name} reaches {format_number(row['pct_of_max'], 1, lang)} % of the maximum "
+            f"(“{row['band']}” level), against a peer median of "
+            f"{format_number(row['peer_median_pct'], 1, lang)} % and a best of "
+            f"{format_number(row['best_pct'], 1, lang)} % ({row['best_unit_name']})"
+            if lang == "en" else
+            f"{unit.name} đạt {format_number(row['pct_of_max'], 1, lang)} % mức tối đa (mức “{row['band']}”), "
+            f"trung vị {format_number(row['peer_median_pct'], 1, lang)} %")
+    if len(nearest):
+        text += (f"; the most similar profile is {nearest.iloc[0]['peer_unit_name']}" if lang == "en"
+                 else f"; đơn vị có cơ cấu gần nhất: {nearest.iloc[0]['peer_unit_name']}")
+    return text + "."
+
+
+def robustness_sentence(unit: Unit, mc: pd.DataFrame, dominance: pd.DataFrame, n_runs: int,
+                        lang: str = "en") -> str:
+    """The rank interval under alternative weights, normalisations and aggregations."""
+    row = mc[mc["unit_code"] == unit.code].iloc[0]
+    beats = int((dominance["unit_code"] == unit.code).sum()) if len(dominance) else 0
+    beaten = int((dominance["dominated_unit_code"] == unit.code).sum()) if len(dominance) else 0
+    if lang == "en":
+        text = (f"Across {n_runs:,} alternative weightings, normalisations and aggregations, "
+                f"{unit.name}'s rank among the {len(mc)} units with every main indicator is "
+                f"{row['rank_interval']} (median and 90 % interval)")
+        text += (f"; it is ahead of {beats} unit(s) and behind {beaten} under any positive "
+                 "weighting.")
+        return text
+    return (f"Qua {n_runs} phương án trọng số, chuẩn hóa và tổng hợp, thứ hạng của {unit.name} là "
+            f"{row['rank_interval']}; luôn hơn {beats} và luôn kém {beaten} đơn vị.")
+
+
+def rank_interval_table(mc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of Monte Carlo rank intervals."""
+    en = lang == "en"
+    return pd.DataFrame({
+        "Unit" if en else "Đơn vị": mc["unit_name"],
+        "Official rank" if en else "Hạng chính thức": mc["official_rank"],
+        "Median rank (90 % interval)" if en else "Hạng trung vị (khoảng 90 %)": mc["rank_interval"],
+    })
+
+
+def stability_sentence(result, year_a: int, year_b: int, lang: str = "en") -> str:
+    """Kendall τ / Spearman ρ between two years' orderings."""
+    s = result.summary
+    return (f"Between {year_a} and {year_b}, the order of the {len(result.table)} units ranked in "
+            f"both years agrees with Kendall τ = {format_number(s['kendall_tau'], 2, lang)} "
+            f"(p = {format_number(s['kendall_p'], 3, lang)}) and Spearman ρ = "
+            f"{format_number(s['spearman_rho'], 2, lang)}." if lang == "en" else
+            f"Giữa {year_a} và {year_b}, thứ tự của {len(result.table)} đơn vị có Kendall τ = "
+            f"{format_number(s['kendall_tau'], 2, lang)}, Spearman ρ = {format_number(s['spearman_rho'], 2, lang)}.")
+
+
+def sigma_sentence(table: pd.DataFrame, lang: str = "en") -> str:
+    """Whether the spread of scores across units narrowed (σ-convergence)."""
+    first, last = table.iloc[0], table.iloc[-1]
+    trend = "narrowed" if last["cv"] < first["cv"] else "widened"
+    return (f"The spread of scores across units {trend} from a coefficient of variation of "
+            f"{format_number(first['cv'], 3, lang)} in {int(first['reference_year'])} to "
+            f"{format_number(last['cv'], 3, lang)} in {int(last['reference_year'])}." if lang == "en" else
+            f"Hệ số biến thiên từ {format_number(first['cv'], 3, lang)} ({int(first['reference_year'])}) "
+            f"đến {format_number(last['cv'], 3, lang)} ({int(last['reference_year'])}).")
+
+
+def target_sentence(unit: Unit, gaps: pd.DataFrame, lang: str = "en") -> str:
+    """How many published targets apply and are met, and how many cannot be compared."""
+    comparable = gaps[gaps["comparable"].astype(bool)]
+    met = int(comparable["met"].fillna(False).astype(bool).sum())
+    other = len(gaps) - len(comparable)
+    if lang == "en":
+        text = (f"{len(comparable)} published target(s) can be compared with {unit.name}'s figures; "
+                f"{met} of them are met")
+        if other:
+            text += (f". {other} other target(s) measure a different population and are not "
+                     "compared")
+        return text + "."
+    return f"{len(comparable)} mục tiêu có thể so sánh, {met} đã đạt; {other} mục tiêu khác định nghĩa."
+
+
+def target_table(gaps: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Display table of target gaps."""
+    en = lang == "en"
+    return pd.DataFrame({
+        "Indicator" if en else "Chỉ tiêu": gaps["indicator_name"],
+        "Value" if en else "Giá trị": [format_number(v, None, lang) for v in gaps["value"]],
+        "Target" if en else "Mục tiêu": [f"{format_number(v, None, lang)} ({u}, {p})" for v, u, p in
+                                         zip(gaps["target_value"], gaps["target_unit_name"], gaps["target_period"])],
+        "Gap" if en else "Chênh lệch": [format_number(v, 1, lang) for v in gaps["gap"]],
+        "Comparable" if en else "So sánh được": [("yes" if c else "no") if en else ("có" if c else "không")
+                                                 for c in gaps["comparable"]],
+        "Explanation" if en else "Giải thích": gaps["explanation"],
+    })
+
+
+def too_few_sentence(peers_text: str, year: int, lang: str = "en") -> str:
+    """Why no benchmark against peers is computed."""
+    return (f"Fewer than three {peers_text} have a published {year} score, so no benchmark "
+            "against peers is computed." if lang == "en" else
+            f"Chưa đến ba {peers_text} có điểm năm {year}, nên không so sánh chuẩn.")

@@ -125,3 +125,66 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
               bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None) -> plt.Figure:
+    """% of maximum per main indicator (bars) with the peer median as a marker.
+
+    ``rows``: ``indicator``, ``indicator_name``, ``pct_of_max``; ``peer_median``: % of max
+    indexed by ``indicator``.
+    """
+    rows = rows.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(rows) + 1.3))
+    ax.barh(rows["indicator_name"], rows["pct_of_max"], color=HIGHLIGHT, height=0.55)
+    if peer_median is not None:
+        medians = rows["indicator"].map(peer_median)
+        ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
+                   label="peer median")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the main indicator's maximum points")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change") -> plt.Figure:
+    """Change of the total split by main indicator: a bar per main indicator starting where
+    the previous one ended (rises in the first colour, falls in orange).
+
+    ``table``: rows of :func:`lib.analysis.decompose_change` for one unit.
+    """
+    steps = table[table["indicator_level"] == "main_indicator"].dropna(subset=[value])
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(steps) + 1.5))
+    start = 0.0
+    for i, row in enumerate(steps.itertuples()):
+        delta = getattr(row, value)
+        ax.barh(i, delta, left=start, color=HIGHLIGHT if delta >= 0 else PALETTE[1], height=0.55)
+        ax.text(start + delta, i, f" {delta:+.2f}", va="center", fontsize=8)
+        start += delta
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_yticks(range(len(steps)), steps["indicator_name"])
+    ax.invert_yaxis()
+    ax.set_xlabel("change, percentage points of the maximum" if value.startswith("pct")
+                  else "change, points")
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    return fig
+
+
+def rank_intervals(table: pd.DataFrame, highlight_code: str) -> plt.Figure:
+    """Median rank and interval per unit (from :func:`lib.analysis.simulate_rank_uncertainty`),
+    1st on top, the unit highlighted."""
+    table = table.sort_values("median_rank").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
+    for i, row in table.iterrows():
+        color = HIGHLIGHT if row["unit_code"] == highlight_code else OTHER
+        ax.plot([row["rank_low"], row["rank_high"]], [i, i], color=color, linewidth=4,
+                solid_capstyle="round")
+        ax.scatter(row["median_rank"], i, color="black", zorder=3, s=18)
+    ax.set_yticks(range(len(table)), table["unit_name"])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("rank (1 = best): median and 90 % interval")
+    fig.tight_layout()
+    return fig

@@ -219,30 +219,16 @@ def group_history(peer_group: str) -> pd.DataFrame:
 
 
 def framework_breaks(history: pd.DataFrame) -> list[int]:
-    """Years whose DTI framework differs from the previous year's, in a peer group's history.
-
-    Uses ``lib/reference/framework_breaks.csv`` (first year of each methodology: provincial
-    DTI 2022 under QĐ 922/2022, 2025 under QĐ 405/2025; Vĩnh Phúc districts 2023, caveat C8),
-    keeping the break years that fall strictly inside the years of ``history``.
-    """
-    from lib.paths import REFERENCE_DIR
+    """Years in which a new DTI methodology starts, strictly inside the years of a peer
+    group's history (see :func:`lib.analysis.list_framework_breaks`)."""
+    from lib.analysis import list_framework_breaks
 
     if history.empty:
         return []
-    breaks = pd.read_csv(REFERENCE_DIR / "framework_breaks.csv", dtype={"first_year": int})
-    level = history["unit_level"].iloc[0]
     years = history["reference_year"]
-    scoped = breaks[(breaks["unit_level"] == level)
-                    & (breaks["first_year"] > years.min()) & (breaks["first_year"] <= years.max())]
-    return sorted(scoped["first_year"].unique().tolist())
-
-
-def framework_break_notes() -> pd.DataFrame:
-    """The framework-break reference table (``unit_level``, ``first_year``, ``framework``,
-    ``note``)."""
-    from lib.paths import REFERENCE_DIR
-
-    return pd.read_csv(REFERENCE_DIR / "framework_breaks.csv", dtype={"first_year": int})
+    found = list_framework_breaks(load_table("dti_frameworks"), int(years.min()),
+                                  int(years.max()), history["unit_level"].iloc[0])
+    return [int(y) for y in found.table["break_year"]]
 
 
 def national_context(unit: Unit, year: int) -> pd.DataFrame:
