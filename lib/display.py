@@ -47,7 +47,9 @@ def show_finding(text: str) -> None:
 
 def show_note(text: str, kind: str = "note") -> None:
     """A note paragraph; ``kind`` is ``note``, ``warning`` (definitions differ, conflicts) or
-    ``gap`` (data not published)."""
+    ``gap`` (data not published). An empty text shows nothing."""
+    if not text:
+        return
     show_html(f'<p class="dti-{escape(kind)}">{escape(text)}</p>')
 
 

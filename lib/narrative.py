@@ -75,6 +75,7 @@ def plain_reason(text: str, peer_group: str | None, peers_text: str, unit: Unit)
         text = text.replace(f"{peer_group} has", f"the {peers_text} have")
         text = text.replace(peer_group, f"the {peers_text}")
     text = text.replace(f"Unit {unit.code}", unit.name).replace(f"unit {unit.code}", unit.name)
+    text = text.replace("a dti_total score", "a DTI score").replace("dti_total", "DTI total")
     return text[:1].upper() + text[1:]
 
 
@@ -524,7 +525,8 @@ def overview_sentence(unit: Unit, children: pd.DataFrame, child_level: str, year
         return gap_sentence(f"{year} DTI result for the {plural} of {unit.name}", lang)
     scored = children["score"].notna().sum()
     ranked = children["rank"].notna().sum()
-    text = (f"For {year}, {scored} of {unit.name}'s {len(children)} {plural} have a published DTI "
+    verb = "has" if scored == 1 else "have"
+    text = (f"For {year}, {scored} of {unit.name}'s {len(children)} {plural} {verb} a published DTI "
             f"score and {ranked} a published rank." if lang == "en" else
             f"Năm {year}, {scored}/{len(children)} {plural} của {unit.name} có điểm DTI và {ranked} có thứ hạng được công bố.")
     top = children[children["rank"] == 1]
@@ -733,11 +735,13 @@ def target_sentence(unit: Unit, gaps: pd.DataFrame, lang: str = "en") -> str:
     met = int(comparable["met"].fillna(False).astype(bool).sum())
     other = len(gaps) - len(comparable)
     if lang == "en":
-        text = (f"{len(comparable)} published target(s) can be compared with {unit.name}'s figures; "
-                f"{met} of them are met")
+        if comparable.empty:
+            return (f"None of the {other} published target(s) on these topics uses the same "
+                    f"definition as {unit.name}'s figures, so no distance to target is computed; "
+                    "the table shows why.")
+        text = f"{met} of the {len(comparable)} comparable published target(s) are met by {unit.name}"
         if other:
-            text += (f". {other} other target(s) measure a different population and are not "
-                     "compared")
+            text += f"; {other} other target(s) measure a different population and are not compared"
         return text + "."
     return f"{len(comparable)} mục tiêu có thể so sánh, {met} đã đạt; {other} mục tiêu khác định nghĩa."
 

@@ -293,3 +293,14 @@ def conflict_descriptions() -> pd.DataFrame:
     from lib.paths import REFERENCE_DIR
 
     return pd.read_csv(REFERENCE_DIR / "conflicts.csv", dtype=str)
+
+
+def target_rows(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The ``indicators`` rows of the targets named in a :func:`lib.analysis.measure_target_gaps`
+    table (for the source line under it)."""
+    indicators = load_table("indicators")
+    if gaps.empty:
+        return indicators.iloc[0:0]
+    return indicators[indicators["indicator"].isin(gaps["target_indicator"])
+                      & indicators["unit_code"].isin(gaps["target_unit_code"])
+                      & indicators["is_target"]]
