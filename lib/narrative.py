@@ -62,6 +62,8 @@ def report_title(notebook: str, unit: Unit, year: int, lang: str = "en") -> str:
 def peer_label(peer_group: str, unit: Unit, lang: str = "en") -> str:
     """"districts of Vĩnh Phúc" / "provinces of Vietnam"."""
     if peer_group.startswith("province_"):
+        if not peer_group.removeprefix("province_").isdigit():
+            return "provinces of the example panel" if lang == "en" else "tỉnh trong bộ dữ liệu ví dụ"
         return "provinces of Vietnam" if lang == "en" else "tỉnh, thành phố cả nước"
     plural = level_name(unit.level, plural=True, lang=lang)
     parent = unit.parent_name or unit.parent_code
@@ -329,7 +331,7 @@ def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str =
     out = []
     if row is not None and not is_missing(row["rank"]):
         out.append(f"{province} ranked {ordinal(row['rank'])} of {int(row['rank_of'])} provinces "
-                   f"in the national DTI in {year}." if lang == "en" else
+                   f"in the DTI ranking of provinces in {year}." if lang == "en" else
                    f"Năm {year}, {province} xếp {ordinal(row['rank'], lang)}/{int(row['rank_of'])} tỉnh, thành phố.")
     else:
         out.append(f"{province}'s national DTI rank for {year} is not published in the sources "

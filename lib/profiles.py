@@ -231,15 +231,26 @@ def framework_breaks(history: pd.DataFrame) -> list[int]:
     return [int(y) for y in found.table["break_year"]]
 
 
+def national_group(province_code: str) -> str:
+    """The ranking of provinces that a province appears in most (``province_63`` for the real
+    pre-2025 provinces); ``province_63`` when it appears in none."""
+    totals = dti_totals()
+    rows = totals[(totals["unit_code"] == province_code) & (totals["unit_level"] == "province")]
+    if rows.empty:
+        return "province_63"
+    return rows["peer_group"].value_counts().sort_index().idxmax()
+
+
 def national_context(unit: Unit, year: int) -> pd.DataFrame:
     """For a district or commune: its province's national DTI totals (all years, 63-province
     ranking). For a province: the provincial mean DTI rows of ``year`` from ``dti_national``
-    (columns differ: ``dti_totals`` rows, or ``dti_national`` rows)."""
+    (columns differ: ``dti_totals`` rows, or ``dti_national`` rows). The provinces' ranking is
+    :func:`national_group`."""
     if unit.level == "province":
         return national_dti_mean(year)
     if unit.parent_code is None:
         return pd.DataFrame(columns=["source_ids", "raw_file", "raw_row"])
-    return unit_history(unit.parent_code, "province_63")
+    return unit_history(unit.parent_code, national_group(unit.parent_code))
 
 
 def comparison_areas(unit: Unit) -> list[str]:
