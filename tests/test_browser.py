@@ -102,7 +102,8 @@ def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, 
         kind = page_kind(page, portfolio)
         expected = mandatory_headings(page.stem.split("-", 1)[1]) if kind == "report" else ["Lập Thạch"]
         assert expected
-        check = check_page(offline, page, required_sections(kind), expected)
+        required = {**required_sections(kind), "lang of the report (en)": "html[lang='en']"}
+        check = check_page(offline, page, required, expected)
         problems += [f"{page.name}: {p}" for p in check.problems]
     assert problems == []
 
