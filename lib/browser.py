@@ -143,7 +143,8 @@ class PageCheck:
         kinds = ("external_requests", "console_errors", "page_errors", "dialogs",
                  "failed_requests", "broken_images", "images_without_alt", "broken_links",
                  "missing_sections", "heading_problems")
-        return [f"{kind.replace('_', ' ')}: {item}" for kind in kinds for item in getattr(self, kind)]
+        return [f"{kind.replace('_', ' ')}: {item}"
+                for kind in kinds for item in getattr(self, kind)]
 
 
 def page_kind(path: Path, html_dir: Path) -> str:
@@ -290,7 +291,8 @@ def print_layout_overflow(offline: OfflineContext, path: Path, width_mm: float =
 
 
 PDF_FOOTER = ('<div style="font-size:7pt;width:100%;padding:0 14mm;color:#333;'
-              'font-family:DejaVu Sans,Arial,sans-serif;display:flex;justify-content:space-between">'
+              'font-family:DejaVu Sans,Arial,sans-serif;display:flex;'
+              'justify-content:space-between">'
               '<span class="title"></span><span><span class="pageNumber"></span> / '
               '<span class="totalPages"></span></span></div>')
 
@@ -321,7 +323,8 @@ def print_pdfs(html_paths: list[Path], force: bool = False, browser=None) -> lis
             pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
                            display_header_footer=True, header_template="<div></div>",
                            footer_template=PDF_FOOTER)
-            written.append(write_atomic(html_path.with_suffix(".pdf"), lambda tmp: tmp.write_bytes(pdf)))
+            written.append(write_atomic(html_path.with_suffix(".pdf"),
+                                        lambda tmp: tmp.write_bytes(pdf)))
         page.close()
     finally:
         offline.close()

@@ -30,7 +30,8 @@ def heading_id(text: str) -> str:
     """A stable ASCII anchor for a heading: "Change from the previous year" →
     ``s-change-from-the-previous-year``; Vietnamese letters lose their marks (đ → d)."""
     ascii_text = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.encode("ascii", "ignore").decode().lower()).strip("-")
+    plain = ascii_text.encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
     return f"s-{slug[:60].rstrip('-') or 'section'}"
 
 

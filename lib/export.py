@@ -50,7 +50,8 @@ LABELS = {
         "project": "Project version", "trace": "Every number is traceable to a file in data/raw "
         "(see the source line under each table) and to the source it cites.",
         "score": "DTI score", "rank": "Rank", "previous": "Rank in {year}",
-        "national_rank": "National DTI rank", "children_scored": "{children} with a published score",
+        "national_rank": "National DTI rank",
+        "children_scored": "{children} with a published score",
         "first": "First", "published": "Published figures", "not_published": "not published",
         "of": "{level} of {parent}", "among": "among {peers}",
     },
@@ -201,7 +202,8 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
         facts.append((words["published"], str(len(figures))))
         if len(figures):
             table = say.indicator_table(figures, lang)
-            facts += [(str(name), str(value)) for name, value in table.iloc[:3, :2].itertuples(index=False)]
+            facts += [(str(name), str(value))
+                      for name, value in table.iloc[:3, :2].itertuples(index=False)]
     return {"unit_name": unit.name, "unit_code": unit.code, "unit_line": unit_line,
             "year": year, "facts": facts}
 

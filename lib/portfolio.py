@@ -142,7 +142,8 @@ def _page(title: str, body: str, lang: str, crumbs: list[tuple[str, str | None]]
     return (f'<!DOCTYPE html>\n<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{escape(title)}</title>\n<style>\n{stylesheet()}\n</style>\n</head>\n"
-            f'<body class="dti-portfolio">\n<a class="dti-skip" href="#content">{escape(words["skip"])}</a>\n'
+            '<body class="dti-portfolio">\n'
+            f'<a class="dti-skip" href="#content">{escape(words["skip"])}</a>\n'
             f'<header class="dti-top"><nav aria-label="{escape(words["breadcrumb"])}">'
             f'<ol class="dti-breadcrumb">{trail}</ol></nav></header>\n'
             f'<main id="content">\n{body}\n</main>\n{_footer(lang)}\n</body>\n</html>\n')
@@ -157,7 +158,8 @@ def _footer(lang: str) -> str:
     return ('<footer class="dti-footer"><dl class="dti-build">'
             f'<div><dt>{escape(words["data_version"])}</dt><dd><code>{escape(version)}</code></dd></div>'
             f'<div><dt>{escape(words["built"])}</dt><dd>{escape(built_at)}</dd></div>'
-            f'<div><dt>{escape(words["project"])}</dt><dd>dti-notebooks {escape(project_version())}</dd></div>'
+            f'<div><dt>{escape(words["project"])}</dt>'
+            f'<dd>dti-notebooks {escape(project_version())}</dd></div>'
             "</dl></footer>")
 
 
@@ -196,12 +198,14 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = "en") -> 
 
     def unit_link(key: tuple, prefix: str = "") -> str:
         unit = units[key]
-        return f'<a href="{escape(prefix + unit_page_href(unit.unit_code))}">{escape(unit.unit_name)}</a>'
+        href = escape(prefix + unit_page_href(unit.unit_code))
+        return f'<a href="{href}">{escape(unit.unit_name)}</a>'
 
     body = [f"<h1>{escape(words['title'])}</h1>"]
     if manifest.get("synthetic"):
         body.append(f'<p class="banner" role="alert">{escape(words["synthetic"])}</p>')
-    body.append(f"<p>{escape(words['intro'])}</p><p class=\"dti-legend\">{escape(words['legend'])}</p>"
+    body.append(f"<p>{escape(words['intro'])}</p>"
+                f"<p class=\"dti-legend\">{escape(words['legend'])}</p>"
                 f"<p><strong>{escape(words['summary'].format(**counts))}</strong></p>")
     years = sorted(by_year, reverse=True)
     if years:
@@ -224,7 +228,8 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = "en") -> 
                     + header_row([words["unit"], words["code"]], notebooks) + "<tbody>")
         for key in sorted(by_year[year]):
             row = by_year[year][key]
-            body.append(f'<tr><th scope="row">{unit_link(key)}</th><td>{escape(units[key].unit_code)}</td>'
+            body.append(f'<tr><th scope="row">{unit_link(key)}</th>'
+                        f'<td>{escape(units[key].unit_code)}</td>'
                         + "".join(f"<td>{_status_cell(row[n], '', lang) if n in row else ''}</td>"
                                   for n in notebooks) + "</tr>")
         body.append("</tbody></table>")
@@ -243,8 +248,9 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = "en") -> 
         page.append("<table>" + header_row([words["year"]], notebooks) + "<tbody>")
         for year in sorted(per_year, reverse=True):
             page.append(f'<tr><th scope="row">{year}</th>'
-                        + "".join(f"<td>{_status_cell(per_year[year][n], '../', lang) if n in per_year[year] else ''}</td>"
-                                  for n in notebooks) + "</tr>")
+                        + "".join(f"<td>{_status_cell(per_year[year][n], '../', lang)}</td>"
+                                  if n in per_year[year] else "<td></td>" for n in notebooks)
+                        + "</tr>")
         page.append("</tbody></table>")
         write_text_atomic(html_dir / unit_page_href(unit.unit_code), _page(
             words["unit_title"].format(unit=unit.unit_name), "\n".join(page), lang,

@@ -23,14 +23,29 @@ import nbformat
 import pytest
 
 from lib import narrative, pipeline, report
-from lib.browser import (REPORT_SECTIONS, BrowserUnavailable, axe_script, check_page,
-                         chromium_path, launch, offline_context, page_kind, portfolio_pages,
-                         print_layout_overflow, print_pdfs, required_sections, run_axe)
+from lib.browser import (
+    REPORT_SECTIONS,
+    BrowserUnavailable,
+    axe_script,
+    check_page,
+    chromium_path,
+    launch,
+    offline_context,
+    page_kind,
+    portfolio_pages,
+    print_layout_overflow,
+    print_pdfs,
+    required_sections,
+    run_axe,
+)
+from lib.export import make_exporter
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR
+from lib.portfolio import IndexEntry, write_index
 
 pytestmark = pytest.mark.slow
 
-REQUIRED = os.environ.get("DTI_REQUIRE_BROWSER") == "1" or os.environ.get("CI", "") not in ("", "0", "false")
+REQUIRED = (os.environ.get("DTI_REQUIRE_BROWSER") == "1"
+            or os.environ.get("CI", "") not in ("", "0", "false"))
 MAX_PAGE_BYTES = 1_500_000
 EVIL_NAME = 'Lập Thạch "><script>alert(1)</script><img src=x onerror=alert(2)>'
 EVIL_PUBLISHER = "MIC <img src=x onerror=alert(3)><b>bold</b>"
@@ -100,7 +115,8 @@ def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, 
     problems = []
     for page in pages:
         kind = page_kind(page, portfolio)
-        expected = mandatory_headings(page.stem.split("-", 1)[1]) if kind == "report" else ["Lập Thạch"]
+        expected = (mandatory_headings(page.stem.split("-", 1)[1]) if kind == "report"
+                    else ["Lập Thạch"])
         assert expected
         required = {**required_sections(kind), "lang of the report (en)": "html[lang='en']"}
         check = check_page(offline, page, required, expected)
@@ -137,10 +153,13 @@ def test_report_prints_on_a4_without_overflow(portfolio, offline, browser):
 def test_the_checker_reports_external_requests_errors_and_broken_parts(offline, axe, tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text(
-        '<!DOCTYPE html><html><head><link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
-        '<script src="https://cdn.jsdelivr.net/npm/require.js"></script></head><body><h2>No title</h2>'
+        '<!DOCTYPE html><html><head>'
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+        '<script src="https://cdn.jsdelivr.net/npm/require.js"></script></head>'
+        '<body><h2>No title</h2>'
         '<img src="missing.png" alt="missing"><img src="data:image/png;base64,AAAA">'
-        '<a href="https://example.org/">out</a><a href="#nowhere">in</a><a href="gone.html">gone</a>'
+        '<a href="https://example.org/">out</a><a href="#nowhere">in</a>'
+        '<a href="gone.html">gone</a>'
         '<p style="color:#bbb;background:#fff">pale</p>'
         '<script>console.error("boom"); alert("injected")</script></body></html>', encoding="utf-8")
     check = check_page(offline, bad, REPORT_SECTIONS)
@@ -189,12 +208,18 @@ def evil_portfolio(browser, processed, tmp_path_factory):
     assert _rewrite_csv(raw / "dti_district_vinhphuc.csv", rename) >= 1
     assert _rewrite_csv(raw / "dti_district_vinhphuc.csv", republish) >= 1
     processed_evil = tmp_path_factory.mktemp("processed-evil")
-    pipeline.build(out_dir=processed_evil, raw_dir=raw, force=True)
+    manifest = pipeline.build(out_dir=processed_evil, raw_dir=raw, force=True)
     out = tmp_path_factory.mktemp("outputs-evil")
     patch = pytest.MonkeyPatch()
     patch.setenv("DTI_PROCESSED_DIR", str(processed_evil))
-    try:
-        build_portfolio(out, only=["scores"])
+    try:  # one job, run directly: the runner would rebuild the data from data/raw
+        report.ensure_kernel()
+        job = report.Job("scores", "246", "district", EVIL_NAME, 2023)
+        outcome = report.run_job(job, out, make_exporter(), manifest["data_version"])
+        assert outcome.status == "built", outcome.error
+        html = outcome.html.relative_to(out / "html").as_posix()
+        write_index([IndexEntry("scores", "246", EVIL_NAME, "district", 2023, "built", html)],
+                    out / "html")
     finally:
         patch.undo()
     return out / "html"

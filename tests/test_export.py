@@ -25,7 +25,8 @@ def html_output(markup: str, **metadata) -> nbformat.NotebookNode:
                       metadata=metadata)
 
 
-def executed_notebook(unit_code: str = "246", lang: str = "en", title_text: str = "Lập Thạch") -> nbformat.NotebookNode:
+def executed_notebook(unit_code: str = "246", lang: str = "en",
+                      title_text: str = "Lập Thạch") -> nbformat.NotebookNode:
     """A notebook shaped like an executed report: parameters, title, two sections, stderr."""
     parameters = {"unit_code": unit_code, "reference_year": 2023, "unit_level": "district",
                   "lang": lang}
@@ -91,7 +92,8 @@ def test_header_has_unit_year_and_key_figures_after_the_title(exported):
 
 
 def test_table_of_contents_links_every_section_in_order(exported):
-    toc = exported[exported.index('class="dti-toc"'):exported.index("</nav>", exported.index('class="dti-toc"'))]
+    start = exported.index('class="dti-toc"')
+    toc = exported[start:exported.index("</nav>", start)]
     assert re.findall(r'href="#([^"]+)"', toc) == ["s-result", "s-change-more", "dti-sources"]
     assert ">Change &amp; more<" in toc  # unescaped from the output, escaped once again
 
