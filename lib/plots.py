@@ -18,6 +18,18 @@ import seaborn as sns  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 HIGHLIGHT, OTHER, TARGET = PALETTE[0], "#9a9a9a", PALETTE[3]
+LABELS = {
+    "en": {"rank": "rank (1 = best)", "of": "of", "break": "framework change",
+           "percent": "percent (0–100)", "pct_max": "% of the main indicator's maximum points",
+           "median": "peer median", "change_pct": "change, percentage points of the maximum",
+           "change_points": "change, points", "interval": "rank (1 = best): median and 90 % interval",
+           "target": "target"},
+    "vi": {"rank": "thứ hạng (1 = cao nhất)", "of": "trên", "break": "thay đổi bộ chỉ số",
+           "percent": "phần trăm (0–100)", "pct_max": "% điểm tối đa của chỉ số chính",
+           "median": "trung vị", "change_pct": "thay đổi, điểm phần trăm so với tối đa",
+           "change_points": "thay đổi, điểm", "interval": "thứ hạng: trung vị và khoảng 90 %",
+           "target": "mục tiêu"},
+}
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
                      "axes.spines.right": False, "figure.dpi": 100})
 
@@ -47,26 +59,31 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
 
 
 def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
-               break_years: list[int] | None = None) -> plt.Figure:
-    """Rank per year for each unit (a bump chart), 1st on top, the unit highlighted.
+               break_years: list[int] | None = None, lang: str = "en") -> plt.Figure:
+    """Rank per year for each unit (a bump chart), 1st on top, the unit highlighted; in groups
+    of more than 12 units only the unit is named.
 
     ``history`` needs ``reference_year``, ``unit_code``, ``unit_name``, ``rank``. Framework
     breaks are marked with dotted vertical lines between years.
     """
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for code, rows in history.dropna(subset=["rank"]).groupby("unit_code"):
+    ranked = history.dropna(subset=["rank"])
+    label_all = ranked["unit_code"].nunique() <= 12  # beyond that, name only the unit
+    for code, rows in ranked.groupby("unit_code"):
         rows = rows.sort_values("reference_year")
         mine = code == highlight_code
         ax.plot(rows["reference_year"], rows["rank"].astype(float), marker="o",
                 color=HIGHLIGHT if mine else OTHER, linewidth=2.5 if mine else 1,
                 zorder=3 if mine else 2, label=rows["unit_name"].iloc[0] if mine else None)
         last = rows.iloc[-1]
+        if not (mine or label_all):
+            continue
         ax.annotate(last["unit_name"], (last["reference_year"], float(last["rank"])),
                     xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
                     color=HIGHLIGHT if mine else "#555555")
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
-        ax.annotate("framework change", (year - 0.5, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(LABELS[lang]["break"], (year - 0.5, 1), xycoords=("data", "axes fraction"),
                     xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                     fontsize=7, color="#555555")
     years = sorted(history["reference_year"].unique())
@@ -74,7 +91,7 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.invert_yaxis()
-    ax.set_ylabel("rank (1 = best)" + (f", of {rank_of}" if rank_of else ""))
+    ax.set_ylabel(LABELS[lang]["rank"] + (f", {LABELS[lang]['of']} {rank_of}" if rank_of else ""))
     fig.tight_layout()
     return fig
 
@@ -95,7 +112,8 @@ def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str]) -> plt.Figure
     return fig
 
 
-def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str) -> plt.Figure:
+def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str,
+                   lang: str = "en") -> plt.Figure:
     """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
     markers on the same row (hollow markers where the definition differs).
 
@@ -109,7 +127,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     markers = {}
     for i, row in rows.iterrows():
         for comp in comparisons[comparisons["indicator"] == row["indicator"]].itertuples():
-            key = ("target: " if comp.is_target else "") + comp.comparator_unit
+            key = (f"{LABELS[lang]['target']}: " if comp.is_target else "") + comp.comparator_unit
             color = TARGET if comp.is_target else PALETTE[2]
             style = "D" if comp.is_target else "o"
             handle = ax.scatter(comp.comparator_value, i, marker=style, s=55, zorder=3,
@@ -118,7 +136,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
             markers.setdefault(key, handle)
     ax.set_yticks(list(y), rows["label"])
     ax.set_xlim(0, 105)
-    ax.set_xlabel("percent (0–100)")
+    ax.set_xlabel(LABELS[lang]["percent"])
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
     ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
@@ -127,7 +145,8 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     return fig
 
 
-def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None) -> plt.Figure:
+def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
+                    lang: str = "en") -> plt.Figure:
     """% of maximum per main indicator (bars) with the peer median as a marker.
 
     ``rows``: ``indicator``, ``indicator_name``, ``pct_of_max``; ``peer_median``: % of max
@@ -139,16 +158,16 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None) ->
     if peer_median is not None:
         medians = rows["indicator"].map(peer_median)
         ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
-                   label="peer median")
+                   label=LABELS[lang]["median"])
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the main indicator's maximum points")
+    ax.set_xlabel(LABELS[lang]["pct_max"])
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
 
 
-def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change") -> plt.Figure:
+def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change", lang: str = "en") -> plt.Figure:
     """Change of the total split by main indicator: a bar per main indicator starting where
     the previous one ended (rises in the first colour, falls in orange).
 
@@ -165,14 +184,13 @@ def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change") -> plt.Figu
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(range(len(steps)), steps["indicator_name"])
     ax.invert_yaxis()
-    ax.set_xlabel("change, percentage points of the maximum" if value.startswith("pct")
-                  else "change, points")
+    ax.set_xlabel(LABELS[lang]["change_pct" if value.startswith("pct") else "change_points"])
     ax.margins(x=0.15)
     fig.tight_layout()
     return fig
 
 
-def rank_intervals(table: pd.DataFrame, highlight_code: str) -> plt.Figure:
+def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "en") -> plt.Figure:
     """Median rank and interval per unit (from :func:`lib.analysis.simulate_rank_uncertainty`),
     1st on top, the unit highlighted."""
     table = table.sort_values("median_rank").reset_index(drop=True)
@@ -185,6 +203,6 @@ def rank_intervals(table: pd.DataFrame, highlight_code: str) -> plt.Figure:
     ax.set_yticks(range(len(table)), table["unit_name"])
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("rank (1 = best): median and 90 % interval")
+    ax.set_xlabel(LABELS[lang]["interval"])
     fig.tight_layout()
     return fig
