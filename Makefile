@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data validate template reports report demo test lab freeze clean
+.PHONY: help setup data validate template reports report demo check-html test lab freeze clean
 
 ## help: list the targets
 help:
@@ -45,6 +45,10 @@ report: $(STAMP)
 ## demo: the full report set on the seeded synthetic example panel (labelled synthetic)
 demo: $(STAMP)
 	$(PY) -m lib demo
+
+## check-html: open every built page offline in headless Chromium and list any problem
+check-html: $(STAMP)
+	$(PY) -m lib.browser check
 
 ## test: run the test suite
 test: $(STAMP)
