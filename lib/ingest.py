@@ -897,7 +897,6 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
                 hint = ("'.' or ',' before the last three digits is read as a thousands "
                         "separator here: check the file's decimal mark")
             err(r, f"score above the maximum of {maximum:g}", hint)
-    bad = {(p.file, p.sheet, p.row) for p in problems if p.severity == "error"}
     # 3. main indicators sum to the total (derive a missing total)
     extra = []
     for (file, sheet, row, unit, year), group in obs.groupby(

@@ -185,3 +185,22 @@ def published_scores(raw_dir: str) -> pd.DataFrame | None:
         return dti_scores.clean(raw)
     except (DataError, OSError):
         return None
+
+
+def provenance_columns() -> dict[str, pa.Column]:
+    """The columns every processed fact table ends with, so each value traces back to a raw
+    file row and its cited sources: ``formula``, ``conflict_ids``, ``conflict_status``
+    (``conflicting``, ``caveat`` or ``""``), ``source_ids``, ``source_type``, ``note``,
+    ``raw_file`` (str) and ``raw_row`` (int64)."""
+    from lib.sources import SOURCE_TYPES
+
+    return {
+        "formula": pa.Column(str),
+        "conflict_ids": pa.Column(str),
+        "conflict_status": pa.Column(str, pa.Check.isin(["conflicting", "caveat", ""])),
+        "source_ids": pa.Column(str),
+        "source_type": pa.Column(str, pa.Check.isin([*SOURCE_TYPES, ""])),
+        "note": pa.Column(str),
+        "raw_file": pa.Column(str),
+        RAW_ROW: pa.Column("int64"),
+    }

@@ -38,7 +38,8 @@ from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, fold_text, parse_number
 from lib.paths import REFERENCE_DIR
-from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
+from lib.sources import best_source_type, row_source_ids
+from lib.validate import provenance_columns
 
 RAW_FILES = ("dti_frameworks.csv",)
 YEARS_FILE = "dti_framework_years.csv"
@@ -75,14 +76,7 @@ DTI_FRAMEWORKS_SCHEMA = pa.DataFrameSchema(
         "first_reference_year": pa.Column("Int64", pa.Check.in_range(2015, 2100), nullable=True),
         "methodology_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
         "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        "formula": pa.Column(str),
-        "conflict_ids": pa.Column(str),
-        "conflict_status": pa.Column(str),
-        "source_ids": pa.Column(str),
-        "source_type": pa.Column(str, pa.Check.isin([*SOURCE_TYPES, ""])),
-        "note": pa.Column(str),
-        "raw_file": pa.Column(str),
-        RAW_ROW: pa.Column("int64"),
+        **provenance_columns(),
     },
     checks=[
         pa.Check(lambda t: t["methodology_id"].isin(t["framework_id"]),

@@ -19,7 +19,8 @@ import pandera.pandas as pa
 from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, parse_value
-from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
+from lib.sources import best_source_type, row_source_ids
+from lib.validate import provenance_columns
 
 RAW_FILES = ("dti_national_aggregates.csv",)
 
@@ -34,14 +35,7 @@ DTI_NATIONAL_SCHEMA = pa.DataFrameSchema(
         "scale": pa.Column(str, pa.Check.isin(["0-1", "count", "percent", "unclear"])),
         "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
         "rank": pa.Column("Int64", nullable=True),
-        "formula": pa.Column(str),
-        "conflict_ids": pa.Column(str),
-        "conflict_status": pa.Column(str),
-        "source_ids": pa.Column(str),
-        "source_type": pa.Column(str, pa.Check.isin([*SOURCE_TYPES, ""])),
-        "note": pa.Column(str),
-        "raw_file": pa.Column(str),
-        RAW_ROW: pa.Column("int64"),
+        **provenance_columns(),
     },
     checks=[pa.Check(lambda t: (t["scale"] != "0-1") | t["value"].isna()
                      | t["value"].between(0, 1), name="index_within_0_1",

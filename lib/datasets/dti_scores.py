@@ -42,6 +42,7 @@ from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, parse_rank, parse_value
 from lib.paths import REFERENCE_DIR
 from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
+from lib.validate import provenance_columns
 
 RAW_FILES = ("dti_district_vinhphuc.csv", "dti_provincial_vietnam.csv",
              "dti_phutho_2025_selected.csv")
@@ -68,7 +69,6 @@ DTI_SCORES_SCHEMA = pa.DataFrameSchema(
         "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
         "pct_of_max": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
         "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        "formula": pa.Column(str),
         "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
         "rank_low": pa.Column("Int64", pa.Check.ge(1), nullable=True),
         "rank_high": pa.Column("Int64", pa.Check.ge(1), nullable=True),
@@ -76,16 +76,10 @@ DTI_SCORES_SCHEMA = pa.DataFrameSchema(
         "rank_status": pa.Column(str, pa.Check.isin(RANK_STATUSES)),
         "rank_text": pa.Column(str),
         "rank_tied": pa.Column(bool),
-        "conflict_ids": pa.Column(str),
-        "conflict_status": pa.Column(str, pa.Check.isin(["conflicting", "caveat", ""])),
         "framework_id": pa.Column(str),
-        "source_ids": pa.Column(str),
-        "source_type": pa.Column(str, pa.Check.isin([*SOURCE_TYPES, ""])),
         "preferred_score": pa.Column(bool),
         "preferred_rank": pa.Column(bool),
-        "note": pa.Column(str),
-        "raw_file": pa.Column(str),
-        RAW_ROW: pa.Column("int64"),
+        **provenance_columns(),
     },
     checks=[
         pa.Check(lambda t: t["score"].isna() | t["score_max"].isna()

@@ -38,7 +38,8 @@ from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, parse_period, parse_value
 from lib.paths import REFERENCE_DIR
-from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
+from lib.sources import best_source_type, row_source_ids
+from lib.validate import provenance_columns
 
 RAW_FILES = ("indicators_local.csv", "indicators_province.csv", "indicators_national.csv")
 UNITS = ("percent", "percent_change", "count", "ratio", "per_100_people", "billion_vnd",
@@ -69,14 +70,7 @@ INDICATORS_SCHEMA = pa.DataFrameSchema(
         "unit": pa.Column(str, pa.Check.isin(UNITS)),
         "unit_label": pa.Column(str),
         "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        "formula": pa.Column(str),
-        "conflict_ids": pa.Column(str),
-        "conflict_status": pa.Column(str),
-        "source_ids": pa.Column(str),
-        "source_type": pa.Column(str, pa.Check.isin([*SOURCE_TYPES, ""])),
-        "note": pa.Column(str),
-        "raw_file": pa.Column(str),
-        RAW_ROW: pa.Column("int64"),
+        **provenance_columns(),
     },
     checks=[
         pa.Check(lambda t: ~((t["unit"] == "percent") & t["indicator"].str.endswith("_share"))
