@@ -1,7 +1,8 @@
 """Command line: ``python -m lib data | validate | template | reports``. ``--help`` for details.
 
 Exit codes: 0 success (warnings allowed); 1 some reports failed; 2 bad configuration or input
-data (``validate`` found an error; ``data`` refused to build).
+data (``validate`` found an error; ``data`` refused to build); 3 another ``reports`` run holds
+the outputs lock.
 """
 
 from __future__ import annotations
@@ -9,10 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lib.io import DataError
-from lib.validate import ValidationError
-
-EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
@@ -58,7 +56,9 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_reports(args: argparse.Namespace) -> int:
     from lib import report
 
-    code = report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run)
+    code = report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run,
+                       jobs=args.jobs, force=args.force, scheduler=args.scheduler,
+                       cluster=args.cluster, wait=args.wait, config=args.config)
     if getattr(args, "pdf", False) and not args.dry_run and code in (EXIT_OK, EXIT_REPORTS_FAILED):
         from lib.browser import BrowserUnavailable, print_pdfs, report_pages
         from lib.paths import outputs_dir
@@ -101,11 +101,33 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--force", action="store_true", help="overwrite an existing file")
     template.set_defaults(func=_cmd_template)
 
-    reports = sub.add_parser("reports", help="run the notebooks and export HTML")
+    reports = sub.add_parser(
+        "reports", help="run the notebooks and export HTML (only what changed)",
+        description="Plan the reports of reports.yml, validate every parameter set, then build "
+                    "those whose notebook, parameters, processed data, lib code or pinned "
+                    "requirements changed, on warm kernels in parallel (or on Dask). Exit codes: "
+                    "0 all built or up to date; 1 some reports failed; 2 bad configuration or "
+                    "input data; 3 another run holds the outputs lock. See docs/batch.md.")
     reports.add_argument("--only", action="append", help="notebook name (repeatable)")
     reports.add_argument("--unit", action="append", help="unit code (repeatable)")
     reports.add_argument("--year", action="append", type=int, help="reference year (repeatable)")
-    reports.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    reports.add_argument("--dry-run", action="store_true",
+                         help="print the plan (what would be built and why) and stop")
+    reports.add_argument("--jobs", "-j", type=int, metavar="N",
+                         help="reports run at once (default: the number of cores); with "
+                              "--cluster local, the number of Dask workers")
+    reports.add_argument("--force", action="store_true",
+                         help="rebuild every selected report, even if up to date")
+    where = reports.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+    where.add_argument("--cluster", choices=["local"],
+                       help="start a Dask LocalCluster of --jobs workers for this run")
+    reports.add_argument("--wait", action="store_true",
+                         help="if another run holds the outputs lock, wait for it "
+                              "(default: exit 3)")
+    reports.add_argument("--config", metavar="FILE",
+                         help="report configuration (default reports.yml)")
     reports.add_argument("--pdf", action="store_true",
                          help="then print each report to an A4 PDF beside it (headless Chromium)")
     reports.set_defaults(func=_cmd_reports)
@@ -117,7 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ValidationError) as err:
+    except Exception as err:
+        from lib.io import DataError  # imported here: pandas is not needed by every command
+        from lib.validate import ValidationError
+
+        if not isinstance(err, (DataError, ValidationError)):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -1,34 +1,70 @@
-"""Report runner: expand ``reports.yml`` into jobs, execute notebooks with papermill, export HTML
-with nbconvert, and write ``outputs/html/index.html``.
+"""Report runner: plan the reports of ``reports.yml``, rebuild those whose inputs changed on
+warm kernels (in parallel, or on a Dask cluster), publish them and write the index.
 
-A failing notebook does not stop the others: its executed copy (with the traceback) stays in
-``outputs/executed``, it is listed at the end, and the run exits with code 1.
+A run goes: take the outputs lock → bring ``data/processed`` up to date → expand and validate
+the plan (notebook × unit × year; every parameter set against the notebook's declared
+parameters) → decide what to rebuild → execute (:mod:`lib.batch`, :mod:`lib.dask_runner`) →
+publish each result as it arrives → write the index, the state and the run manifest.
+
+A report is rebuilt when its notebook, its parameters, the processed data (``data_version``,
+which every page shows), the ``lib`` code, the pinned ``requirements.txt``, the Python
+version or the kernel changed, when its last attempt failed or its files are missing, or with
+``--force``. A failing report keeps its executed copy with the traceback
+(``executed/<year>/<stem>.failed.ipynb``), never replaces the published HTML (the index marks
+it stale) and makes the run exit with code 1. See ``docs/batch.md``.
+
+Exit codes: 0 every planned report built or up to date; 1 some reports failed; 2 bad
+configuration, parameters or input data (nothing was executed); 3 another run holds the lock.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
-from lib.paths import NOTEBOOKS_DIR, REPORTS_CONFIG, ROOT, outputs_dir
+from lib import batch_state as state_
+from lib.batch import CELL_TIMEOUT, KERNEL_NAME
+from lib.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
 
-KERNEL_NAME = "dti-notebooks"
+EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 NOTEBOOK_TITLES = {"scores": "DTI score and rank", "infrastructure": "Digital infrastructure",
                    "cashless": "Cashless payments", "overview": "Province overview"}
+CONFIG_KEYS = {"years", "lang", "reports", "kernel", "notebooks_dir", "cell_timeout"}
+ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
+LEVELS = ("country", "province", "district", "commune")
+LANGS = ("en", "vi")
+RUNNER_PARAMETERS = ("unit_code", "reference_year", "unit_level", "lang")
+DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
+INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
+                "lib": "lib code", "requirements": "pinned requirements", "python": "Python",
+                "runner": "runner", "kernel": "kernel"}
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
+          "dict": (dict,)}
 
 
 class ConfigError(ValueError):
-    """``reports.yml`` or a command-line selection is invalid."""
+    """``reports.yml``, a parameter set or a command-line selection is invalid; ``problems``
+    lists every problem found (all are checked before anything runs)."""
+
+    def __init__(self, problems):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# ------------------------------------------------------------------------------ the plan
 
 
 @dataclass(frozen=True)
 class Job:
-    """One report: a notebook run for one unit and reference year."""
+    """One report: a notebook run for one unit and reference year (``extra``: further
+    parameters from the ``parameters`` of its ``reports.yml`` entry, as sorted pairs)."""
 
     notebook: str
     unit_code: str
@@ -36,30 +72,409 @@ class Job:
     unit_name: str
     reference_year: int
     lang: str = "en"
+    extra: tuple = ()
 
     @property
     def parameters(self) -> dict:
         return {"unit_code": self.unit_code, "reference_year": self.reference_year,
-                "unit_level": self.unit_level, "lang": self.lang}
+                "unit_level": self.unit_level, "lang": self.lang, **dict(self.extra)}
 
     @property
     def stem(self) -> str:
         return f"{self.unit_code}-{self.notebook}"
 
     @property
+    def key(self) -> str:
+        return f"{self.reference_year}/{self.stem}"
+
+    @property
     def label(self) -> str:
         return f"{self.reference_year} {self.unit_code} {self.unit_name}: {self.notebook}"
 
+    @property
+    def html_rel(self) -> str:
+        return f"{self.reference_year}/{self.stem}.html"
+
+    @property
+    def executed_rel(self) -> str:
+        return f"executed/{self.reference_year}/{self.stem}.ipynb"
+
+    @property
+    def failed_rel(self) -> str:
+        return f"executed/{self.reference_year}/{self.stem}.failed.ipynb"
+
     def executed_path(self, out: Path) -> Path:
-        return out / "executed" / str(self.reference_year) / f"{self.stem}.ipynb"
+        return Path(out) / self.executed_rel
+
+    def failed_path(self, out: Path) -> Path:
+        return Path(out) / self.failed_rel
 
     def html_path(self, out: Path) -> Path:
-        return out / "html" / str(self.reference_year) / f"{self.stem}.html"
+        return Path(out) / "html" / self.html_rel
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "extra": [list(p) for p in self.extra]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Job:
+        return cls(**{**data, "extra": tuple(tuple(p) for p in data.get("extra", []))})
+
+
+@dataclass
+class Config:
+    """A validated ``reports.yml``: ``entries`` are its ``reports``, with defaults filled in."""
+
+    path: Path
+    text: str
+    years: list
+    lang: str
+    kernel: str
+    cell_timeout: int
+    notebooks_dir: Path
+    entries: list
+
+    def notebook_file(self, notebook: str) -> Path:
+        return self.notebooks_dir / f"{notebook}.ipynb"
+
+    def notebook_display_path(self, notebook: str) -> str:
+        path = self.notebook_file(notebook).resolve()
+        return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+@dataclass
+class Plan:
+    """Reports to build, plus the unit-years without data (shown as "no data")."""
+
+    jobs: list[Job] = field(default_factory=list)
+    no_data: list[Job] = field(default_factory=list)
+    config: Config | None = None
+
+    def __iter__(self):
+        return iter(self.jobs)
+
+    def to_dict(self) -> dict:
+        return {"jobs": [j.to_dict() for j in self.jobs],
+                "no_data": [j.to_dict() for j in self.no_data]}
+
+    @classmethod
+    def from_dict(cls, data: dict, config: Config) -> Plan:
+        return cls([Job.from_dict(j) for j in data["jobs"]],
+                   [Job.from_dict(j) for j in data["no_data"]], config)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def load_config(path: Path = REPORTS_CONFIG) -> Config:
+    """Read and check ``reports.yml``; raise :class:`ConfigError` listing every problem.
+
+    Checked: known keys only; ``years`` integers; ``lang`` ``en`` or ``vi``; each entry names an
+    existing notebook, a unit level, either ``unit_codes`` (quoted strings) or a
+    ``peer_group``, optional extra ``parameters`` and the ``data`` that decide which
+    unit-years have a report. Units, peer groups and parameter types are checked by
+    :func:`plan`, against the data and the notebooks.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"cannot read {path}: {err}") from None
+    name = path.name
+    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
+        raise ConfigError(f"{name}: expected a mapping with a 'reports' list")
+    problems = [f"{name}: unknown key {k!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
+                for k in raw if k not in CONFIG_KEYS]
+    years = raw.get("years", [])
+    if not isinstance(years, list) or not all(_is_int(y) for y in years):
+        problems.append(f"{name}: years must be a list of integers, e.g. [2022, 2023]; "
+                        f"got {years!r}")
+        years = []
+    lang = raw.get("lang", "en")
+    if lang not in LANGS:
+        problems.append(f"{name}: lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    kernel = raw.get("kernel", KERNEL_NAME)
+    if not isinstance(kernel, str):
+        problems.append(f"{name}: kernel must be a kernel name; got {kernel!r}")
+    cell_timeout = raw.get("cell_timeout", CELL_TIMEOUT)
+    if not _is_int(cell_timeout) or cell_timeout <= 0:
+        problems.append(f"{name}: cell_timeout must be a positive number of seconds")
+    notebooks_dir = (path.parent / raw["notebooks_dir"]).resolve() if raw.get("notebooks_dir") \
+        else NOTEBOOKS_DIR
+    entries = []
+    for i, entry in enumerate(raw["reports"], 1):
+        where = f"{name}: report {i}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: expected a mapping")
+            continue
+        problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
+                     for k in entry if k not in ENTRY_KEYS]
+        notebook = entry.get("notebook")
+        if not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
+            problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
+        if entry.get("unit_level") not in LEVELS:
+            problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
+                            f"got {entry.get('unit_level')!r}")
+        if ("unit_codes" in entry) == ("peer_group" in entry):
+            problems.append(f"{where}: give either unit_codes or peer_group")
+        codes = entry.get("unit_codes", [])
+        if not isinstance(codes, list):
+            problems.append(f"{where}: unit_codes must be a list")
+        else:
+            problems += [f"{where}: unit code {c!r} must be a quoted string, e.g. \"{c}\" "
+                         "(codes keep their leading zeros)"
+                         for c in codes if not isinstance(c, str)]
+        if "peer_group" in entry and not isinstance(entry["peer_group"], str):
+            problems.append(f"{where}: peer_group must be a string")
+        extra = entry.get("parameters", {})
+        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+            problems.append(f"{where}: parameters must be a mapping of names to values")
+        else:
+            problems += [f"{where}: parameter {k!r} is set by the runner, not in reports.yml"
+                         for k in extra if k in RUNNER_PARAMETERS]
+        entry_years = entry.get("years", years)
+        if not isinstance(entry_years, list) or not all(_is_int(y) for y in entry_years):
+            problems.append(f"{where}: years must be a list of integers; got {entry_years!r}")
+        data = entry.get("data", notebook if notebook in DATA_RULES else None)
+        if data not in DATA_RULES:
+            problems.append(f"{where}: say which data decide the unit-years of notebook "
+                            f"{notebook!r}: data: one of {', '.join(DATA_RULES)}")
+        entries.append({**entry, "data": data, "years": entry_years,
+                        "parameters": extra if isinstance(extra, dict) else {}})
+    if problems:
+        raise ConfigError(problems)
+    return Config(path, text, years, lang, kernel, cell_timeout, notebooks_dir, entries)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A parameter declared in a notebook's ``parameters`` cell."""
+
+    name: str
+    annotation: str | None
+    default: object = None
+    has_default: bool = False
+
+    @property
+    def type_name(self) -> str | None:
+        if self.annotation in _TYPES:
+            return self.annotation
+        if self.annotation is None and self.has_default and type(self.default).__name__ in _TYPES:
+            return type(self.default).__name__
+        return None
+
+
+def read_notebook(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def declared_parameters(notebook: dict) -> dict[str, Declared]:
+    """The parameters a notebook declares in its one cell tagged ``parameters``, like
+    ``unit_code: str = "246"  # comment``. Raises ``ValueError`` when there is no such cell,
+    several, or it is not valid Python."""
+    cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"
+             and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{len(cells)} cells tagged 'parameters' (expected 1)")
+    try:
+        tree = ast.parse(_source(cells[0]))
+    except SyntaxError as err:
+        raise ValueError(f"parameters cell is not valid Python: {err}") from None
+    declared = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, annotation, value = node.target.id, ast.unparse(node.annotation), node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            name, annotation, value = node.targets[0].id, None, node.value
+        else:
+            continue
+        try:
+            default, has_default = ast.literal_eval(value), True
+        except (ValueError, TypeError, SyntaxError):
+            default, has_default = None, False
+        declared[name] = Declared(name, annotation, default, has_default)
+    return declared
+
+
+def parameter_problems(job: Job, declared: dict[str, Declared]) -> list[str]:
+    """Unknown or missing names and wrong types of a job's parameters."""
+    where = f"{job.notebook} for {job.unit_code} ({job.reference_year})"
+    passed = job.parameters
+    problems = [f"{where}: unknown parameter {name!r} (declared: {', '.join(declared)})"
+                for name in passed if name not in declared]
+    problems += [f"{where}: parameter {name!r} is declared by the notebook but not given"
+                 for name in declared if name not in passed]
+    for name, value in passed.items():
+        expected = declared[name].type_name if name in declared else None
+        if expected and (not isinstance(value, _TYPES[expected])
+                         or (expected in ("int", "float") and isinstance(value, bool))):
+            problems.append(f"{where}: parameter {name!r} must be {expected}, got "
+                            f"{type(value).__name__} {value!r}")
+    return problems
+
+
+def notebook_imports(notebook: dict) -> list[str]:
+    """Modules a notebook's code cells import (what a warm kernel preloads)."""
+    modules: dict[str, None] = {}
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = [line for line in _source(cell).splitlines()
+                 if not line.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update((alias.name, None) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules[node.module] = None
+                if node.module == "lib":
+                    modules.update((f"lib.{alias.name}", None) for alias in node.names)
+    return list(modules)
+
+
+def _availability(rule: str, years: list[int]):
+    """The (unit code, unit level or None, year) with data for ``rule``, or None for "all"."""
+    import pandas as pd
+
+    from lib import profiles
+    from lib.load import load_table
+
+    if rule == "all":
+        return None
+    if rule in ("scores", "overview"):
+        totals = profiles.dti_totals()
+        totals = totals[totals["score"].notna() | totals["rank_low"].notna()]
+        if rule == "scores":
+            return set(zip(totals["unit_code"], totals["unit_level"], totals["reference_year"]))
+        parent = totals["peer_group"].str.extract(r"s_of_(.+)$", expand=False)
+        return {(code, None, year) for code, year in zip(parent, totals["reference_year"])
+                if isinstance(code, str)}
+    themes = (profiles.INFRASTRUCTURE_THEMES if rule == "infrastructure"
+              else profiles.CASHLESS_THEMES)
+    indicators = load_table("indicators")
+    rows = indicators[indicators["theme"].isin(themes) & ~indicators["is_target"]]
+    found = set()
+    for year in years:  # as profiles.unit_indicators: a period that covers the year
+        covers = ((rows["period_start_year"] <= year) & (rows["period_end_year"] >= year))
+        covers = pd.Series(covers, index=rows.index).fillna(False).astype(bool)
+        found.update((code, None, year) for code in rows.loc[covers, "unit_code"])
+    return found
+
+
+def expand(config: Config) -> Plan:
+    """Expand every entry into jobs (notebook × unit × year) and validate them all.
+
+    Raises :class:`ConfigError` listing unknown unit codes (for the entry's level), unknown
+    or empty peer groups, duplicate reports, and every parameter set that does not match its
+    notebook's declared parameters (unknown or missing names, wrong types).
+    """
+    from lib import profiles
+    from lib.load import load_table
+
+    units = load_table("units")
+    totals = profiles.dti_totals()
+    problems: list[str] = []
+    result = Plan(config=config)
+    seen: set[str] = set()
+    availability: dict[tuple, object] = {}
+    declared: dict[str, dict] = {}
+    for i, entry in enumerate(config.entries, 1):
+        where = f"{config.path.name}: report {i} ({entry['notebook']})"
+        notebook = entry["notebook"]
+        if notebook not in declared:
+            try:
+                declared[notebook] = declared_parameters(
+                    read_notebook(config.notebook_file(notebook)))
+            except ValueError as err:
+                problems.append(f"{config.notebook_display_path(notebook)}: {err}")
+                declared[notebook] = None
+        level = entry["unit_level"]
+        at_level = units[units["unit_level"] == level]
+        if "unit_codes" in entry:
+            names = dict(zip(at_level["unit_code"], at_level["unit_name"]))
+            unknown = [c for c in entry["unit_codes"] if c not in names]
+            if unknown:
+                problems.append(f"{where}: unknown {level} code(s) {', '.join(map(repr, unknown))} "
+                                f"in the units table")
+            members = [(c, names[c]) for c in entry["unit_codes"] if c in names]
+        else:
+            group = totals[totals["peer_group"] == entry["peer_group"]]
+            if group.empty:
+                problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
+            members = sorted(set(zip(group["unit_code"], group["unit_name"])))
+        key = (entry["data"], tuple(entry["years"]))
+        if key not in availability:
+            availability[key] = _availability(entry["data"], entry["years"])
+        available = availability[key]
+        extra = tuple(sorted(entry["parameters"].items()))
+        for code, name in members:
+            if not isinstance(code, str):
+                problems.append(f"{where}: unit code {code!r} is not text")
+                continue
+            for year in entry["years"]:
+                job = Job(notebook, code, level, name, int(year), config.lang, extra)
+                if job.key in seen:
+                    problems.append(f"{where}: report {job.key} is configured twice")
+                    continue
+                seen.add(job.key)
+                if declared[notebook] is not None:
+                    problems += parameter_problems(job, declared[notebook])
+                has_data = available is None or (code, level, year) in available \
+                    or (code, None, year) in available
+                (result.jobs if has_data else result.no_data).append(job)
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        more = [f"… and {len(unique) - 50} more"] if len(unique) > 50 else []
+        raise ConfigError(unique[:50] + more)
+    return result
+
+
+def narrow(full: Plan, only=None, units=None, years=None) -> Plan:
+    """The part of a plan selected by ``--only``, ``--unit`` and ``--year``; a name, code or
+    year that no configured report has is a :class:`ConfigError`."""
+    everything = full.jobs + full.no_data
+    problems = []
+    for values, attribute, what in ((only, "notebook", "notebook"), (units, "unit_code", "unit"),
+                                    (years, "reference_year", "year")):
+        known = {getattr(j, attribute) for j in everything}
+        unknown = [v for v in values or [] if v not in known]
+        if unknown:
+            listed = ", ".join(map(str, sorted(known, key=str)[:30]))
+            problems.append(f"no report is configured for {what} {', '.join(map(str, unknown))} "
+                            f"(configured: {listed}{' …' if len(known) > 30 else ''})")
+    if problems:
+        raise ConfigError(problems)
+
+    def keep(job: Job) -> bool:
+        return (not only or job.notebook in only) and (not units or job.unit_code in units) \
+            and (not years or job.reference_year in years)
+
+    return Plan([j for j in full.jobs if keep(j)], [j for j in full.no_data if keep(j)],
+                full.config)
+
+
+def plan(config: Config, only: list[str] | None = None, units: list[str] | None = None,
+         years: list[int] | None = None) -> Plan:
+    """Expand and validate the configuration (:func:`expand`), then narrow it (:func:`narrow`)."""
+    return narrow(expand(config), only, units, years)
+
+
+# ------------------------------------------------------------------------------- running
 
 
 @dataclass
 class Outcome:
-    """What happened to a job: ``built`` or ``failed`` (with the error and executed notebook)."""
+    """What happened to a job: ``built``, ``failed`` or ``up_to_date``."""
 
     job: Job
     status: str
@@ -67,197 +482,598 @@ class Outcome:
     error: str = ""
     executed: Path | None = None
     html: Path | None = None
+    reason: str = ""
 
 
-@dataclass
-class Plan:
-    """Jobs to run, plus the unit-years skipped for lack of data (shown as "no data")."""
-
-    jobs: list[Job] = field(default_factory=list)
-    no_data: list[Job] = field(default_factory=list)
-
-    def __iter__(self):
-        return iter(self.jobs)
-
-
-def load_config(path: Path = REPORTS_CONFIG) -> dict:
-    """Read ``reports.yml``; raise :class:`ConfigError` naming the problem."""
-    try:
-        config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from None
-    if not isinstance(config, dict) or not isinstance(config.get("reports"), list):
-        raise ConfigError(f"{path}: expected a mapping with a 'reports' list")
-    for i, entry in enumerate(config["reports"], 1):
-        notebook = entry.get("notebook")
-        if not (NOTEBOOKS_DIR / f"{notebook}.ipynb").exists():
-            raise ConfigError(f"{path}: report {i}: no notebook notebooks/{notebook}.ipynb")
-        if "unit_level" not in entry or not ("unit_codes" in entry or "peer_group" in entry):
-            raise ConfigError(f"{path}: report {i}: needs unit_level and unit_codes or peer_group")
-        codes = entry.get("unit_codes", [])
-        if any(not isinstance(c, str) for c in codes):
-            raise ConfigError(f"{path}: report {i}: unit codes must be quoted strings, e.g. \"26\"")
-    return config
-
-
-def _years_with_data(notebook: str, unit_code: str, unit_level: str, years: list[int]) -> list[int]:
-    from lib import profiles
-
-    if notebook == "scores":
-        totals = profiles.dti_totals()
-        rows = totals[(totals["unit_code"] == unit_code) & (totals["unit_level"] == unit_level)
-                      & (totals["score"].notna() | totals["rank_low"].notna())]
-        return [y for y in years if y in set(rows["reference_year"])]
-    if notebook == "overview":
-        totals = profiles.dti_totals()
-        rows = totals[totals["peer_group"].str.endswith(f"s_of_{unit_code}")
-                      & (totals["score"].notna() | totals["rank_low"].notna())]
-        return [y for y in years if y in set(rows["reference_year"])]
-    themes = profiles.INFRASTRUCTURE_THEMES if notebook == "infrastructure" else profiles.CASHLESS_THEMES
-    return [y for y in years if len(profiles.unit_indicators(unit_code, y, themes))]
-
-
-def _units_of(entry: dict) -> list[tuple[str, str]]:
-    from lib import profiles
-    from lib.load import load_table
-
-    if "unit_codes" in entry:
-        units = load_table("units")
-        names = dict(zip(units["unit_code"], units["unit_name"]))
-        return [(c, names.get(c, c)) for c in entry["unit_codes"]]
-    totals = profiles.dti_totals()
-    members = totals[totals["peer_group"] == entry["peer_group"]]
-    return sorted(set(zip(members["unit_code"], members["unit_name"])))
-
-
-def plan(config: dict, only: list[str] | None = None, units: list[str] | None = None,
-         years: list[int] | None = None) -> Plan:
-    """Expand the configuration into jobs (notebook × unit × year with data).
-
-    ``only``, ``units`` and ``years`` narrow the plan. Raises :class:`ConfigError` for an
-    unknown notebook name in ``only``.
-    """
-    known = {e["notebook"] for e in config["reports"]}
-    if only and set(only) - known:
-        raise ConfigError(f"unknown notebook(s) {sorted(set(only) - known)}; known: {sorted(known)}")
-    all_years = [int(y) for y in config.get("years", [])]
-    wanted_years = [y for y in all_years if not years or y in years]
-    result = Plan()
-    for entry in config["reports"]:
-        if only and entry["notebook"] not in only:
-            continue
-        for code, name in _units_of(entry):
-            if units and code not in units:
-                continue
-            with_data = set(_years_with_data(entry["notebook"], code, entry["unit_level"], wanted_years))
-            for year in wanted_years:
-                job = Job(entry["notebook"], code, entry["unit_level"], name, year,
-                          config.get("lang", "en"))
-                (result.jobs if year in with_data else result.no_data).append(job)
-    return result
-
-
-def ensure_kernel() -> None:
+def ensure_kernel(name: str = KERNEL_NAME) -> None:
     """Install the project's Jupyter kernel into this environment if it is missing."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
-        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
+        if name != KERNEL_NAME:
+            raise ConfigError(f"no Jupyter kernel {name!r}") from None
         from ipykernel.kernelspec import install
 
         install(kernel_name=KERNEL_NAME, display_name="Python (dti-notebooks)", prefix=sys.prefix)
 
 
-def run_job(job: Job, out: Path, exporter, data_version: str) -> Outcome:
-    """Execute one notebook with papermill and export its HTML. Never raises for a notebook
-    error: the outcome says ``failed`` and keeps the executed notebook's path."""
-    import papermill
-
-    from lib.export import export_html
-
-    executed = job.executed_path(out)
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+def default_jobs() -> int:
+    """The number of cores this process may use."""
     try:
-        papermill.execute_notebook(
-            str(NOTEBOOKS_DIR / f"{job.notebook}.ipynb"), str(executed),
-            parameters=job.parameters, kernel_name=KERNEL_NAME, cwd=str(ROOT),
-            progress_bar=False, report_mode=True, execution_timeout=600,
-        )
-        title = f"{job.unit_name} — {NOTEBOOK_TITLES.get(job.notebook, job.notebook)}, {job.reference_year}"
-        html = export_html(executed, job.html_path(out), title, data_version, exporter, job.lang)
-    except Exception as err:  # noqa: BLE001 - any notebook failure is reported, not raised
-        message = str(err).strip().splitlines()
-        return Outcome(job, "failed", time.perf_counter() - start,
-                       message[-1] if message else type(err).__name__, executed)
-    return Outcome(job, "built", time.perf_counter() - start, executed=executed, html=html)
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
-def run(plan_: Plan, out: Path | None = None, progress: bool = True) -> list[Outcome]:
-    """Run every job of the plan serially, write the index, return the outcomes."""
-    from tqdm import tqdm
-
-    from lib.export import make_exporter
-    from lib.load import read_manifest
-    from lib.portfolio import write_index
-
-    out = Path(out or outputs_dir())
-    ensure_kernel()
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    exporter = make_exporter()
-    data_version = read_manifest().get("data_version", "unknown")
-    outcomes = []
-    bar = tqdm(plan_.jobs, desc="reports", unit="report", disable=not progress, file=sys.stdout)
-    for job in bar:
-        bar.set_postfix_str(f"{job.reference_year} {job.unit_code} {job.notebook}")
-        outcomes.append(run_job(job, out, exporter, data_version))
-    write_index(index_entries(outcomes, plan_.no_data, out / "html"), out / "html")
-    return outcomes
+def read_data_manifest() -> dict:
+    path = processed_dir() / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def index_entries(outcomes: list[Outcome], no_data: list[Job], html_dir: Path) -> list:
-    """Portfolio entries for this run's outcomes and the unit-years without data."""
+def data_id(manifest: dict) -> str:
+    """The processed data's identity in fingerprints: its ``data_version`` (+ synthetic)."""
+    synthetic = ":synthetic" if manifest.get("synthetic") else ""
+    return manifest.get("data_version", "none") + synthetic
+
+
+def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str) -> dict:
+    """The input components of a report's fingerprint."""
+    return {"notebook": notebook_sha,
+            "parameters": state_.sha256_bytes(state_.canonical_json(job.parameters).encode())[:20],
+            "data": data_id(manifest), "lib": identity["lib"],
+            "requirements": identity["requirements"], "python": identity["python"],
+            "runner": identity["runner"], "kernel": kernel}
+
+
+def rebuild_reason(record: dict | None, inputs: dict, out: Path, force: bool = False) -> str:
+    """Why a report must be rebuilt ("" when it is up to date)."""
+    if force:
+        return "forced"
+    if not record or record.get("status") == "no_data" or not record.get("inputs"):
+        return "new"
+    if record.get("status") == "failed":
+        return "last attempt failed"
+    changed = [INPUT_LABELS.get(k, k) for k in inputs if record["inputs"].get(k) != inputs[k]]
+    if changed:
+        return ", ".join(changed) + " changed"
+    if not (out / "html" / str(record.get("html"))).is_file() \
+            or not (out / str(record.get("executed"))).is_file():
+        return "output missing"
+    return ""
+
+
+def _record_base(job: Job) -> dict:
+    return {"key": job.key, "notebook": job.notebook, "unit_code": job.unit_code,
+            "unit_name": job.unit_name, "unit_level": job.unit_level,
+            "reference_year": job.reference_year, "parameters": job.parameters}
+
+
+def index_entries(records, out: Path) -> list:
+    """Portfolio entries for every report recorded in the outputs folder's state (built,
+    failed or without data), whatever part of the plan the last run covered. A failed report
+    whose previous HTML still exists is ``stale``."""
     from lib.portfolio import IndexEntry
 
-    def entry(job: Job, status: str, html: Path | None = None) -> IndexEntry:
-        href = html.relative_to(html_dir).as_posix() if html else None
-        return IndexEntry(job.notebook, job.unit_code, job.unit_name, job.unit_level,
-                          job.reference_year, status, href)
+    out = Path(out)
+    entries = []
+    for record in sorted(records, key=lambda r: r["key"]):
+        status, html = record.get("status"), record.get("html")
+        has_html = bool(html) and (out / "html" / html).is_file()
+        if status == "failed":
+            status = "stale" if has_html else "failed"
+        elif status == "built" and not has_html:
+            status = "failed"
+        entries.append(IndexEntry(record["notebook"], record["unit_code"], record["unit_name"],
+                                  record["unit_level"], int(record["reference_year"]), status,
+                                  html if status in ("built", "stale") else None))
+    return entries
 
-    return [entry(o.job, o.status, o.html) for o in outcomes] + [entry(j, "no_data") for j in no_data]
+
+class Progress:
+    """A bar on a terminal; otherwise a line per tenth of the run (failures at once)."""
+
+    def __init__(self, total: int, enabled: bool = True):
+        self.total, self.done, self.failed = total, 0, 0
+        self.enabled = enabled
+        self.started = time.perf_counter()
+        self.bar = None
+        self.next_line = max(1, total // 10)
+        if enabled and sys.stdout.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="reports", unit="report", file=sys.stdout)
+
+    def update(self, outcome: Outcome) -> None:
+        self.done += 1
+        self.failed += outcome.status == "failed"
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{outcome.job.key} {outcome.status}", refresh=False)
+            self.bar.update(1)
+        elif outcome.status == "failed" or self.done >= self.next_line or self.done == self.total:
+            self.next_line = self.done + max(1, self.total // 10)
+            print(f"  [{self.done}/{self.total}] {time.perf_counter() - self.started:6.1f} s  "
+                  f"{outcome.status:6s} {outcome.job.label}", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class BatchRun:
+    """One ``reports`` run on an outputs folder (see the module docstring)."""
+
+    def __init__(self, out: Path | None = None, config_path: Path | None = None,
+                 progress: bool = True):
+        self.out = Path(out or outputs_dir())
+        self.config_path = Path(config_path or REPORTS_CONFIG)
+        self.progress = progress
+        self.run_id = state_.new_run_id()
+        self.state = state_.StateStore(self.out)
+        self.lock = None
+        self.started = time.time()
+        self.identity = state_.code_identity()
+        self.manifest: dict = {}
+        self.entries: list[dict] = []
+        self.executor_info: dict = {}
+        self.notes: list[str] = []
+        self.phases: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def phase(self, name: str) -> None:
+        """Record that ``name`` ended now (seconds since the run started, in the manifest)."""
+        self.phases[name] = round(time.perf_counter() - self._clock, 3)
+        state_.log.debug("phase %s at %.2f s", name, self.phases[name])
+
+    # ----------------------------------------------------------------- lock, data, plan
+
+    def acquire(self, wait: bool = False) -> None:
+        self.lock = state_.RunLock(self.out, wait=wait).acquire(self.run_id)
+        self.log_path = state_.start_log(self.out, self.run_id)
+        state_.log.info("run %s: %s", self.run_id, " ".join(sys.argv))
+        self.state.load()
+        self.phase("locked")
+
+    def release(self) -> None:
+        state_.stop_log(self.run_id)
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def ensure_data(self, build: bool = True) -> dict:
+        """Bring the processed data up to date (unless they are the synthetic panel) and
+        return their manifest. A stat check of ``data/raw`` and the ``lib`` hash skip the
+        full check when nothing changed since the last run that verified them."""
+        manifest = read_data_manifest()
+        if manifest.get("synthetic"):
+            self.notes.append("processed data are the synthetic panel: not rebuilt from data/raw")
+            return manifest
+        check = {"raw": state_.raw_signature(RAW_DIR), "lib": self.identity["lib"],
+                 "processed": str(processed_dir()), "data_version": manifest.get("data_version")}
+        tables_exist = bool(manifest) and all(
+            (processed_dir() / f"{t}.parquet").exists() for t in manifest.get("tables", {}))
+        if tables_exist and self.state.data.get("data_check") == check:
+            self.phase("data_checked")
+            return manifest
+        if not build:
+            from lib import pipeline
+
+            if not pipeline.is_up_to_date():
+                self.notes.append("processed data are out of date: a real run rebuilds them first")
+            return manifest
+        from lib import pipeline
+
+        manifest = pipeline.build()
+        self.state.data["data_check"] = {**check, "data_version": manifest.get("data_version")}
+        self.phase("data_checked")
+        return manifest
+
+    def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
+        """The whole configuration's plan (cached by configuration, notebooks, data and code)
+        and the SHA-256 of each notebook."""
+        notebook_sha = {e["notebook"]: state_.sha256_path(config.notebook_file(e["notebook"]))
+                        for e in config.entries}
+        key = state_.sha256_bytes(state_.canonical_json({
+            "config": config.text, "config_path": str(config.path.resolve()),
+            "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
+            "runner": state_.RUNNER_VERSION}).encode())
+        cached = self.state.data.get("plan_cache", {})
+        if cached.get("key") == key:
+            self.phase("planned (cached)")
+            return Plan.from_dict(cached["plan"], config), notebook_sha
+        full = expand(config)
+        self.state.data["plan_cache"] = {"key": key, "plan": full.to_dict()}
+        self.phase("planned and validated")
+        return full, notebook_sha
+
+    # ------------------------------------------------------------------------ execution
+
+    def tasks_for(self, jobs: list[Job], config: Config, manifest: dict, data_dir: str | None):
+        from lib.batch import ReportTask
+
+        sources = {n: config.notebook_file(n).read_text(encoding="utf-8")
+                   for n in {j.notebook for j in jobs}}
+        preload: dict[str, None] = {}
+        for source in sources.values():
+            preload.update((m, None) for m in notebook_imports(json.loads(source)))
+        return [ReportTask(
+            key=job.key, notebook=job.notebook,
+            notebook_path=config.notebook_display_path(job.notebook), source=sources[job.notebook],
+            parameters=job.parameters,
+            title=f"{job.unit_name} — {NOTEBOOK_TITLES.get(job.notebook, job.notebook)}, "
+                  f"{job.reference_year}",
+            lang=job.lang, data_version=manifest.get("data_version", "unknown"),
+            html_rel=job.html_rel, executed_rel=job.executed_rel, data_dir=data_dir,
+            kernel_name=config.kernel, cell_timeout=config.cell_timeout,
+            preload=tuple(preload)) for job in jobs]
+
+    def longest_first(self, tasks: list) -> list:
+        """Tasks by their last duration, longest (or never built) first, so that no worker
+        is left with a long report at the end of the run."""
+        def last(task) -> float:
+            return (self.state.get(task.key) or {}).get("seconds") or float("inf")
+
+        return sorted(tasks, key=last, reverse=True)
+
+    def execute(self, jobs: list[Job], config: Config, manifest: dict, inputs: dict,
+                reasons: dict, workers: int, scheduler: str | None = None,
+                cluster: str | None = None) -> list[Outcome]:
+        """Run ``jobs`` on the chosen executor, publishing each result as it arrives."""
+        if scheduler or cluster:
+            from lib.dask_runner import DataBundle, DaskPool
+
+            executor = DaskPool(scheduler, workers, config.kernel)
+            executor.connect()
+            self.phase("cluster connected")
+            tasks = self.longest_first(self.tasks_for(jobs, config, manifest, None))
+            bundle = DataBundle.from_dir(processed_dir(), data_id(manifest))
+            results = executor.run(tasks, bundle)
+            self.executor_info = {**executor.describe(), "data_bundle_bytes": bundle.size}
+        else:
+            from lib.batch import LocalPool
+
+            executor = LocalPool(workers, config.kernel, env={
+                "DTI_PROCESSED_DIR": str(processed_dir())})
+            tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
+            results = executor.run(self.longest_first(tasks))
+            self.executor_info = executor.describe()
+        by_key = {job.key: job for job in jobs}
+        progress = Progress(len(jobs), self.progress)
+        outcomes = []
+        try:
+            for result in results:
+                if not outcomes:
+                    self.phase("first result")
+                job = by_key[result.key]
+                outcome = self.publish(job, result, inputs[job.key], reasons.get(job.key, ""))
+                outcomes.append(outcome)
+                progress.update(outcome)
+            self.phase("last result")
+        finally:
+            progress.close()
+            if hasattr(executor, "close"):
+                executor.close()
+            self.phase("executor closed")
+        return outcomes
+
+    def publish(self, job: Job, result, inputs: dict, reason: str) -> Outcome:
+        """Write a result into the outputs folder and record it (journal first)."""
+        out = self.out
+        record = dict(self.state.get(job.key) or {})
+        fingerprint = state_.report_fingerprint(inputs)
+        now = state_.now_iso()
+        record.update(_record_base(job))
+        record.update({"fingerprint": fingerprint, "inputs": inputs, "run_id": self.run_id,
+                       "updated_at": now, "seconds": round(result.timings.get("total", 0.0), 3)})
+        if result.status == "built":
+            state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
+            html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
+            job.failed_path(out).unlink(missing_ok=True)
+            record.update({"status": "built", "html": job.html_rel, "executed": job.executed_rel,
+                           "good": {"fingerprint": fingerprint, "built_at": now,
+                                    "run_id": self.run_id},
+                           "failure": None})
+            outcome = Outcome(job, "built", result.timings.get("total", 0.0),
+                              executed=job.executed_path(out), html=html, reason=reason)
+        else:
+            executed = None
+            if result.executed:
+                executed = state_.write_bytes_atomic(job.failed_path(out),
+                                                     result.executed.encode("utf-8"))
+            had_html = bool(record.get("html")) and (out / "html" / record["html"]).is_file()
+            record.update({"status": "failed",
+                           "html": record.get("html") if had_html else None,
+                           "executed": record.get("executed"),
+                           "failure": {"error": result.error, "at": now, "run_id": self.run_id,
+                                       "executed": job.failed_rel if executed else None}})
+            outcome = Outcome(job, "failed", result.timings.get("total", 0.0), result.error,
+                              executed=executed, html=out / "html" / record["html"] if had_html
+                              else None, reason=reason)
+        self.state.put(record)
+        self.entries.append({**_record_base(job), "status": outcome.status, "reason": reason,
+                             "fingerprint": fingerprint, "inputs": inputs,
+                             "error": result.error or None, "timings": result.timings,
+                             "cell_seconds": result.cell_seconds, "worker": result.worker,
+                             "kernel": result.kernel, "memory": result.memory,
+                             "executed": str(outcome.executed.relative_to(out))
+                             if outcome.executed else None,
+                             "html": job.html_rel if outcome.status == "built"
+                             else record.get("html")})
+        state_.log.info("%s %s in %.2f s (%s)", outcome.status, job.key,
+                        result.timings.get("total", 0.0), result.error or reason)
+        return outcome
+
+    def record_skipped(self, jobs: list[Job], inputs: dict) -> list[Outcome]:
+        outcomes = []
+        for job in jobs:
+            record = self.state.get(job.key) or {}
+            self.entries.append({**_record_base(job), "status": "up_to_date", "reason": "",
+                                 "fingerprint": record.get("fingerprint"),
+                                 "inputs": inputs[job.key],
+                                 "html": record.get("html"), "executed": record.get("executed")})
+            outcomes.append(Outcome(job, "up_to_date", executed=self.out / record["executed"],
+                                    html=self.out / "html" / record["html"]))
+        return outcomes
+
+    def record_no_data(self, jobs: list[Job]) -> int:
+        """Record the unit-years without data; return how many records changed."""
+        changed = 0
+        for job in jobs:
+            record = self.state.get(job.key)
+            if record is None or record.get("status") != "no_data" \
+                    or record.get("unit_name") != job.unit_name:
+                self.state.put({**_record_base(job), "status": "no_data", "run_id": self.run_id,
+                                "updated_at": state_.now_iso()})
+                changed += 1
+            self.entries.append({**_record_base(job), "status": "no_data"})
+        return changed
+
+    def write_index(self, lang: str = "en") -> Path:
+        from lib.portfolio import write_index
+
+        return write_index(index_entries(self.state.reports.values(), self.out),
+                           self.out / "html", lang=lang)
+
+    def write_manifest(self, config: Config | None, manifest: dict, args: dict,
+                       exit_code: int | None) -> Path:
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+        peaks: dict[str, int] = {}
+        for entry in self.entries:
+            memory, worker = entry.get("memory") or {}, entry.get("worker")
+            if worker and memory:
+                peak = memory.get("worker_peak", 0) + memory.get("kernel_peak", 0)
+                peaks[worker] = max(peaks.get(worker, 0), peak)
+        self.manifest = {
+            "run_id": self.run_id, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
+                                                             time.localtime(self.started)),
+            "finished": state_.now_iso(), "wall_seconds": round(time.time() - self.started, 3),
+            "exit_code": exit_code, "command": sys.argv, "arguments": args,
+            "host": os.uname().nodename if hasattr(os, "uname") else "", "git": state_.git_commit(),
+            "code": self.identity, "packages": state_.package_versions(),
+            "config": {"path": str(config.path) if config else str(self.config_path),
+                       "sha256": state_.sha256_bytes(config.text.encode()) if config else None},
+            "data": {"processed_dir": str(processed_dir()),
+                     "data_version": manifest.get("data_version"),
+                     "synthetic": bool(manifest.get("synthetic")),
+                     "tables": {k: v.get("sha256") for k, v in manifest.get("tables", {}).items()},
+                     "raw_inputs": manifest.get("inputs", {})},
+            "executor": self.executor_info, "counts": counts, "phases": self.phases,
+            "peak_memory_per_worker": peaks, "notes": self.notes, "reports": self.entries,
+        }
+        return state_.write_run_manifest(self.out, self.run_id, self.manifest)
+
+
+def run(plan_: Plan, out: Path | None = None, progress: bool = True, jobs: int | None = None,
+        force: bool = True, scheduler: str | None = None,
+        cluster: str | None = None) -> list[Outcome]:
+    """Build the jobs of a plan into ``out`` and write the index; return the outcomes.
+
+    With ``force`` (the default here) every job runs; otherwise up-to-date reports are
+    skipped (``up_to_date`` outcomes). Takes the outputs lock (raises
+    :class:`lib.batch_state.LockHeld` if another run holds it).
+    """
+    config = plan_.config or load_config()
+    batch = BatchRun(out, config.path, progress)
+    batch.acquire()
+    try:
+        manifest = batch.ensure_data()
+        outcomes, exit_code = _build(batch, plan_, config, manifest, jobs or default_jobs(),
+                                     force, scheduler, cluster)
+        batch.write_manifest(config, manifest, {"force": force, "jobs": jobs}, exit_code)
+        return outcomes
+    finally:
+        batch.state.save()
+        batch.release()
+
+
+def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers: int,
+           force: bool, scheduler: str | None, cluster: str | None,
+           notebook_sha: dict | None = None) -> tuple[list[Outcome], int]:
+    notebook_sha = notebook_sha or {n: state_.sha256_path(config.notebook_file(n))
+                                    for n in {j.notebook for j in plan_.jobs}}
+    inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity, config.kernel)
+              for j in plan_.jobs}
+    reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force)
+               for j in plan_.jobs}
+    todo = [j for j in plan_.jobs if reasons[j.key]]
+    skipped = [j for j in plan_.jobs if not reasons[j.key]]
+    changed = batch.record_no_data(plan_.no_data)
+    outcomes = batch.record_skipped(skipped, inputs)
+    if todo:
+        ensure_kernel(config.kernel)
+        outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
+                                  cluster)
+    if todo or changed or not (batch.out / "html" / "index.html").exists():
+        batch.write_index(config.lang)
+    failed = any(o.status == "failed" for o in outcomes)
+    return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
+
+
+def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
+            config: Config | None = None) -> Outcome:
+    """Execute one job in a kernel of this process and write its executed notebook and HTML
+    into ``out`` (no lock, state or index). Never raises for a notebook error."""
+    from lib.batch import KernelSession
+
+    config = config or load_config()
+    batch = BatchRun(out, config.path, progress=False)
+    task = batch.tasks_for([job], config, {"data_version": data_version}, str(processed_dir()))[0]
+    session = KernelSession(config.kernel, task.preload, exporter=exporter)
+    try:
+        result = session.run(task)
+    finally:
+        session.close()
+    if result.status == "built":
+        state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
+        html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
+        return Outcome(job, "built", result.timings.get("total", 0.0),
+                       executed=job.executed_path(out), html=html)
+    executed = state_.write_bytes_atomic(job.failed_path(out), result.executed.encode("utf-8")) \
+        if result.executed else None
+    return Outcome(job, "failed", result.timings.get("total", 0.0), result.error, executed)
+
+
+# ---------------------------------------------------------------------------------- main
+
+
+def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> None:
+    build = up = 0
+    for job in selected.jobs:
+        reason = rebuild_reason(batch.state.get(job.key), inputs[job.key], batch.out, force)
+        build += bool(reason)
+        up += not reason
+        print(f"{'build' if reason else 'ok   '}  {job.label}  ({reason or 'up to date'})")
+    print(f"{len(selected.jobs)} reports planned: {build} to build, {up} up to date; "
+          f"{len(selected.no_data)} unit-years without data")
 
 
 def main(only: list[str] | None = None, units: list[str] | None = None,
-         years: list[int] | None = None, dry_run: bool = False) -> int:
-    """``python -m lib reports``: build data if needed, run the plan, print a summary.
+         years: list[int] | None = None, dry_run: bool = False, jobs: int | None = None,
+         force: bool = False, scheduler: str | None = None, cluster: str | None = None,
+         wait: bool = False, config: str | Path | None = None,
+         progress: bool = True) -> int:
+    """``python -m lib reports``: plan, rebuild what changed, publish, summarize.
 
-    Returns 0 when every report was built, 1 when some failed, 2 for a bad configuration.
+    Returns :data:`EXIT_OK` (0), :data:`EXIT_REPORTS_FAILED` (1), :data:`EXIT_BAD_CONFIG` (2) or
+    :data:`EXIT_LOCKED` (3). Input data errors (``lib.io.DataError``,
+    ``lib.validate.ValidationError``) propagate to ``lib.__main__``, which exits with 2.
     """
-    from lib import pipeline
-
-    pipeline.build()
-    try:
-        jobs = plan(load_config(), only, units, years)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    started = time.perf_counter()
+    workers = jobs or default_jobs()
+    if jobs is not None and jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if cluster not in (None, "local"):
+        print(f"error: --cluster must be 'local' (got {cluster!r}); use --scheduler "
+              "tcp://HOST:PORT for an existing cluster", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    batch = BatchRun(None, config, progress)
+    args = {"only": only, "units": units, "years": years, "jobs": workers, "force": force,
+            "scheduler": scheduler, "cluster": cluster, "config": str(batch.config_path)}
     if dry_run:
-        for job in jobs:
-            print(job.label)
-        print(f"{len(jobs.jobs)} reports planned; {len(jobs.no_data)} unit-years without data")
-        return 0
-    if not jobs.jobs:
-        print("nothing to build: no unit and year in the selection has data", file=sys.stderr)
-        return 2
-    outcomes = run(jobs)
+        batch.state.load()
+        try:
+            cfg = load_config(batch.config_path)
+            manifest = batch.ensure_data(build=False)
+            full, notebook_sha = batch.full_plan(cfg, manifest)
+            selected = narrow(full, only, units, years)
+        except ConfigError as err:
+            _print_config_error(err)
+            return EXIT_BAD_CONFIG
+        inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity,
+                                   cfg.kernel) for j in selected.jobs}
+        for note in batch.notes:
+            print(f"note: {note}")
+        _print_plan(batch, selected, inputs, force)
+        return EXIT_OK
+
+    try:
+        batch.acquire(wait)
+    except state_.LockHeld as err:
+        print(f"error: another report run is in progress: {err}. It releases the lock when it "
+              "ends; pass --wait to queue behind it.", file=sys.stderr)
+        return EXIT_LOCKED
+    cfg, manifest, exit_code = None, {}, EXIT_BAD_CONFIG
+    try:
+        try:
+            cfg = load_config(batch.config_path)
+            manifest = batch.ensure_data()
+            full, notebook_sha = batch.full_plan(cfg, manifest)
+            selected = narrow(full, only, units, years)
+        except ConfigError as err:
+            _print_config_error(err)
+            state_.log.error("bad configuration: %s", err)
+            batch.write_manifest(cfg, manifest, args, EXIT_BAD_CONFIG)
+            return EXIT_BAD_CONFIG
+        for note in batch.notes:
+            print(f"note: {note}")
+        if not selected.jobs:
+            print("nothing to build: no unit and year in the selection has data", file=sys.stderr)
+            batch.record_no_data(selected.no_data)
+            if selected.no_data:
+                batch.write_index(cfg.lang)
+            batch.write_manifest(cfg, manifest, args, EXIT_BAD_CONFIG)
+            return EXIT_BAD_CONFIG
+        try:
+            outcomes, exit_code = _build(batch, selected, cfg, manifest, workers, force, scheduler,
+                                         cluster, notebook_sha)
+        except Exception as err:
+            from lib.dask_runner import DaskConfigError
+
+            if not isinstance(err, DaskConfigError):
+                raise
+            print(f"error: {err}", file=sys.stderr)
+            batch.write_manifest(cfg, manifest, args, EXIT_BAD_CONFIG)
+            return EXIT_BAD_CONFIG
+        manifest_path = batch.write_manifest(cfg, manifest, args, exit_code)
+        _summarize(batch, selected, outcomes, manifest_path, time.perf_counter() - started)
+        return exit_code
+    except BaseException as err:
+        state_.log.exception("run ended by %s", type(err).__name__)
+        batch.notes.append(f"run ended by {type(err).__name__}: {err}")
+        batch.write_manifest(cfg, manifest, args, None)
+        raise
+    finally:
+        batch.state.save()
+        batch.release()
+
+
+def _print_config_error(err: ConfigError) -> None:
+    print("error: bad configuration; nothing was run:", file=sys.stderr)
+    for problem in err.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def _summarize(batch: BatchRun, selected: Plan, outcomes: list[Outcome], manifest_path: Path,
+               wall: float) -> None:
+    built = [o for o in outcomes if o.status == "built"]
     failed = [o for o in outcomes if o.status == "failed"]
-    out = outputs_dir()
-    print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} reports built; "
-          f"{len(jobs.no_data)} unit-years without data listed in the index.")
+    up = [o for o in outcomes if o.status == "up_to_date"]
+    out = batch.out
+    if not built and not failed:
+        print(f"Nothing to rebuild: all {len(up)} reports are up to date; no notebook was "
+              f"executed ({wall:.2f} s; --force rebuilds them).")
+    else:
+        where = batch.executor_info
+        on = (f"{where.get('workers')} Dask worker(s) at {where.get('scheduler')}"
+              if where.get("kind") == "dask" else f"{where.get('workers')} local worker(s)")
+        print(f"\n{len(built)} built, {len(failed)} failed, {len(up)} up to date of "
+              f"{len(outcomes)} reports; {len(selected.no_data)} unit-years without data. "
+              f"{wall:.1f} s on {on}.")
     if failed:
-        print("Failed (the executed notebook holds the traceback):", file=sys.stderr)
+        print("Failed (the executed notebook holds the traceback; a previous good HTML stays "
+              "published, marked stale in the index):", file=sys.stderr)
         for o in failed:
-            print(f"  - {o.job.label}: {o.error}\n    {o.executed}", file=sys.stderr)
+            print(f"  - {o.job.label}: {o.error}", file=sys.stderr)
+            if o.executed:
+                print(f"    {o.executed}", file=sys.stderr)
+    print(f"Run manifest {manifest_path}; log {manifest_path.with_name('run.log')}")
     print(f"Open {out / 'html' / 'index.html'}")
-    return 1 if failed else 0

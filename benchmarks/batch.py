@@ -1,0 +1,290 @@
+"""Benchmark the report runner on a synthetic province (not a test: run it by hand).
+
+    .venv/bin/python benchmarks/batch.py                 # 9 units × 3 notebooks = 27 reports
+    .venv/bin/python benchmarks/batch.py --units 1000 --naive-sample 27 --skip dask1
+
+It writes the synthetic panel (``lib.synthetic.write_synthetic``) and a report configuration
+into a temporary folder, then times, on the same notebooks, one after another:
+
+- ``naive``: a serial loop of the papermill CLI, then the ``jupyter nbconvert --to html`` CLI,
+  per notebook (with ``--naive-sample K``, K notebooks timed and the rest extrapolated);
+- ``jobs1``, ``default``: ``python -m lib reports --jobs 1`` and with the default ``--jobs``
+  (the number of cores), each into fresh outputs;
+- ``noop``: the default command again on the same outputs (nothing to rebuild);
+- ``dask1``, ``dask2``: ``--cluster local --jobs 1`` and ``--jobs 2`` (a Dask LocalCluster
+  started and stopped by the run, counted in its time);
+- ``analysis``: the pure analysis time, the sum of the cell execution times papermill records
+  in the executed notebooks of the ``jobs1`` run (warm kernels: imports are not counted).
+
+For each it prints wall seconds, notebooks per minute, the speed-up over ``naive``, the
+efficiency (analysis ÷ (wall × workers)) and the peak memory (whole process tree, sampled
+every 0.1 s, and per worker: worker process + its kernel, from the run manifest), and writes
+the same figures as JSON (``--json``, default ``outputs/benchmarks/batch-<time>.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+VARIANTS = ("naive", "jobs1", "default", "noop", "dask1", "dask2")
+TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
+           "efficiency": 0.6, "memory_per_worker": 2**30}
+
+
+class TreeMemory:
+    """Peak resident memory of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                break
+            total = 0
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_timed(command: list[str], env: dict, log) -> tuple[float, int, int]:
+    """Run a command; return (wall seconds, exit code, peak tree memory in bytes)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    memory = TreeMemory(process.pid)
+    code = process.wait()
+    wall = time.perf_counter() - started
+    return wall, code, memory.stop()
+
+
+def write_workspace(work: Path, units: int, years: int, notebooks: list[str]) -> tuple[Path, Path]:
+    """The synthetic panel and a configuration building ``notebooks`` for every district in
+    the last year."""
+    from lib.synthetic import write_synthetic
+
+    processed = work / "processed"
+    manifest = write_synthetic(processed, n_units=units, n_years=years)
+    from lib.load import load_table
+
+    os.environ["DTI_PROCESSED_DIR"] = str(processed)
+    last_year = int(load_table("dti_scores", processed)["reference_year"].max())
+    entries = "\n".join(f"  - {{notebook: {n}, unit_level: district, peer_group: districts_of_99}}"
+                        for n in notebooks)
+    config = work / "reports.yml"
+    config.write_text(f"# benchmark configuration (synthetic data {manifest['data_version']})\n"
+                      f"years: [{last_year}]\nlang: en\nnotebooks_dir: {ROOT / 'notebooks'}\n"
+                      f"reports:\n{entries}\n", encoding="utf-8")
+    return processed, config
+
+
+def cell_seconds(executed_dir: Path) -> tuple[float, int]:
+    """Sum of papermill's per-cell durations over the executed notebooks of a folder."""
+    total, count = 0.0, 0
+    for path in executed_dir.rglob("*.ipynb"):
+        if path.name.endswith(".failed.ipynb"):
+            continue
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        count += 1
+        total += sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
+                     for c in notebook["cells"] if c["cell_type"] == "code")
+    return total, count
+
+
+def last_manifest(out: Path) -> dict:
+    run_id = (out / "runs" / "LATEST").read_text().strip()
+    return json.loads((out / "runs" / run_id / "manifest.json").read_text(encoding="utf-8"))
+
+
+def naive(jobs, config, env: dict, work: Path, sample: int | None, log) -> dict:
+    """papermill CLI then nbconvert CLI per notebook, serially."""
+    out = work / "naive"
+    chosen = jobs if not sample or sample >= len(jobs) else jobs[:sample]
+    started = time.perf_counter()
+    peak = 0
+    for job in chosen:
+        executed = out / f"{job.reference_year}-{job.stem}.ipynb"
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        command = [str(BIN / "papermill"), str(config.notebook_file(job.notebook)), str(executed),
+                   "-k", config.kernel, "--cwd", str(ROOT), "--no-progress-bar", "--report-mode",
+                   "-r", "unit_code", job.unit_code, "-p", "reference_year", str(job.reference_year),
+                   "-r", "unit_level", job.unit_level, "-r", "lang", job.lang]
+        _, code, memory = run_timed(command, env, log)
+        peak = max(peak, memory)
+        if code:
+            raise SystemExit(f"naive: papermill failed for {job.key} (see the benchmark log)")
+        _, code, memory = run_timed([str(BIN / "jupyter"), "nbconvert", "--to", "html",
+                                     "--no-input", str(executed)], env, log)
+        peak = max(peak, memory)
+        if code:
+            raise SystemExit(f"naive: nbconvert failed for {job.key}")
+    wall = time.perf_counter() - started
+    measured = len(chosen)
+    cold_cells, _ = cell_seconds(out)
+    return {"wall": wall * len(jobs) / measured, "measured_notebooks": measured,
+            "extrapolated": measured < len(jobs), "workers": 1, "peak_memory": peak,
+            "peak_memory_per_worker": peak, "cold_cell_seconds": cold_cells * len(jobs) / measured}
+
+
+def ours(name: str, args: list[str], env: dict, work: Path, log, out: Path | None = None) -> dict:
+    out = out or work / name
+    if name != "noop":
+        shutil.rmtree(out, ignore_errors=True)
+    command = [PYTHON, "-m", "lib", "reports", "--config", str(env["BENCH_CONFIG"]), *args]
+    wall, code, peak = run_timed(command, {**env, "DTI_OUTPUTS_DIR": str(out)}, log)
+    if code:
+        raise SystemExit(f"{name}: `{' '.join(command)}` exited with {code} (see the benchmark log)")
+    manifest = last_manifest(out)
+    counts = manifest["counts"]
+    per_worker = max(manifest.get("peak_memory_per_worker", {}).values(), default=0)
+    return {"wall": wall, "workers": manifest["executor"].get("workers", 0) or 1,
+            "built": counts.get("built", 0), "up_to_date": counts.get("up_to_date", 0),
+            "peak_memory": peak, "peak_memory_per_worker": per_worker,
+            "runner_wall": manifest["wall_seconds"], "out": str(out)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", type=int, default=9, help="districts (default 9)")
+    parser.add_argument("--years", type=int, default=2, help="years generated (reports: the last)")
+    parser.add_argument("--notebooks", default="scores,infrastructure,cashless",
+                        help="notebooks per unit (default scores,infrastructure,cashless)")
+    parser.add_argument("--skip", default="", help=f"comma-separated variants to skip: {VARIANTS}")
+    parser.add_argument("--naive-sample", type=int, metavar="K",
+                        help="time the naive loop on K notebooks and extrapolate")
+    parser.add_argument("--json", type=Path, help="where to write the figures")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    skip = {s for s in args.skip.split(",") if s}
+
+    work = Path(tempfile.mkdtemp(prefix="dti-bench-"))
+    log_path = work / "benchmark.log"
+    notebooks = [n for n in args.notebooks.split(",") if n]
+    processed, config_path = write_workspace(work, args.units, args.years, notebooks)
+    from lib import report
+
+    config = report.load_config(config_path)
+    jobs = report.plan(config).jobs
+    report.ensure_kernel(config.kernel)
+    env = {**os.environ, "DTI_PROCESSED_DIR": str(processed), "BENCH_CONFIG": str(config_path),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    n = len(jobs)
+    print(f"{n} notebooks ({args.units} units × {', '.join(notebooks)}), synthetic data in {work}; "
+          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}", flush=True)
+    results: dict[str, dict] = {}
+    with open(log_path, "w", encoding="utf-8") as log:
+        plan = [("naive", None), ("jobs1", ["--jobs", "1"]), ("default", []), ("noop", []),
+                ("dask1", ["--cluster", "local", "--jobs", "1"]),
+                ("dask2", ["--cluster", "local", "--jobs", "2"])]
+        for name, extra in plan:
+            if name in skip:
+                continue
+            print(f"  {name} …", end="", flush=True)
+            if name == "naive":
+                results[name] = naive(jobs, config, env, work, args.naive_sample, log)
+            elif name == "noop":
+                if "default" not in results:
+                    continue
+                results[name] = ours(name, extra, env, work, log, Path(results["default"]["out"]))
+            else:
+                results[name] = ours(name, extra, env, work, log)
+            print(f" {results[name]['wall']:.1f} s", flush=True)
+    analysis = None
+    if "jobs1" in results:
+        analysis, counted = cell_seconds(Path(results["jobs1"]["out"]) / "executed")
+        results["analysis"] = {"wall": analysis, "workers": 1, "notebooks": counted}
+    baseline = results.get("naive", {}).get("wall")
+    for name, row in results.items():
+        row["notebooks_per_minute"] = n / row["wall"] * 60 if row["wall"] else None
+        row["vs_naive"] = baseline / row["wall"] if baseline and name != "analysis" else None
+        row["efficiency"] = (analysis / (row["wall"] * row["workers"])
+                             if analysis and name not in ("noop", "analysis") else None)
+
+    def fmt(value, pattern):
+        return "" if value is None else pattern.format(value)
+
+    header = (f"{'run':9s} {'wall s':>8s} {'nb/min':>8s} {'× naive':>8s} {'effic.':>7s} "
+              f"{'workers':>7s} {'peak MiB':>9s} {'MiB/worker':>10s}")
+    print("\n" + header + "\n" + "-" * len(header))
+    for name in (*VARIANTS, "analysis"):
+        if name not in results:
+            continue
+        row = results[name]
+        print(f"{name:9s} {row['wall']:8.1f} {fmt(row['notebooks_per_minute'], '{:8.1f}'):>8s} "
+              f"{fmt(row['vs_naive'], '{:7.2f}×'):>8s} {fmt(row['efficiency'], '{:7.2f}'):>7s} "
+              f"{row['workers']:7d} {fmt(row.get('peak_memory') and row['peak_memory'] / 2**20, '{:9.0f}'):>9s} "
+              f"{fmt(row.get('peak_memory_per_worker') and row['peak_memory_per_worker'] / 2**20, '{:10.0f}'):>10s}")
+    checks = {}
+    if "default" in results and baseline:
+        checks["default ≥ 4× naive"] = results["default"]["vs_naive"] >= TARGETS["default_vs_naive"]
+    if "noop" in results and "default" in results:
+        share = results["noop"]["wall"] / results["default"]["wall"]
+        results["noop"]["share_of_full_build"] = share
+        checks[f"no-op ≤ 3 % of a full build ({share:.1%})"] = share <= TARGETS["noop_share"]
+    if "dask1" in results and "dask2" in results:
+        speedup = results["dask1"]["wall"] / results["dask2"]["wall"]
+        results["dask2"]["vs_dask1"] = speedup
+        checks[f"Dask 2 workers ≥ 1.7× 1 worker ({speedup:.2f}×)"] = speedup >= TARGETS["dask2_vs_dask1"]
+    if "default" in results and results["default"].get("efficiency"):
+        checks[f"efficiency ≥ 0.6 (default: {results['default']['efficiency']:.2f})"] = \
+            results["default"]["efficiency"] >= TARGETS["efficiency"]
+    worst = max((r.get("peak_memory_per_worker") or 0) for k, r in results.items()
+                if k not in ("naive", "analysis"))
+    checks[f"memory per worker ≤ 1 GiB ({worst / 2**20:.0f} MiB)"] = worst <= TARGETS["memory_per_worker"]
+    if "naive" in results and results["naive"].get("extrapolated"):
+        print(f"(naive: {results['naive']['measured_notebooks']} notebooks timed, extrapolated to {n})")
+    print("\nTargets:")
+    for label, ok in checks.items():
+        print(f"  {'met   ' if ok else 'MISSED'} {label}")
+    figures = {"notebooks": n, "units": args.units, "notebook_names": notebooks,
+               "cores": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+               "python": sys.version.split()[0], "results": results,
+               "targets": {label: ok for label, ok in checks.items()},
+               "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    json_path = args.json or ROOT / "outputs" / "benchmarks" / f"batch-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+    print(f"\nFigures: {json_path}\nLog: {log_path}")
+    if not args.keep:
+        shutil.rmtree(work / "naive", ignore_errors=True)
+        for name in VARIANTS:
+            shutil.rmtree(work / name, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The batch runner on real kernels: warm-kernel isolation, timeouts, kernel start retries,
+and whole runs of `python -m lib reports` (parallel build, no-op rebuild, a failing report
+kept stale, the index of everything in outputs)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import nbformat
+import pytest
+
+from lib import batch, report
+from lib.portfolio import IndexEntry
+
+pytestmark = pytest.mark.slow
+
+STANDARD = ('unit_code: str = "246"  # unit\nreference_year: int = 2023  # year\n'
+            'unit_level: str = "district"  # level\nlang: str = "en"  # language\n')
+
+
+def make_notebook(path, *cells: str) -> str:
+    """Write a notebook with the standard parameters cell and ``cells``; return its JSON."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "dti-notebooks", "display_name": "Python",
+                                       "language": "python"}
+    parameters = nbformat.v4.new_code_cell(STANDARD)
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, *(nbformat.v4.new_code_cell(textwrap.dedent(c)) for c in cells)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path.read_text(encoding="utf-8")
+
+
+def task_for(source: str, name: str, key: str, **options) -> batch.ReportTask:
+    return batch.ReportTask(
+        key=key, notebook=name, notebook_path=f"notebooks/{name}.ipynb", source=source,
+        parameters={"unit_code": "246", "reference_year": 2023, "unit_level": "district",
+                    "lang": "en"},
+        title="Test", lang="en", data_version="test", html_rel=f"2023/246-{name}.html",
+        executed_rel=f"executed/2023/246-{name}.ipynb", **options)
+
+
+LEAKER = [
+    """
+    import os, random, sys, warnings
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+    import lib.formatting as formatting
+    import lib.profiles as profiles
+    import lib.synthetic  # not preloaded: must be unloaded after this report
+    leaked_variable = 42
+    formatting.LANGS = ("xx",)           # rebinding a lib global
+    formatting.NO_DATA["en"] = "LEAKED"  # mutating a lib dict in place
+    profiles.ADDED_BY_A_REPORT = True    # adding a lib global
+    matplotlib.rcParams["figure.dpi"] = 17
+    plt.figure()                          # left open
+    warnings.simplefilter("error")
+    pd.set_option("display.max_rows", 3)
+    np.seterr(all="raise")
+    np.random.seed(0)
+    random.seed(0)
+    os.environ["DTI_LEAK"] = "1"
+    sys.path.append("/leaked")
+    open("scratch.txt", "w").write("leak")
+    os.chdir("/")
+    """]
+
+CHECKER = [
+    """
+    import os, random, sys, warnings
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+    import lib.formatting as formatting
+    import lib.profiles as profiles
+    problems = []
+    if "leaked_variable" in globals(): problems.append("user variable")
+    if formatting.LANGS != ("en", "vi"): problems.append("rebound lib global")
+    if formatting.NO_DATA["en"] != "no data": problems.append("mutated lib dict")
+    if hasattr(profiles, "ADDED_BY_A_REPORT"): problems.append("added lib global")
+    if "lib.synthetic" in sys.modules: problems.append("lib module imported by a report")
+    if matplotlib.rcParams["figure.dpi"] == 17: problems.append("rcParams")
+    if plt.get_fignums(): problems.append("open figure")
+    if warnings.filters and warnings.filters[0][0] == "error": problems.append("warning filter")
+    if pd.get_option("display.max_rows") == 3: problems.append("pandas option")
+    if np.geterr()["divide"] == "raise": problems.append("numpy error state")
+    np.random.seed(0); seeded = np.random.rand()
+    np.random.seed(); random.seed()
+    if "DTI_LEAK" in os.environ: problems.append("environment")
+    if "/leaked" in sys.path: problems.append("sys.path")
+    if os.listdir(".") or os.getcwd() == "/": problems.append("working directory")
+    assert not problems, "state leaked between reports: " + ", ".join(problems)
+    print("clean", os.getcwd())
+    """]
+
+
+@pytest.fixture(scope="module")
+def session(processed):
+    report.ensure_kernel()
+    preload = ("warnings", "lib.display", "lib.formatting", "lib.profiles", "matplotlib.pyplot")
+    session = batch.KernelSession(preload=preload)
+    session.start().result()
+    yield session
+    session.close()
+
+
+def test_reports_share_a_warm_kernel_but_no_state(session, tmp_path):
+    leaker = session.run(task_for(make_notebook(tmp_path / "leak.ipynb", *LEAKER), "leak", "a"))
+    assert leaker.status == "built", leaker.error
+    checker = session.run(task_for(make_notebook(tmp_path / "check.ipynb", *CHECKER), "check", "b"))
+    assert checker.status == "built", checker.error
+    assert checker.kernel["pid"] == leaker.kernel["pid"]  # same warm kernel
+    executed = nbformat.reads(checker.executed, as_version=4)
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3]  # numbered as in a fresh kernel
+    assert executed.cells[1].metadata.tags == ["injected-parameters"]
+    assert executed.metadata.papermill.parameters["unit_code"] == "246"
+    assert "clean" in "".join(o.get("text", "") for o in executed.cells[2].outputs)
+
+
+def test_a_failing_or_timed_out_report_gets_a_new_kernel(session, tmp_path):
+    before = session.run(task_for(make_notebook(tmp_path / "ok.ipynb", "x = 1"), "ok", "c"))
+    bad = make_notebook(tmp_path / "bad.ipynb", "raise ValueError('boom')")
+    failing = session.run(task_for(bad, "bad", "d"))
+    assert failing.status == "failed" and failing.error.startswith("ValueError: boom")
+    executed = nbformat.reads(failing.executed, as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError" and errors[0].traceback
+    sleeper = make_notebook(tmp_path / "slow.ipynb", "import time; time.sleep(30)")
+    slow = session.run(task_for(sleeper, "slow", "e", cell_timeout=2))
+    assert slow.status == "failed" and "Timeout" in slow.error
+    after = session.run(task_for(make_notebook(tmp_path / "ok2.ipynb", "x = 2"), "ok2", "f"))
+    assert after.status == "built", after.error
+    assert len({before.kernel["pid"], slow.kernel["pid"], after.kernel["pid"]}) == 3
+    assert after.kernel["restarts"] >= 2
+
+
+def flaky_kernel(tmp_path, monkeypatch, failures: int) -> str:
+    """A kernelspec whose kernel exits at start ``failures`` times, then starts normally."""
+    counter = tmp_path / "starts"
+    script = textwrap.dedent(f"""
+        import pathlib, runpy, sys
+        counter = pathlib.Path({str(counter)!r})
+        count = int(counter.read_text()) if counter.exists() else 0
+        counter.write_text(str(count + 1))
+        if count < {failures}:
+            sys.exit(1)  # dies at start
+        sys.argv = ["ipykernel_launcher", "-f", sys.argv[1]]
+        runpy.run_module("ipykernel_launcher", run_name="__main__")
+        """)
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-c", script, "{connection_file}"],
+        "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "flaky"
+
+
+def test_kernel_start_failures_are_retried(processed, tmp_path, monkeypatch):
+    session = batch.KernelSession(flaky_kernel(tmp_path, monkeypatch, failures=2))
+    try:
+        session.start().result()
+        assert session.starts == 3
+        result = session.run(task_for(make_notebook(tmp_path / "ok.ipynb", "x = 1"), "ok", "g",
+                                      kernel_name="flaky"))
+        assert result.status == "built", result.error
+    finally:
+        session.close()
+
+
+def test_a_kernel_that_never_starts_fails_its_reports_clearly(processed, tmp_path, monkeypatch):
+    session = batch.KernelSession(flaky_kernel(tmp_path, monkeypatch, failures=99))
+    try:
+        result = session.run(task_for(make_notebook(tmp_path / "ok.ipynb", "x = 1"), "ok", "h",
+                                      kernel_name="flaky"))
+    finally:
+        session.close()
+    assert result.status == "failed"
+    assert "did not start after 3 attempts" in result.error
+
+
+# ------------------------------------------------------------------ whole runs of the CLI
+
+LIGHT = ["""
+    import os
+    from lib import profiles
+    unit = profiles.get_unit(unit_code, unit_level, reference_year)
+    print(unit.name, os.environ["DTI_PROCESSED_DIR"])
+    """]
+
+
+@pytest.fixture
+def light_config(tmp_path, monkeypatch, processed):
+    """A configuration of the districts of Vĩnh Phúc with a light stand-in "scores" notebook."""
+    monkeypatch.setenv("DTI_OUTPUTS_DIR", str(tmp_path / "outputs"))
+    notebook = tmp_path / "notebooks" / "scores.ipynb"
+    make_notebook(notebook, *LIGHT)
+    config = tmp_path / "reports.yml"
+    config.write_text("years: [2022, 2023]\nlang: en\nnotebooks_dir: notebooks\nreports:\n"
+                      "  - {notebook: scores, unit_level: district, peer_group: districts_of_26}\n",
+                      encoding="utf-8")
+    return config, notebook, tmp_path / "outputs"
+
+
+def last_manifest(out):
+    run_id = (out / "runs" / "LATEST").read_text().strip()
+    return json.loads((out / "runs" / run_id / "manifest.json").read_text())
+
+
+def index_statuses(out) -> dict:
+    state = json.loads((out / "state" / "state.json").read_text())
+    return {f"{e.reference_year}/{e.unit_code}": e.status
+            for e in report.index_entries(state["reports"].values(), out)}
+
+
+def test_build_noop_failure_kept_stale_and_index_of_everything(light_config, capsys):
+    config, notebook, out = light_config
+    # 1. two reports in parallel (two worker processes)
+    assert report.main(units=["246"], jobs=2, config=config, progress=False) == report.EXIT_OK
+    first = last_manifest(out)
+    assert first["counts"]["built"] == 2
+    assert first["executor"] == {"kind": "local", "workers": 2}
+    html_2023 = out / "html" / "2023" / "246-scores.html"
+    good_page = html_2023.read_bytes()
+    assert b"L\xe1\xba\xadp Th\xe1\xba\xa1ch" in good_page
+
+    # 2. nothing changed: no notebook runs, and it says so
+    capsys.readouterr()
+    assert report.main(units=["246"], config=config, progress=False) == report.EXIT_OK
+    assert "Nothing to rebuild: all 2 reports are up to date; no notebook was executed" \
+        in capsys.readouterr().out
+    noop = last_manifest(out)
+    assert noop["counts"] == {"up_to_date": 2} and noop["executor"] == {}
+
+    # 3. the notebook changes and fails for 2023: exit 1, the 2023 page stays as it was (stale)
+    make_notebook(notebook, *LIGHT, "if reference_year == 2023:\n    raise ValueError('boom 2023')")
+    assert report.main(units=["246"], jobs=1, config=config, progress=False) \
+        == report.EXIT_REPORTS_FAILED
+    captured = capsys.readouterr()
+    assert "2023 246 Lập Thạch: scores: ValueError: boom 2023" in captured.err
+    assert html_2023.read_bytes() == good_page
+    failed_copy = out / "executed" / "2023" / "246-scores.failed.ipynb"
+    errors = [o for c in nbformat.read(failed_copy, as_version=4).cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert errors[0].evalue == "boom 2023"
+    third = last_manifest(out)
+    statuses = {r["key"]: (r["status"], r.get("reason")) for r in third["reports"]}
+    assert statuses["2022/246-scores"] == ("built", "notebook changed")
+    assert statuses["2023/246-scores"] == ("failed", "notebook changed")
+    assert third["exit_code"] == 1
+    assert index_statuses(out)["2023/246"] == "stale"
+
+    # 4. another unit's run (Vĩnh Yên: a 2022 result only): the index still lists every
+    # report in outputs, not only this run's
+    assert report.main(units=["243"], jobs=1, config=config, progress=False) == report.EXIT_OK
+    statuses = index_statuses(out)
+    assert statuses["2022/246"] == "built" and statuses["2023/246"] == "stale"
+    assert statuses["2022/243"] == "built" and statuses["2023/243"] == "no_data"
+    page = (out / "html" / "index.html").read_text(encoding="utf-8")
+    assert "2023/246-scores.html" in page and "2022/243-scores.html" in page
+
+
+def test_index_entries_from_records(tmp_path):
+    (tmp_path / "html" / "2023").mkdir(parents=True)
+    (tmp_path / "html" / "2023" / "1-scores.html").write_text("ok")
+    base = {"notebook": "scores", "unit_name": "U", "unit_level": "district",
+            "reference_year": 2023}
+    records = [{**base, "key": "2023/1-scores", "unit_code": "1", "status": "failed",
+                "html": "2023/1-scores.html"},
+               {**base, "key": "2023/2-scores", "unit_code": "2", "status": "failed", "html": None},
+               {**base, "key": "2023/3-scores", "unit_code": "3", "status": "no_data"}]
+    assert report.index_entries(records, tmp_path) == [
+        IndexEntry("scores", "1", "U", "district", 2023, "stale", "2023/1-scores.html"),
+        IndexEntry("scores", "2", "U", "district", 2023, "failed", None),
+        IndexEntry("scores", "3", "U", "district", 2023, "no_data", None)]
