@@ -7,6 +7,8 @@ sentence; nothing here reads files or computes statistics. Missing values become
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from lib.formatting import (NO_DATA, format_number, format_score, is_missing, level_name,
@@ -28,6 +30,7 @@ HEADINGS = {
         "decomposition": "Where the points come from", "change_split": "Change by main indicator",
         "strengths": "Strengths and weaknesses", "benchmarks": "Benchmarks",
         "robustness": "How solid is the rank?", "targets": "Distance to published targets",
+        "main_analyses": "Analyses by main indicator",
         "stability": "Stability and convergence across years",
     },
     "vi": {
@@ -44,8 +47,24 @@ HEADINGS = {
         "decomposition": "Cơ cấu điểm theo chỉ số chính", "change_split": "Thay đổi theo chỉ số chính",
         "strengths": "Điểm mạnh và điểm yếu", "benchmarks": "So sánh chuẩn",
         "robustness": "Thứ hạng vững đến đâu?", "targets": "Khoảng cách đến mục tiêu",
+        "main_analyses": "Phân tích theo chỉ số chính",
         "stability": "Ổn định và hội tụ qua các năm",
     },
+}
+
+
+CONCEPT_NAMES = {
+    "fibre": "fibre coverage", "mobile_3g_4g": "3G/4G coverage", "broadband": "broadband",
+    "video_conference": "video-conference points", "online_procedures": "online procedures",
+    "pos": "POS use by shops", "qr": "QR-code payments", "account_ownership": "account ownership",
+    "e_invoices": "e-invoices", "cashless_facilities": "cashless payment at schools and clinics",
+    "mobile_payments": "mobile payments", "dt_targets": "digital-transformation targets",
+}
+THEME_NAMES = {
+    "infrastructure": "Infrastructure", "online_services": "Online services",
+    "e_government": "E-government", "cashless": "Cashless payments",
+    "financial_inclusion": "Financial inclusion", "digital_economy": "Digital economy",
+    "digital_society": "Digital society", "dt_programme": "Digital-transformation programme",
 }
 
 
@@ -78,7 +97,26 @@ def plain_reason(text: str, peer_group: str | None, peers_text: str, unit: Unit)
         text = text.replace(peer_group, f"the {peers_text}")
     text = text.replace(f"Unit {unit.code}", unit.name).replace(f"unit {unit.code}", unit.name)
     text = text.replace("a dti_total score", "a DTI score").replace("dti_total", "DTI total")
+    text = re.sub(r"\b1 (\w+)\(s\) (have|lack)", lambda m: f"1 {m[1]} {'has' if m[2] == 'have' else 'lacks'}", text)
+    text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
+    text = re.sub(r"(\w+)\(s\)", r"\1s", text)
     return text[:1].upper() + text[1:]
+
+
+def score_text(row: pd.Series, lang: str = "en") -> str:
+    """A DTI score as a reader should see it: "744.213 points", "just under 559 points",
+    or why it is not shown ("not used: derived and in conflict C1")."""
+    if is_missing(row["score"]):
+        if row["value_status"] == "derived" and row["conflict_status"] == "conflicting":
+            return (f"not used: derived and in conflict {row['conflict_ids']}" if lang == "en"
+                    else f"không dùng: số suy ra, mâu thuẫn {row['conflict_ids']}")
+        return NO_DATA[lang]
+    text = format_score(row["score"], row["scale"], lang)
+    if row["value_status"] == "approximate" and row.get("score_high") == row["score"]:
+        return ("just under " if lang == "en" else "gần ") + text
+    if row["value_status"] == "lower_bound":
+        return ("more than " if lang == "en" else "hơn ") + text
+    return text
 
 
 def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int,
@@ -89,33 +127,32 @@ def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int
         return (f"No {year} DTI result for {unit.name} is published in the sources used here."
                 if lang == "en" else
                 f"Chưa có kết quả DTI {year} của {unit.name} trong các nguồn đã dùng.")
-    parts = []
+    en = lang == "en"
     if not is_missing(row["score"]):
+        out_of = " out of 1,000" if row["scale"] == "points" and row["score_max"] == 1000 else ""
+        first = (f"In {year}, {unit.name} scored {score_text(row, lang)}{out_of}" if en else
+                 f"Năm {year}, {unit.name} đạt {score_text(row, lang)}")
         qualifier = status_note(row["value_status"], lang)
-        score = format_score(row["score"], row["scale"], lang)
-        if lang == "en":
-            parts.append(f"{unit.name} scored {score}" + (f" ({qualifier})" if qualifier else "")
-                         + (" out of 1,000" if row["scale"] == "points" and not is_missing(row["score_max"]) else ""))
-        else:
-            parts.append(f"{unit.name} đạt {score}" + (f" ({qualifier})" if qualifier else ""))
+        if qualifier and row["value_status"] not in ("approximate", "lower_bound"):
+            first += f" ({qualifier})"
     else:
-        parts.append(f"{unit.name}'s {year} score is not published" if lang == "en"
-                     else f"Điểm năm {year} của {unit.name} không được công bố")
+        first = (f"{unit.name}'s {year} DTI score is not published" if en else
+                 f"Điểm DTI năm {year} của {unit.name} không được công bố")
     if not is_missing(row["rank"]):
         of = "" if is_missing(row["rank_of"]) else (
-            f" of {int(row['rank_of'])}" if lang == "en" else f"/{int(row['rank_of'])}")
-        tie = (" (tied)" if lang == "en" else " (đồng hạng)") if row["rank_tied"] else ""
-        parts.append((f"ranked {ordinal(row['rank'], lang)}{of} among {peers_text}{tie}"
-                      if lang == "en" else
-                      f"xếp {ordinal(row['rank'], lang)}{of} trong {peers_text}{tie}"))
+            f" of {int(row['rank_of'])}" if en else f"/{int(row['rank_of'])}")
+        tie = (" (tied)" if en else " (đồng hạng)") if row["rank_tied"] else ""
+        second = (f"ranked {ordinal(row['rank'], lang)}{of} among {peers_text}{tie}" if en else
+                  f"xếp {ordinal(row['rank'], lang)}{of} trong {peers_text}{tie}")
     elif row["rank_text"]:
-        parts.append(f"placed “{row['rank_text']}” among {peers_text}" if lang == "en"
-                     else f"ở nhóm “{row['rank_text']}” trong {peers_text}")
+        second = (f"was placed “{row['rank_text']}” among {peers_text}" if en
+                  else f"ở nhóm “{row['rank_text']}” trong {peers_text}")
     else:
-        parts.append("its rank is not published" if lang == "en" else "thứ hạng không được công bố")
-    joiner = " and " if lang == "en" else " và "
-    return f"{parts[0]} in {year}{joiner}{parts[1]}." if lang == "en" else \
-        f"Năm {year}, {parts[0]}{joiner}{parts[1]}."
+        second = "its rank is not published" if en else "thứ hạng không được công bố"
+    joiner = (" and " if not is_missing(row["score"]) else "; it ") if en else " và "
+    if en and second.startswith("its rank"):
+        joiner = "; "
+    return f"{first}{joiner}{second}."
 
 
 def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series | None,
@@ -154,12 +191,15 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
         delta = (float(current["score"]) - float(previous["score"])) * factor
         text += (f"; its score changed by {format_number(delta, 1, lang)} points"
                  if lang == "en" else f"; điểm thay đổi {format_number(delta, 1, lang)}")
-    elif not is_missing(previous["score"]):
-        text += ("; the score change is not computed because the earlier score is "
-                 f"{status_note(previous['value_status'], lang)}"
-                 + (" and part of a flagged conflict" if previous["conflict_status"] == "conflicting" else "")
-                 if lang == "en" else
+    elif previous["conflict_status"] == "conflicting" or previous["value_status"] == "derived":
+        text += (f"; the score change is not computed because the {previous_year} score is "
+                 f"{score_text(previous, lang).removeprefix('not used: ')}" if lang == "en" else
                  "; không tính thay đổi điểm vì điểm năm trước là số suy ra hoặc có mâu thuẫn")
+    else:
+        missing = [str(y) for y, r in ((previous_year, previous), (year, current))
+                   if is_missing(r["score"])]
+        text += (f"; no score change can be computed (no published score for {' and '.join(missing)})"
+                 if lang == "en" else f"; không tính được thay đổi điểm (thiếu điểm năm {', '.join(missing)})")
     return text + "."
 
 
@@ -228,7 +268,7 @@ def key_figures(row: pd.Series, lang: str = "en") -> pd.DataFrame:
 
     en = lang == "en"
     items = [
-        ("DTI score" if en else "Điểm DTI", format_score(row["score"], row["scale"], lang)),
+        ("DTI score" if en else "Điểm DTI", score_text(row, lang)),
         ("Scale" if en else "Thang điểm",
          ("points out of 1,000" if row["scale"] == "points" else "index 0–1 (points ÷ 1,000)")
          if en else ("điểm trên 1.000" if row["scale"] == "points" else "chỉ số 0–1")),
@@ -251,7 +291,7 @@ def peer_table(peers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     en = lang == "en"
     return pd.DataFrame({
         "Unit" if en else "Đơn vị": peers["unit_name"],
-        "Score" if en else "Điểm": [format_score(s, sc, lang) for s, sc in zip(peers["score"], peers["scale"])],
+        "Score" if en else "Điểm": [score_text(r, lang) for _, r in peers.iterrows()],
         "Rank" if en else "Hạng": [format_rank(r, o, t, lang) for r, o, t in
                                    zip(peers["rank"], peers["rank_of"], peers["rank_text"])],
         "Status" if en else "Tình trạng": [_status_cell(r, lang) for _, r in peers.iterrows()],
@@ -278,12 +318,12 @@ def score_axis_label(peers: pd.DataFrame, lang: str = "en") -> str:
 def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
                    lang: str = "en") -> str:
     """How much of the peer group's result is published, and who leads."""
-    n, scored = len(peers), peers[peers["score"].notna()]
-    ranked = peers[peers["rank"].notna()]
+    scored, ranked = peers[peers["score"].notna()], peers[peers["rank"].notna()]
+    n = first_int(peers["rank_of"]) or len(peers)
     if lang == "en":
         verb = "has" if len(scored) == 1 else "have"
-        text = (f"Of the {n} {peers_text} in this ranking, {len(scored)} {verb} a published "
-                f"{year} score and {len(ranked)} a published rank.")
+        text = (f"Of the {n} {peers_text}, {len(scored)} {verb} a published {year} score and "
+                f"{len(ranked)} a published rank in the sources used here.")
     else:
         text = f"Trong {n} {peers_text}, {len(scored)} có điểm {year} và {len(ranked)} có thứ hạng được công bố."
     best = ranked[ranked["rank"] == ranked["rank"].min()] if len(ranked) else ranked
@@ -311,7 +351,7 @@ def break_sentence(year: int, level: str, lang: str = "en") -> str:
                         & (frameworks["framework_id"] == frameworks["methodology_id"])
                         & frameworks["level"].str.split(";").map(lambda levels: level in levels)]
     names = "; ".join(starts.drop_duplicates("framework_id")["framework"])
-    return (f"The DTI framework changed in {year} ({names}): results before and after are not "
+    return (f"The DTI framework changed in {year} — {names}. Results before and after are not "
             "directly comparable; compare ranks or % of maximum, not raw points." if lang == "en"
             else f"Bộ chỉ số DTI thay đổi từ năm {year} ({names}): kết quả trước và sau không "
             "so sánh trực tiếp được; hãy so sánh thứ hạng hoặc % mức tối đa.")
@@ -323,7 +363,8 @@ def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str =
         if context.empty:
             return [gap_sentence(f"provincial mean DTI for {year}", lang)]
         values = " / ".join(format_number(v, 4, lang) for v in context["value"].dropna())
-        flag = " (sources differ; see the data notes)" if context["value"].nunique() > 1 else ""
+        flag = (" (two published values differ; both are shown)" if lang == "en" else
+                " (hai nguồn khác nhau)") if context["value"].nunique() > 1 else ""
         return [f"The mean DTI of Vietnam's provinces in {year} was {values}{flag}." if lang == "en"
                 else f"DTI bình quân các tỉnh năm {year} là {values}{flag}."]
     province = unit.parent_name or unit.parent_code
@@ -451,7 +492,7 @@ def concept_gaps_sentence(unit: Unit, figures: pd.DataFrame, themes: tuple[str, 
     reference = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype=str)
     concepts = reference.loc[reference["theme"].isin(themes), "concept"].unique()
     have = set(figures["concept"].dropna()) if "concept" in figures else set()
-    missing = [c.replace("_", " ") for c in concepts if c not in have]
+    missing = [CONCEPT_NAMES.get(c, c.replace("_", " ")) for c in concepts if c not in have]
     if not missing:
         return ""
     return (f"Not published for {unit.name} in this period: {', '.join(missing)}." if lang == "en"
@@ -462,7 +503,7 @@ def percent_rows(figures: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The unit's percent (0–100) indicators with a display ``label``, for the chart."""
     rows = figures[(figures["unit"] == "percent") & figures["value"].notna()].copy()
     names = rows["name_vi"] if lang == "vi" else rows["indicator_label"]
-    rows["label"] = names.fillna(rows["indicator_label"]).str.slice(0, 48)
+    rows["label"] = names.fillna(rows["indicator_label"])
     return rows
 
 
@@ -506,8 +547,8 @@ def definition_warnings(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: 
     out = []
     labels = figures.set_index("indicator")["indicator_label"]
     for row in comparisons[~comparisons["same_definition"]].itertuples():
-        out.append(f"{labels.get(row.indicator, row.indicator)} vs {row.comparator_unit} "
-                   f"({row.comparator_indicator}): {row.definition_note}." if lang == "en" else
+        out.append(f"{labels.get(row.indicator, row.indicator)} vs {row.comparator_unit}: "
+                   f"{row.definition_note}." if lang == "en" else
                    f"{labels.get(row.indicator, row.indicator)} so với {row.comparator_unit}: khác định nghĩa.")
     return out
 
@@ -657,9 +698,10 @@ def strengths_table(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame({
         "Main indicator" if en else "Chỉ số chính": table["indicator_name"],
         "% of maximum" if en else "% tối đa": [format_number(v, 1, lang) for v in table["pct_of_max"]],
-        "Rank" if en else "Hạng": [format_rank(r, o, "", lang) for r, o in zip(table["rank"], table["rank_of"])],
-        "vs peer median" if en else "so với trung vị": [format_number(v, 1, lang) for v in table["pct_vs_median"]],
-        "Assessment" if en else "Đánh giá": [v + ((" (shared by all peers)" if en else " (chung)") if s else "")
+        "Rank among units with a score" if en else "Hạng (trong các đơn vị có điểm)":
+            [format_rank(r, o, "", lang) for r, o in zip(table["rank"], table["rank_of"])],
+        "vs peer median (points of %)" if en else "so với trung vị": [format_number(v, 1, lang) for v in table["pct_vs_median"]],
+        "Among its own main indicators" if en else "So với các chỉ số khác của đơn vị": [v + ((" (shared by all peers)" if en else " (chung)") if s else "")
                                              for v, s in zip(verdict, shared)],
     })
 
@@ -692,8 +734,8 @@ def robustness_sentence(unit: Unit, mc: pd.DataFrame, dominance: pd.DataFrame, n
         text = (f"Across {n_runs:,} alternative weightings, normalisations and aggregations, "
                 f"{unit.name}'s rank among the {len(mc)} units with every main indicator is "
                 f"{row['rank_interval']} (median and 90 % interval)")
-        text += (f"; it is ahead of {beats} unit(s) and behind {beaten} under any positive "
-                 "weighting.")
+        text += (f"; whatever the (positive) weights, it stays ahead of {beats} and behind "
+                 f"{beaten} of them.")
         return text
     return (f"Qua {n_runs} phương án trọng số, chuẩn hóa và tổng hợp, thứ hạng của {unit.name} là "
             f"{row['rank_interval']}; luôn hơn {beats} và luôn kém {beaten} đơn vị.")
@@ -738,9 +780,9 @@ def target_sentence(unit: Unit, gaps: pd.DataFrame, lang: str = "en") -> str:
     other = len(gaps) - len(comparable)
     if lang == "en":
         if comparable.empty:
-            return (f"None of the {other} published target(s) on these topics uses the same "
-                    f"definition as {unit.name}'s figures, so no distance to target is computed; "
-                    "the table shows why.")
+            return (f"No published target on these topics uses the same definition as "
+                    f"{unit.name}'s figures ({other} checked), so no distance to target is "
+                    "computed; the table shows why.")
         text = f"{met} of the {len(comparable)} comparable published target(s) are met by {unit.name}"
         if other:
             text += f"; {other} other target(s) measure a different population and are not compared"
@@ -768,3 +810,23 @@ def too_few_sentence(peers_text: str, year: int, lang: str = "en") -> str:
     return (f"Fewer than three {peers_text} have a published {year} score, so no benchmark "
             "against peers is computed." if lang == "en" else
             f"Chưa đến ba {peers_text} có điểm năm {year}, nên không so sánh chuẩn.")
+
+
+def no_main_sentence(unit: Unit, peers_text: str, year: int, lang: str = "en") -> str:
+    """Why the analyses by main indicator are not shown."""
+    return (f"No main-indicator scores are published for the {peers_text} for {year}, so the "
+            f"split of {unit.name}'s points, the change by main indicator, strengths and "
+            "weaknesses, benchmarks and rank intervals cannot be computed. They appear as soon as "
+            "the full results are loaded." if lang == "en" else
+            f"Chưa có điểm các chỉ số chính của {peers_text} năm {year}, nên chưa thể phân tích "
+            "cơ cấu điểm, điểm mạnh, điểm yếu và độ vững của thứ hạng.")
+
+
+def benchmark_peers_note(bench: pd.DataFrame, peers: pd.DataFrame, lang: str = "en") -> str:
+    """Says when benchmarks use only the peers with published main-indicator scores."""
+    n_used, n_all = int(bench["n_units"].max()), first_int(peers["rank_of"]) or len(peers)
+    if n_used >= n_all:
+        return ""
+    return (f"Peer figures use the {n_used} units whose scores are published, not all {n_all}; "
+            "the median and mean of all units are not known." if lang == "en" else
+            f"So sánh dựa trên {n_used} đơn vị có điểm công bố, không phải cả {n_all}.")

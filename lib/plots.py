@@ -8,6 +8,8 @@ top. Fonts: DejaVu Sans, which has every Vietnamese diacritic.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 import matplotlib.ticker
 
@@ -117,24 +119,26 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
     markers on the same row (hollow markers where the definition differs).
 
+    Each comparison area has its own colour and marker shape; targets are diamonds.
     ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
     ``comparator_unit``, ``comparator_value``, ``is_target``, ``same_definition``.
     """
     rows = rows.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(8, 0.75 * len(rows) + 1.4))
     y = range(len(rows))
     ax.barh(list(y), rows["value"], color=HIGHLIGHT, height=0.5, label=unit_name)
     markers = {}
+    areas = list(dict.fromkeys(comparisons.loc[~comparisons["is_target"], "comparator_unit"]))
     for i, row in rows.iterrows():
         for comp in comparisons[comparisons["indicator"] == row["indicator"]].itertuples():
             key = (f"{LABELS[lang]['target']}: " if comp.is_target else "") + comp.comparator_unit
-            color = TARGET if comp.is_target else PALETTE[2]
-            style = "D" if comp.is_target else "o"
+            color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
+            style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
             handle = ax.scatter(comp.comparator_value, i, marker=style, s=55, zorder=3,
                                 facecolors=color if comp.same_definition else "none",
                                 edgecolors=color, linewidths=1.5)
             markers.setdefault(key, handle)
-    ax.set_yticks(list(y), rows["label"])
+    ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
     ax.set_xlim(0, 105)
     ax.set_xlabel(LABELS[lang]["percent"])
     ax.invert_yaxis()

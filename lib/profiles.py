@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib.datasets.dti_scores import best_estimates
+from lib.datasets.dti_scores import best_estimates, usable_scores
 from lib.load import load_table
 
 INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
@@ -64,8 +64,9 @@ def get_unit(unit_code: str, level: str, year: int) -> Unit:
 
 def dti_totals() -> pd.DataFrame:
     """Best estimate of every DTI total: one row per year × peer group × unit
-    (``dti_scores`` columns, see :func:`lib.datasets.dti_scores.best_estimates`)."""
-    scores = load_table("dti_scores")
+    (``dti_scores`` columns, see :func:`lib.datasets.dti_scores.best_estimates`); derived
+    scores in a flagged conflict are blanked (:func:`lib.datasets.dti_scores.usable_scores`)."""
+    scores = usable_scores(load_table("dti_scores"))
     return best_estimates(scores[scores["indicator"] == "dti_total"])
 
 
@@ -293,8 +294,10 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
     table = districts[["unit_code", "unit_name"]].set_index("unit_code").join(counts)
     table["undated"] = undated
     table = table.fillna(0).astype({c: "int64" for c in table.columns if c != "unit_name"})
-    table.columns = [c.replace("_", " ").capitalize() if c != "unit_name" else "District"
-                     for c in table.columns]
+    from lib.narrative import THEME_NAMES
+
+    table.columns = ["District" if c == "unit_name" else "Without a date" if c == "undated"
+                     else THEME_NAMES.get(c, c) for c in table.columns]
     return table.reset_index(drop=True)
 
 
@@ -315,3 +318,13 @@ def target_rows(gaps: pd.DataFrame) -> pd.DataFrame:
     return indicators[indicators["indicator"].isin(gaps["target_indicator"])
                       & indicators["unit_code"].isin(gaps["target_unit_code"])
                       & indicators["is_target"]]
+
+
+def national_cited_rows(unit: Unit, context: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of :func:`national_context` that the national sentence states: the province's
+    row of ``year``, else its latest ranked year before; all rows for a province (means)."""
+    if unit.level == "province" or context.empty:
+        return context
+    rows = context[(context["reference_year"] <= year) & context["rank"].notna()]
+    this_year = rows[rows["reference_year"] == year]
+    return this_year if len(this_year) else rows.tail(1)

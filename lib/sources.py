@@ -63,7 +63,12 @@ def source_id(url: str) -> str:
 def split_sources(row: pd.Series) -> list[dict]:
     """Split a raw row's ``source_*`` cells (``" ; "``-separated, aligned) into one dict each."""
     urls = [u.strip() for u in row.get("source_url", "").split(" ; ") if u.strip()]
-    fields = {c: [v.strip() for v in row.get(c, "").split(" ; ")] for c in SOURCE_COLUMNS[1:]}
+    fields = {}
+    for column in SOURCE_COLUMNS[1:]:
+        values = [v.strip() for v in row.get(column, "").split(" ; ")]
+        if len(values) == 1 < len(urls) and len(row.get(column, "").split(";")) == len(urls):
+            values = [v.strip() for v in row[column].split(";")]  # "a; b" aligned with the URLs
+        fields[column] = values
     out = []
     for i, url in enumerate(urls):
         item = {"source_id": source_id(url), "url": url}

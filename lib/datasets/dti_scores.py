@@ -299,3 +299,17 @@ def best_estimates(scores: pd.DataFrame) -> pd.DataFrame:
     kinds = _conflict_kinds()
     best["conflict_status"] = best["conflict_ids"].map(lambda s: conflict_status(s, kinds))
     return best.reset_index()
+
+
+def usable_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """``dti_scores`` for analysis: a derived score that is part of a flagged conflict is
+    blanked (``score``, ``score_low``/``score_high``, ``pct_of_max`` NaN) so no chart, median
+    or change uses it; its rank, status, formula and conflict flags are kept.
+
+    Example: Lập Thạch 2022, 582.413 = 744.213 − 161.8, conflicts with its reported 5th place
+    (C1); reports use the rank and never that score.
+    """
+    blocked = (scores["value_status"] == "derived") & (scores["conflict_status"] == "conflicting")
+    out = scores.copy()
+    out.loc[blocked, ["score", "score_low", "score_high", "pct_of_max"]] = float("nan")
+    return out
