@@ -751,12 +751,17 @@ def rank_interval_table(mc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     })
 
 
+def _p_value(p: float, lang: str = "en") -> str:
+    """"= 0.045" or "< 0.001"."""
+    return "< " + format_number(0.001, 3, lang) if p < 0.001 else "= " + format_number(p, 3, lang)
+
+
 def stability_sentence(result, year_a: int, year_b: int, lang: str = "en") -> str:
     """Kendall τ / Spearman ρ between two years' orderings."""
     s = result.summary
     return (f"Between {year_a} and {year_b}, the order of the {len(result.table)} units ranked in "
             f"both years agrees with Kendall τ = {format_number(s['kendall_tau'], 2, lang)} "
-            f"(p = {format_number(s['kendall_p'], 3, lang)}) and Spearman ρ = "
+            f"(p {_p_value(s['kendall_p'], lang)}) and Spearman ρ = "
             f"{format_number(s['spearman_rho'], 2, lang)}." if lang == "en" else
             f"Giữa {year_a} và {year_b}, thứ tự của {len(result.table)} đơn vị có Kendall τ = "
             f"{format_number(s['kendall_tau'], 2, lang)}, Spearman ρ = {format_number(s['spearman_rho'], 2, lang)}.")
@@ -783,9 +788,10 @@ def target_sentence(unit: Unit, gaps: pd.DataFrame, lang: str = "en") -> str:
             return (f"No published target on these topics uses the same definition as "
                     f"{unit.name}'s figures ({other} checked), so no distance to target is "
                     "computed; the table shows why.")
-        text = f"{met} of the {len(comparable)} comparable published target(s) are met by {unit.name}"
+        text = (f"{unit.name} meets {met} of the {len(comparable)} published targets that use the "
+                "same definition as its figures")
         if other:
-            text += f"; {other} other target(s) measure a different population and are not compared"
+            text += f"; {other} other targets measure a different population and are not compared"
         return text + "."
     return f"{len(comparable)} mục tiêu có thể so sánh, {met} đã đạt; {other} mục tiêu khác định nghĩa."
 
