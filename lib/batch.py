@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -124,7 +125,7 @@ def _safe(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", key)
 
 
-def _kernel_env() -> dict:
+def kernel_env() -> dict:
     """The kernel's environment: this process's, with the project on ``PYTHONPATH``."""
     from lib.paths import ROOT
 
@@ -193,6 +194,10 @@ class KernelSession:
         self.dirty = False        # the last report failed: replace the kernel before the next
         self._last_nb = None
         self.boot_seconds = 0.0
+        self._no_zygote = False
+        self.forked = False       # the current kernel was forked from the zygote
+        self.ready_at = 0.0
+        self._boot_info = None
 
     # ---------------------------------------------------------------- public (any thread)
 
@@ -245,6 +250,8 @@ class KernelSession:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        from lib.batch_zygote import forked_provisioner, zygote_for
+
         started = time.perf_counter()
         errors = []
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
@@ -252,9 +259,13 @@ class KernelSession:
             options = {"transport": "ipc", "ip": str(self.scratch / f"k{self.starts}")} \
                 if os.name == "posix" else {}
             km = AsyncKernelManager(kernel_name=self.kernel_name, **options)
+            zygote = None if self._no_zygote else zygote_for(self.kernel_name)
+            if zygote:  # fork a preloaded kernel instead of starting a new interpreter
+                km.kernel_id = str(uuid.uuid4())
+                km.provisioner = forked_provisioner(km, zygote)
             kc = None
             try:
-                run_sync(km.start_kernel)(cwd=str(self.scratch), env=_kernel_env())
+                run_sync(km.start_kernel)(cwd=str(self.scratch), env=kernel_env())
                 kc = km.client()
                 kc.start_channels()
                 run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
@@ -264,8 +275,10 @@ class KernelSession:
                 self.reports = 0
                 self.dirty = False
                 self.boot_seconds = time.perf_counter() - started
-                log.debug("kernel %s ready in %.1f s (attempt %d)", self._kernel_pid(),
-                          self.boot_seconds, attempt)
+                self.ready_at = time.time()
+                self.forked = bool(zygote)
+                log.debug("kernel %s ready in %.1f s (attempt %d%s)", self._kernel_pid(),
+                          self.boot_seconds, attempt, ", forked" if zygote else "")
                 return
             except Exception as err:  # noqa: BLE001 - retried, then reported
                 errors.append(f"attempt {attempt}: {type(err).__name__}: {err}".strip())
@@ -273,6 +286,8 @@ class KernelSession:
                             attempt, KERNEL_START_ATTEMPTS, err)
                 self.km, self.kc = km, kc
                 self._stop_kernel()
+                if zygote:
+                    self._no_zygote = True  # the next attempts start a kernel the usual way
                 if attempt < KERNEL_START_ATTEMPTS:
                     time.sleep(0.5 * 2 ** (attempt - 1))
         raise KernelStartError(f"kernel {self.kernel_name!r} did not start after "
@@ -340,8 +355,12 @@ class KernelSession:
                             kernel=self._kernel_info(), memory=self._memory())
 
     def _kernel_info(self) -> dict:
-        return {"pid": self._kernel_pid(), "reports": self.reports, "restarts": self.restarts,
-                "starts": self.starts}
+        info = {"pid": self._kernel_pid(), "reports": self.reports, "restarts": self.restarts,
+                "starts": self.starts, "forked": self.forked,
+                "boot_seconds": round(self.boot_seconds, 3)}
+        if self._boot_info:  # when this worker reached each start-up step (epoch seconds)
+            info["worker_boot"], self._boot_info = self._boot_info, None
+        return info
 
     def _memory(self) -> dict:
         worker_peak, worker_rss = _peak_rss(os.getpid())
@@ -375,6 +394,10 @@ class KernelSession:
             self._ensure_kernel()
             if self.starts != restarts:
                 timings["kernel_start"] = self.boot_seconds
+            if WORKER_BOOT and "reported" not in WORKER_BOOT:  # first report of the worker
+                WORKER_BOOT["reported"] = True
+                self._boot_info = {**{k: v for k, v in WORKER_BOOT.items() if k != "reported"},
+                                   "kernel_ready": self.ready_at}
         except KernelStartError as err:
             return self._failed(task, str(err), started, timings=timings)
         workdir = self.scratch / "jobs" / _safe(task.key)
@@ -596,13 +619,33 @@ def failed_result(task: ReportTask, error: str) -> ReportResult:
 # ---------------------------------------------------------------------- local process pool
 
 
+WORKER_BOOT: dict = {}  # seconds since the epoch at which this worker reached each step
+PRELOAD_MODULES = ["lib.batch_preload"]
+
+
+def worker_context(extra_preload=()):
+    """The multiprocessing context of worker processes: a forkserver (where available) that
+    has imported :mod:`lib.batch_preload`, so workers fork with everything imported instead
+    of importing it each; ``spawn`` elsewhere. (A forkserver is single-threaded, so forking
+    from it is safe; the preload list applies when it starts, once per process.)"""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([*extra_preload, *PRELOAD_MODULES])
+    return context
+
+
 def _pool_init(kernel_name: str, preload: tuple, env: dict) -> None:
     import multiprocessing.util
 
+    WORKER_BOOT["init"] = time.time()
     os.environ.update(env)
     session = acquire_session(kernel_name, preload)
     session.start()  # the kernel boots while this process imports the rest
     warm_imports(data=True)
+    WORKER_BOOT["imports_done"] = time.time()
     release_session(session)
     multiprocessing.util.Finalize(None, close_sessions, exitpriority=100)
 
@@ -652,7 +695,6 @@ class LocalPool:
                     os.environ[key] = value
 
     def _run_pool(self, tasks: list[ReportTask]) -> Iterator[ReportResult]:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
@@ -660,9 +702,8 @@ class LocalPool:
         broken = 0
         while pending:
             pool = ProcessPoolExecutor(
-                max_workers=min(self.workers, len(pending)),
-                mp_context=multiprocessing.get_context("spawn"), initializer=_pool_init,
-                initargs=(self.kernel_name, self.preload, self.env))
+                max_workers=min(self.workers, len(pending)), mp_context=worker_context(),
+                initializer=_pool_init, initargs=(self.kernel_name, self.preload, self.env))
             try:
                 futures = {pool.submit(run_task, task): task for task in pending.values()}
                 for future in as_completed(futures):

@@ -155,9 +155,10 @@ def dask_setup(worker=None) -> None:
     nbconvert and the exporter when the worker starts, not in its first report; stop the
     worker's sampling profiler (it walks every thread's stack 100 times a second, for task
     profiles nobody reads here)."""
-    if worker is not None:
+    callbacks = getattr(worker, "periodic_callbacks", None)
+    if callbacks is not None:  # preloads run before the worker starts its callbacks
         for name in ("profile", "profile-cycle"):
-            callback = getattr(worker, "periodic_callbacks", {}).get(name)
+            callback = callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()
     threading.Thread(target=_warm_worker, name="dti-warm-worker", daemon=True).start()
@@ -185,22 +186,37 @@ class DaskPool:
 
     def connect(self) -> None:
         """Connect to the scheduler (or start the LocalCluster) and check the workers."""
+        import dask
         from distributed import Client, LocalCluster
 
         try:
             if self.address:
                 self.client = Client(self.address, timeout=15)
             else:
-                self.cluster = LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
-                    preload=["lib.dask_runner"])
+                with dask.config.set({"distributed.worker.profile.enabled": False,
+                                      "distributed.worker.multiprocessing-method": "forkserver"}):
+                    self._forkserver_preload()
+                    self.cluster = LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.ERROR,
+                        preload=["lib.dask_runner"])
                 self.client = Client(self.cluster)
         except OSError as err:
             raise DaskConfigError(f"cannot reach the Dask scheduler {self.address}: "
                                   f"{err}") from None
         workers = check_workers(self.client, self.kernel_name)
         self.workers = len(workers)
+
+    @staticmethod
+    def _forkserver_preload() -> None:
+        """Worker processes fork from a forkserver that has imported distributed and what
+        the tasks need (:mod:`lib.batch_preload`), instead of each importing them."""
+        import multiprocessing
+
+        from distributed.utils import get_mp_context
+
+        if get_mp_context() is multiprocessing.get_context("forkserver"):
+            batch.worker_context(["distributed", "lib.dask_runner"])
 
     def run(self, tasks: list[batch.ReportTask],
             bundle: DataBundle) -> Iterator[batch.ReportResult]:

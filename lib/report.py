@@ -624,7 +624,9 @@ class BatchRun:
         self.executor_info: dict = {}
         self.notes: list[str] = []
         self.phases: dict[str, float] = {}
+        self._zygote = None
         self._clock = time.perf_counter()
+        self._epoch = time.time()
 
     def phase(self, name: str) -> None:
         """Record that ``name`` ended now (seconds since the run started, in the manifest)."""
@@ -674,9 +676,10 @@ class BatchRun:
         self.phase("data_checked")
         return manifest
 
-    def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
+    def full_plan(self, config: Config, manifest: dict,
+                  on_miss=None) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
-        and the SHA-256 of each notebook."""
+        and the SHA-256 of each notebook; ``on_miss()`` is called before a new expansion."""
         notebook_sha = {e["notebook"]: state_.sha256_path(config.notebook_file(e["notebook"]))
                         for e in config.entries}
         key = state_.sha256_bytes(state_.canonical_json({
@@ -687,6 +690,8 @@ class BatchRun:
         if cached.get("key") == key:
             self.phase("planned (cached)")
             return Plan.from_dict(cached["plan"], config), notebook_sha
+        if on_miss is not None:
+            on_miss()
         full = expand(config)
         self.state.data["plan_cache"] = {"key": key, "plan": full.to_dict()}
         self.phase("planned and validated")
@@ -721,14 +726,65 @@ class BatchRun:
 
         return sorted(tasks, key=last, reverse=True)
 
+    def start_zygote(self, config: Config, preload: tuple):
+        """Start the kernel fork server (:mod:`lib.batch_zygote`) that this machine's workers
+        fork their kernels from, unless it does not apply or ``DTI_NO_ZYGOTE`` is set."""
+        from lib.batch import kernel_env
+        from lib.batch_zygote import Zygote, zygote_applies
+
+        if os.environ.get("DTI_NO_ZYGOTE") or not zygote_applies(config.kernel):
+            return None
+        zygote = Zygote(config.kernel, ("lib.batch_kernel", *preload), env=kernel_env())
+        os.environ[Zygote.ENV_VAR] = zygote.address  # inherited by the worker processes
+        return zygote
+
+    def prestart(self, config: Config, cluster: str | None, workers: int) -> None:
+        """Start the helper processes of this machine's workers — the forkserver they fork
+        from and the kernel zygote — while the plan is being expanded and validated. They only
+        import modules: no kernel starts before the plan is valid (and they are stopped if it
+        is not, or if there is nothing to build)."""
+        import multiprocessing.forkserver
+
+        from lib.batch import worker_context
+
+        preload: dict[str, None] = {}
+        for entry in config.entries:
+            notebook = read_notebook(config.notebook_file(entry["notebook"]))
+            preload.update((m, None) for m in notebook_imports(notebook))
+        self._zygote = self.start_zygote(config, tuple(preload))
+        if (cluster or workers > 1) and "forkserver" in multiprocessing.get_all_start_methods():
+            worker_context(["distributed", "lib.dask_runner"] if cluster else [])
+            multiprocessing.forkserver.ensure_running()
+        self.phase("helpers started")
+
+    def stop_helpers(self) -> None:
+        from lib.batch_zygote import Zygote
+
+        zygote, self._zygote = self._zygote, None
+        if zygote is not None:
+            zygote.close()
+        os.environ.pop(Zygote.ENV_VAR, None)
+
     def execute(self, jobs: list[Job], config: Config, manifest: dict, inputs: dict,
                 reasons: dict, workers: int, scheduler: str | None = None,
                 cluster: str | None = None) -> list[Outcome]:
         """Run ``jobs`` on the chosen executor, publishing each result as it arrives."""
+        try:
+            return self._execute(jobs, config, manifest, inputs, reasons, workers, scheduler,
+                                 cluster)
+        finally:
+            self.stop_helpers()
+
+    def _execute(self, jobs, config, manifest, inputs, reasons, workers, scheduler,
+                 cluster) -> list[Outcome]:
         if scheduler or cluster:
             from lib.dask_runner import DataBundle, DaskPool
 
             executor = DaskPool(scheduler, workers, config.kernel)
+            if cluster:  # the LocalCluster's workers run on this machine
+                if self._zygote is None:
+                    preload = self.tasks_for(jobs[:1], config, manifest, None)[0].preload
+                    self._zygote = self.start_zygote(config, preload)
             executor.connect()
             self.phase("cluster connected")
             tasks = self.longest_first(self.tasks_for(jobs, config, manifest, None))
@@ -738,9 +794,11 @@ class BatchRun:
         else:
             from lib.batch import LocalPool
 
+            tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
+            if self._zygote is None:
+                self._zygote = self.start_zygote(config, tasks[0].preload)
             executor = LocalPool(workers, config.kernel, env={
                 "DTI_PROCESSED_DIR": str(processed_dir())})
-            tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
             results = executor.run(self.longest_first(tasks))
             self.executor_info = executor.describe()
         by_key = {job.key: job for job in jobs}
@@ -807,6 +865,10 @@ class BatchRun:
                              else record.get("html")})
         state_.log.info("%s %s in %.2f s (%s)", outcome.status, job.key,
                         result.timings.get("total", 0.0), result.error or reason)
+        boot = (result.kernel or {}).get("worker_boot")
+        if boot:  # a worker's start-up, relative to this run's start
+            self.entries[-1]["kernel"]["worker_boot"] = {
+                k: round(v - self._epoch, 3) for k, v in boot.items()}
         return outcome
 
     def record_skipped(self, jobs: list[Job], inputs: dict) -> list[Outcome]:
@@ -835,6 +897,9 @@ class BatchRun:
         return changed
 
     def write_index(self, lang: str = "en") -> Path:
+        from lib.batch import skip_unused_iri_grammar
+
+        skip_unused_iri_grammar()  # the portfolio imports nbconvert (and so nbformat)
         from lib.portfolio import write_index
 
         return write_index(index_entries(self.state.reports.values(), self.out),
@@ -913,6 +978,7 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
                                   cluster)
     if todo or changed or not (batch.out / "html" / "index.html").exists():
         batch.write_index(config.lang)
+        batch.phase("index written")
     failed = any(o.status == "failed" for o in outcomes)
     return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
 
@@ -1006,7 +1072,9 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         try:
             cfg = load_config(batch.config_path)
             manifest = batch.ensure_data()
-            full, notebook_sha = batch.full_plan(cfg, manifest)
+            full, notebook_sha = batch.full_plan(
+                cfg, manifest,
+                None if scheduler else lambda: batch.prestart(cfg, cluster, workers))
             selected = narrow(full, only, units, years)
         except ConfigError as err:
             _print_config_error(err)
@@ -1042,6 +1110,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         batch.write_manifest(cfg, manifest, args, None)
         raise
     finally:
+        batch.stop_helpers()
         batch.state.save()
         batch.release()
 
