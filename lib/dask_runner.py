@@ -19,6 +19,7 @@ per worker process) and ``--preload lib.dask_runner`` (imports at worker start).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -74,10 +75,12 @@ def stage_bundle(bundle: DataBundle) -> str:
         return str(directory)
 
 
-def dask_task(task: batch.ReportTask, bundle: DataBundle) -> batch.ReportResult:
-    """Run one report on this Dask worker, reading the staged copy of the bundle."""
+def dask_task(task: batch.ReportTask, bundle: DataBundle, sources: dict) -> batch.ReportResult:
+    """Run one report on this Dask worker, reading the staged copy of the bundle; the
+    notebooks travel once per run (``sources``: notebook name → JSON), not in every task."""
     batch.skip_unused_iri_grammar()
     task.data_dir = stage_bundle(bundle)
+    task.source = task.source or sources[task.notebook]
     return batch.run_task(task)
 
 
@@ -225,9 +228,12 @@ class DaskPool:
         if self.client is None:
             self.connect()
         data = self.client.scatter(bundle, broadcast=True, hash=False)
+        sources = {task.notebook: task.source for task in tasks}
+        notebooks = self.client.scatter([sources], broadcast=True, hash=False)[0]  # one object
         futures = {}
         for task in tasks:
-            future = self.client.submit(dask_task, task, data, pure=False,
+            task = dataclasses.replace(task, source="")
+            future = self.client.submit(dask_task, task, data, notebooks, pure=False,
                                         key=f"dti-report-{task.key}-{os.getpid()}-{id(task)}")
             futures[future] = task
         try:

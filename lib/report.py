@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -1068,6 +1069,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
               "ends; pass --wait to queue behind it.", file=sys.stderr)
         return EXIT_LOCKED
     cfg, manifest, exit_code = None, {}, EXIT_BAD_CONFIG
+    previous_sigterm = _exit_on_sigterm()
     try:
         try:
             cfg = load_config(batch.config_path)
@@ -1113,6 +1115,23 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         batch.stop_helpers()
         batch.state.save()
         batch.release()
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _exit_on_sigterm():
+    """Turn SIGTERM (``systemctl stop``, a scheduler's kill) into ``SystemExit`` so that the
+    run stops its workers, saves its state and writes its manifest. Returns the previous
+    handler (None when not in the main thread)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 def _print_config_error(err: ConfigError) -> None:
