@@ -626,6 +626,7 @@ class BatchRun:
         self.notes: list[str] = []
         self.phases: dict[str, float] = {}
         self._zygote = None
+        self._dask = self._dask_thread = self._dask_error = None
         self._clock = time.perf_counter()
         self._epoch = time.time()
 
@@ -756,11 +757,30 @@ class BatchRun:
         if (cluster or workers > 1) and "forkserver" in multiprocessing.get_all_start_methods():
             worker_context(["distributed", "lib.dask_runner"] if cluster else [])
             multiprocessing.forkserver.ensure_running()
+        if cluster and self._zygote is not None:  # its workers fork kernels only when asked
+            import threading
+
+            from lib.dask_runner import DaskPool
+
+            self._dask = DaskPool(None, workers, config.kernel)
+            self._dask_thread = threading.Thread(target=self._open_dask, name="dti-cluster",
+                                                 daemon=True)
+            self._dask_thread.start()
         self.phase("helpers started")
+
+    def _open_dask(self) -> None:
+        try:
+            self._dask.open()
+        except BaseException as err:  # noqa: BLE001 - raised again where the cluster is used
+            self._dask_error = err
 
     def stop_helpers(self) -> None:
         from lib.batch_zygote import Zygote
 
+        dask, self._dask = self._dask, None
+        if dask is not None:  # started for a plan that turned out invalid or empty
+            self._dask_thread.join()
+            dask.close()
         zygote, self._zygote = self._zygote, None
         if zygote is not None:
             zygote.close()
@@ -781,11 +801,16 @@ class BatchRun:
         if scheduler or cluster:
             from lib.dask_runner import DataBundle, DaskPool
 
-            executor = DaskPool(scheduler, workers, config.kernel)
-            if cluster:  # the LocalCluster's workers run on this machine
-                if self._zygote is None:
-                    preload = self.tasks_for(jobs[:1], config, manifest, None)[0].preload
-                    self._zygote = self.start_zygote(config, preload)
+            if self._dask is not None:  # the LocalCluster started during planning
+                executor, self._dask = self._dask, None
+                self._dask_thread.join()
+                if self._dask_error is not None:
+                    raise self._dask_error
+            else:
+                executor = DaskPool(scheduler, workers, config.kernel)
+            if cluster and self._zygote is None:  # the LocalCluster's workers are local
+                preload = self.tasks_for(jobs[:1], config, manifest, None)[0].preload
+                self._zygote = self.start_zygote(config, preload)
             executor.connect()
             self.phase("cluster connected")
             tasks = self.longest_first(self.tasks_for(jobs, config, manifest, None))
