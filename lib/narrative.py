@@ -108,8 +108,12 @@ def score_text(row: pd.Series, lang: str = "en") -> str:
     or why it is not shown ("not used: derived and in conflict C1")."""
     if is_missing(row["score"]):
         if row["value_status"] == "derived" and row["conflict_status"] == "conflicting":
-            return (f"not used: derived and in conflict {row['conflict_ids']}" if lang == "en"
-                    else f"không dùng: số suy ra, mâu thuẫn {row['conflict_ids']}")
+            from lib.profiles import conflict_descriptions
+
+            kinds = conflict_descriptions().set_index("conflict_id")["kind"]
+            ids = ", ".join(i for i in row["conflict_ids"].split(";") if kinds.get(i) == "conflict")
+            return (f"not used: derived and in conflict {ids}" if lang == "en"
+                    else f"không dùng: số suy ra, mâu thuẫn {ids}")
         return NO_DATA[lang]
     text = format_score(row["score"], row["scale"], lang)
     if row["value_status"] == "approximate" and row.get("score_high") == row["score"]:
