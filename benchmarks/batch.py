@@ -50,7 +50,8 @@ TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
 
 
 class TreeMemory:
-    """Peak resident memory of a process and all its descendants, sampled in a thread."""
+    """Peak resident memory of a process and all its descendants, and the CPU time they used
+    (the last value seen of each process), sampled in a thread."""
 
     def __init__(self, pid: int, interval: float = 0.1):
         import psutil
@@ -58,6 +59,7 @@ class TreeMemory:
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -74,6 +76,8 @@ class TreeMemory:
             for process in processes:
                 try:
                     total += process.memory_info().rss
+                    times = process.cpu_times()
+                    self.cpu[process.pid] = times.user + times.system
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
@@ -88,24 +92,17 @@ class TreeMemory:
 CPU_USED = [0.0]  # CPU seconds of the commands run so far (they and their descendants)
 
 
-def _children_cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_timed(command: list[str], env: dict, log) -> tuple[float, int, int]:
     """Run a command; return (wall seconds, exit code, peak tree memory in bytes). The CPU
-    time of the command and of the descendants it waited for is added to ``CPU_USED``."""
-    cpu = _children_cpu()
+    time of the command and its descendants (sampled) is added to ``CPU_USED``."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     memory = TreeMemory(process.pid)
     code = process.wait()
     wall = time.perf_counter() - started
-    CPU_USED[0] += _children_cpu() - cpu
-    return wall, code, memory.stop()
+    peak = memory.stop()
+    CPU_USED[0] += sum(memory.cpu.values())
+    return wall, code, peak
 
 
 def write_workspace(work: Path, units: int, years: int, notebooks: list[str]) -> tuple[Path, Path]:

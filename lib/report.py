@@ -1075,6 +1075,9 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         try:
             cfg = load_config(batch.config_path)
             manifest = batch.ensure_data(build=False)
+            if not manifest:
+                raise ConfigError(f"no processed data in {processed_dir()}: run "
+                                  "`python -m lib data` (a real run builds them first)")
             full, notebook_sha = batch.full_plan(cfg, manifest)
             selected = narrow(full, only, units, years)
         except ConfigError as err:
