@@ -93,7 +93,7 @@ def split_unit_prefix(name: str) -> tuple[str, str]:
 def load_units(raw_dir: str = str(RAW_DIR)) -> pd.DataFrame:
     """The ``units`` table built from the administrative raw files (no processed data needed).
 
-    Returns the columns of :data:`lib.datasets.units.UNITS_SCHEMA`. Raises
+    Returns the columns of :func:`lib.datasets.units.schema`. Raises
     :class:`lib.io.DataError` when an administrative raw file cannot be read.
     """
     from lib.datasets import units

@@ -441,9 +441,7 @@ class KernelSession:
         self.total_reports += 1
         cells = sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
                     for c in notebook.cells if c.cell_type == "code")
-        executed_file = workdir / "executed.ipynb"
-        nbformat.write(notebook, executed_file)
-        executed = executed_file.read_text(encoding="utf-8")
+        executed = nbformat.writes(notebook) + "\n"  # as nbformat.write would save it
         if error:
             result = self._failed(task, error, started, executed, timings)
             result.cell_seconds = cells
@@ -451,7 +449,7 @@ class KernelSession:
 
         mark = time.perf_counter()
         try:
-            html = self._export(task, executed_file, workdir)
+            html = self._export(task, notebook, workdir)
         except Exception as err:  # noqa: BLE001 - an export failure fails this report only
             log.debug("export of %s failed", task.key, exc_info=True)
             result = self._failed(task, f"HTML export failed: {type(err).__name__}: {err}",
@@ -500,7 +498,7 @@ class KernelSession:
         notebook.metadata.papermill["output_path"] = task.executed_rel
         return notebook, error
 
-    def _export(self, task: ReportTask, executed_file: Path, workdir: Path) -> str:
+    def _export(self, task: ReportTask, notebook, workdir: Path) -> str:
         from lib.export import export_html
 
         if self._exporter is None:
@@ -512,7 +510,7 @@ class KernelSession:
             if task.data_dir:
                 os.environ["DTI_PROCESSED_DIR"] = task.data_dir
             try:
-                export_html(executed_file, html_path, task.title, task.data_version,
+                export_html(notebook, html_path, task.title, task.data_version,
                             self._exporter, task.lang, html_dir=html_dir)
             finally:
                 if previous is None:
@@ -585,6 +583,7 @@ def warm_imports(data: bool = False) -> None:
     nbconvert, compile the HTML template (by exporting an empty notebook) and, with ``data``,
     read the processed tables the exporter looks up (from ``DTI_PROCESSED_DIR``)."""
     skip_unused_iri_grammar()
+    import IPython.paths  # noqa: F401 - jupyter_client imports it to find kernel specs
     import nbformat
     import papermill  # noqa: F401
     from papermill.clientwrap import PapermillNotebookClient  # noqa: F401

@@ -156,17 +156,38 @@ def _warm_worker() -> None:
     batch.warm_imports()
 
 
+# Dask settings for a batch of long tasks: the LocalCluster starts with them, and workers
+# started with `--preload lib.dask_runner` apply them in dask_setup. The defaults poll for an
+# interactive dashboard (the event-loop check every 20 ms, the system monitor every 500 ms,
+# the memory monitor every 100 ms, the task profiler every 10 ms, in every process): CPU taken
+# from the kernels when a worker runs on each core.
+BATCH_CONFIG = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.worker.profile.enabled": False,
+}
+_CALLBACK_INTERVALS = {"tick": "distributed.admin.tick.interval",
+                       "monitor": "distributed.admin.system-monitor.interval",
+                       "memory_monitor": "distributed.worker.memory.monitor-interval"}
+
+
 def dask_setup(worker=None) -> None:
     """``--preload lib.dask_runner`` hook: start a warm kernel and import papermill,
-    nbconvert and the exporter when the worker starts, not in its first report; stop the
-    worker's sampling profiler (it walks every thread's stack 100 times a second, for task
-    profiles nobody reads here)."""
+    nbconvert and the exporter when the worker starts, not in its first report; give the
+    worker's periodic checks the intervals of :data:`BATCH_CONFIG` and stop its sampling
+    profiler (task profiles nobody reads here)."""
+    from dask.utils import parse_timedelta
+
     callbacks = getattr(worker, "periodic_callbacks", None)
     if callbacks is not None:  # preloads run before the worker starts its callbacks
         for name in ("profile", "profile-cycle"):
             callback = callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()
+        for name, key in _CALLBACK_INTERVALS.items():
+            if name in callbacks:
+                callbacks[name].callback_time = parse_timedelta(BATCH_CONFIG[key], "s") * 1000
     threading.Thread(target=_warm_worker, name="dti-warm-worker", daemon=True).start()
 
 
@@ -207,7 +228,7 @@ class DaskPool:
             if self.address:
                 self.client = Client(self.address, timeout=15)
             else:
-                with dask.config.set({"distributed.worker.profile.enabled": False,
+                with dask.config.set({**BATCH_CONFIG,
                                       "distributed.worker.multiprocessing-method": "forkserver"}):
                     self._forkserver_preload()
                     self.cluster = LocalCluster(

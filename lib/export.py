@@ -30,7 +30,6 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets.config import Config
 
 import lib
@@ -85,7 +84,7 @@ def make_exporter() -> HTMLExporter:
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    exporter.optimistic_validation = True  # validate once, not after each preprocessor
     return exporter
 
 
@@ -223,11 +222,13 @@ def _href(target: Path, page: Path) -> str:
     return Path(os.path.relpath(target, page.parent)).as_posix()
 
 
-def export_html(executed: Path, html_path: Path, title: str, data_version: str,
-                exporter: HTMLExporter | None = None, lang: str = "en",
+def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: str,
+                data_version: str, exporter: HTMLExporter | None = None, lang: str = "en",
                 html_dir: Path | None = None) -> Path:
     """Write the HTML report of an executed notebook atomically; return its path.
 
+    ``executed`` is the executed notebook's file, or the notebook itself (then changed in
+    place: stderr outputs dropped, page metadata added).
     ``html_dir`` is the portfolio folder holding ``index.html`` and ``units/`` (by default the
     parent of the year folder, ``html_path.parent.parent``); the page links to them relatively.
     The notebook's papermill metadata (input path and parameters) says which report it is and
@@ -237,11 +238,15 @@ def export_html(executed: Path, html_path: Path, title: str, data_version: str,
 
     html_path = Path(html_path)
     html_dir = Path(html_dir) if html_dir else html_path.parent.parent
-    notebook = drop_stderr(nbformat.read(executed, as_version=4))
+    if isinstance(executed, nbformat.NotebookNode):
+        notebook, file_name = executed, "notebook.ipynb"
+    else:
+        notebook, file_name = nbformat.read(executed, as_version=4), Path(executed).name
+    notebook = drop_stderr(notebook)
     notebook.metadata["title"] = title
     papermill = notebook.metadata.get("papermill", {})
     parameters = dict(papermill.get("parameters", {}))
-    input_path = papermill.get("input_path") or Path(executed).name
+    input_path = papermill.get("input_path") or file_name
     notebook_name = Path(input_path).stem
     lang = parameters.get("lang", lang) if parameters.get("lang") in LABELS else lang
 

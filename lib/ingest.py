@@ -1031,11 +1031,11 @@ def to_dti_scores(obs: pd.DataFrame, options: dict[str, FileOptions]) -> pd.Data
     file name and ``raw_row`` the sheet row (the sheet is named in ``note``). The
     ``preferred_*`` and ``rank_tied`` flags are set when the rows join the table.
     """
-    from lib.datasets.dti_scores import DTI_SCORES_SCHEMA, indicator_level
+    from lib.datasets.dti_scores import indicator_level, schema
     from lib.sources import source_id
 
     if obs.empty:
-        return pd.DataFrame(columns=list(DTI_SCORES_SCHEMA.columns))
+        return pd.DataFrame(columns=list(schema().columns))
     rows = []
     for _, r in obs.iterrows():
         opts = options.get(r["file"], FileOptions())
@@ -1069,7 +1069,7 @@ def to_dti_scores(obs: pd.DataFrame, options: dict[str, FileOptions]) -> pd.Data
                                   dtype="Int64")
     scores["reference_year"] = scores["reference_year"].astype("int64")
     scores["raw_row"] = scores["raw_row"].astype("int64")
-    return scores[list(DTI_SCORES_SCHEMA.columns)]
+    return scores[list(schema().columns)]
 
 
 def source_rows(results: list[FileResult]) -> dict[str, pd.DataFrame]:

@@ -20,20 +20,31 @@ def read_manifest(directory: Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def table_signature(name: str, directory: Path | None = None) -> tuple[str, int, int]:
+    """``(folder, modification time in ns, size in bytes)`` of a processed table's Parquet
+    file: a cache key that changes whenever the table is rebuilt. Raises
+    ``FileNotFoundError`` when the data have not been built."""
+    path = Path(directory or processed_dir()) / f"{name}.parquet"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} does not exist: run `make data` (python -m lib data)") \
+            from None
+    return str(path.parent), stat.st_mtime_ns, stat.st_size
+
+
 @lru_cache(maxsize=32)
-def _read(name: str, directory: str) -> pd.DataFrame:
-    path = Path(directory) / f"{name}.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `make data` (python -m lib data)")
-    return pd.read_parquet(path)
+def _read(name: str, directory: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return pd.read_parquet(Path(directory) / f"{name}.parquet")
 
 
 def load_table(name: str, directory: Path | None = None) -> pd.DataFrame:
     """A processed table by name (one of ``TABLES``), as written by :mod:`lib.pipeline`.
 
-    Returns a copy, so callers may modify it. Raises ``KeyError`` for an unknown name and
+    Read once per process and file version (a rebuilt table is read again); returns a copy,
+    so callers may modify it. Raises ``KeyError`` for an unknown name and
     ``FileNotFoundError`` when the data have not been built.
     """
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
-    return _read(name, str(directory or processed_dir())).copy()
+    return _read(name, *table_signature(name, directory)).copy()

@@ -14,7 +14,7 @@ import pandas as pd
 
 import lib
 from lib import datasets, ingest
-from lib.datasets.indicators import INDICATOR_CATALOGUE_SCHEMA, build_catalogue
+from lib.datasets.indicators import build_catalogue, catalogue_schema
 from lib.io import read_raw_csv, sha256_file, write_json_atomic, write_table_atomic
 from lib.paths import RAW_DIR, processed_dir
 from lib.sources import build_sources, load_sidecar, raw_data_files
@@ -58,15 +58,15 @@ def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str,
     raw = {name: read_raw_csv(raw_dir / name) for name in sorted(needed)}
     tables = {}
     for name, module in datasets.DATASETS.items():
-        tables[name] = validate_table(module.clean(raw), module.SCHEMA, name)
+        tables[name] = validate_table(module.clean(raw), module.schema(), name)
     if staff_files:
         fed, fed_sources = ingest.read_fed_files(raw_dir, reference=tables["dti_scores"])
         for name, rows in fed.items():
             table = datasets.DATASETS[name].add_rows(tables[name], rows)
-            tables[name] = validate_table(table, datasets.DATASETS[name].SCHEMA, name)
+            tables[name] = validate_table(table, datasets.DATASETS[name].schema(), name)
         raw = {**raw, **fed_sources}
     tables["indicator_catalogue"] = validate_table(
-        build_catalogue(tables["indicators"]), INDICATOR_CATALOGUE_SCHEMA, "indicator_catalogue")
+        build_catalogue(tables["indicators"]), catalogue_schema(), "indicator_catalogue")
     tables["sources"] = build_sources(raw)
     return tables
 

@@ -7,11 +7,13 @@ report shows can be traced to a raw file row and its cited source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from lib.datasets.dti_scores import best_estimates, usable_scores
-from lib.load import load_table
+from lib.load import load_table, table_signature
 
 INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
 CASHLESS_THEMES = ("cashless", "financial_inclusion")
@@ -65,8 +67,14 @@ def get_unit(unit_code: str, level: str, year: int) -> Unit:
 def dti_totals() -> pd.DataFrame:
     """Best estimate of every DTI total: one row per year × peer group × unit
     (``dti_scores`` columns, see :func:`lib.datasets.dti_scores.best_estimates`); derived
-    scores in a flagged conflict are blanked (:func:`lib.datasets.dti_scores.usable_scores`)."""
-    scores = usable_scores(load_table("dti_scores"))
+    scores in a flagged conflict are blanked (:func:`lib.datasets.dti_scores.usable_scores`).
+    Computed once per version of the ``dti_scores`` file; returns a copy."""
+    return _dti_totals(*table_signature("dti_scores")).copy()
+
+
+@lru_cache(maxsize=4)
+def _dti_totals(directory: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    scores = usable_scores(load_table("dti_scores", Path(directory)))
     return best_estimates(scores[scores["indicator"] == "dti_total"])
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from lib.datasets import DATASETS
 from lib.datasets import dti_frameworks as frameworks_module
-from lib.datasets.indicators import INDICATOR_CATALOGUE_SCHEMA, build_catalogue
+from lib.datasets.indicators import build_catalogue, catalogue_schema
 from lib.io import RAW_ROW, read_raw_csv, sha256_file
 from lib.paths import RAW_DIR
 from lib.sources import source_id
@@ -272,12 +272,12 @@ def _indicator_rows(rng: np.random.Generator, level: np.ndarray, codes: list[str
     table[RAW_ROW] = np.arange(1, len(table) + 1)
     for column in ("period_start_year", "period_end_year", "reference_year"):
         table[column] = table[column].astype("Int64")
-    return table[list(DATASETS["indicators"].SCHEMA.columns)]
+    return table[list(DATASETS["indicators"].schema().columns)]
 
 
 def _units(district_codes_: list[str], district_names: list[str], provinces: list[str],
            province_names: list[str], source: str) -> pd.DataFrame:
-    columns = list(DATASETS["units"].SCHEMA.columns)
+    columns = list(DATASETS["units"].schema().columns)
     province_rows = pd.DataFrame({
         "unit_code": provinces, "unit_name": province_names, "unit_type": "Tỉnh",
         "unit_level": "province", "parent_code": None,
@@ -309,7 +309,7 @@ def _national(scores: pd.DataFrame, peer_group: str, source: str, note: str) -> 
         "source_type": SYNTHETIC, "note": note, "raw_file": SYNTHETIC,
     })
     table[RAW_ROW] = np.arange(1, len(table) + 1)
-    return table[list(DATASETS["dti_national"].SCHEMA.columns)]
+    return table[list(DATASETS["dti_national"].schema().columns)]
 
 
 def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
@@ -408,9 +408,9 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
         "indicators": indicators,
         "dti_frameworks": frameworks,
     }
-    schemas = {name: DATASETS[name].SCHEMA for name in tables}
+    schemas = {name: DATASETS[name].schema() for name in tables}
     tables["indicator_catalogue"] = build_catalogue(tables["indicators"])
-    schemas["indicator_catalogue"] = INDICATOR_CATALOGUE_SCHEMA
+    schemas["indicator_catalogue"] = catalogue_schema()
     if validate:
         tables = {name: validate_table(table, schemas[name], name)
                   for name, table in tables.items()}

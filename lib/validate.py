@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from lib.io import RAW_ROW, DataError
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built or run, not to read tables
+    import pandera.pandas as pa
 
 
 class ValidationError(ValueError):
@@ -53,6 +55,8 @@ def validate_table(table: pd.DataFrame, schema: pa.DataFrameSchema, table_name: 
 
     Raises :class:`ValidationError` listing every failure (all checks run: lazy validation).
     """
+    from pandera.errors import SchemaErrors
+
     try:
         return schema.validate(table, lazy=True)
     except SchemaErrors as err:
@@ -192,6 +196,8 @@ def provenance_columns() -> dict[str, pa.Column]:
     file row and its cited sources: ``formula``, ``conflict_ids``, ``conflict_status``
     (``conflicting``, ``caveat`` or ``""``), ``source_ids``, ``source_type``, ``note``,
     ``raw_file`` (str) and ``raw_row`` (int64)."""
+    import pandera.pandas as pa
+
     from lib.sources import SOURCE_TYPES
 
     return {

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lib import analysis as A
-from lib.datasets.dti_scores import DTI_SCORES_SCHEMA
+from lib.datasets.dti_scores import schema as dti_scores_schema
 
 MAIN = ["nhan_thuc_so_digital_awareness", "the_che_so_digital_institutions",
         "ha_tang_so_digital_infrastructure", "nhan_luc_so_digital_human_resources",
@@ -69,7 +69,7 @@ def toy():
         rows += [_row(year, unit, i, v, "0-1") for i, v in zip(MAIN, values)]
     scores = pd.DataFrame(rows).astype({c: "Int64" for c in
                                         ("rank", "rank_low", "rank_high", "rank_of")})
-    return DTI_SCORES_SCHEMA.validate(scores)
+    return dti_scores_schema().validate(scores)
 
 
 # ----------------------------------------------------------------------------- toy panel
@@ -134,7 +134,7 @@ def test_decompose_points_falls_back_to_stated_maxima(real):
     for indicator, score, maximum in ((MAIN[5], 150, 200.0), (MAIN[6], 90, 150.0)):
         row = _row(2023, "901", indicator, score, "points", framework="vp_2023_district")
         rows.append(row | {"score_max": maximum, "pct_of_max": 100 * score / maximum})
-    scores = DTI_SCORES_SCHEMA.validate(pd.DataFrame(rows).astype(
+    scores = dti_scores_schema().validate(pd.DataFrame(rows).astype(
         {c: "Int64" for c in ("rank", "rank_low", "rank_high", "rank_of")}))
     table = A.decompose_points(scores, real["dti_frameworks"], GROUP, 2023).table
     assert table["max_points"].tolist() == [200.0, 150.0]

@@ -11,13 +11,13 @@ from lib import analysis as A
 from lib import pipeline, synthetic
 from lib.datasets import DATASETS
 from lib.datasets.dti_frameworks import main_indicator_points
-from lib.datasets.indicators import INDICATOR_CATALOGUE_SCHEMA
+from lib.datasets.indicators import catalogue_schema
 from lib.io import read_raw_csv
 from lib.load import TABLES, load_table
 from lib.paths import RAW_DIR
 
-SCHEMAS = {name: module.SCHEMA for name, module in DATASETS.items()} | {
-    "indicator_catalogue": INDICATOR_CATALOGUE_SCHEMA}
+SCHEMAS = {name: module.schema() for name, module in DATASETS.items()} | {
+    "indicator_catalogue": catalogue_schema()}
 DISTRICTS = "districts_of_99"
 
 

@@ -1,4 +1,4 @@
-"""One module per processed table: each has ``RAW_FILES``, ``clean(raw_tables)`` and a schema."""
+"""One module per processed table: each has ``RAW_FILES``, ``clean(raw_tables)`` and ``schema()``."""
 
 from lib.datasets import dti_frameworks, dti_national, dti_scores, indicators, units
 

@@ -31,8 +31,10 @@ each framework, with the reasoning) and ``lib/reference/dti_indicators.csv`` (in
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
@@ -40,6 +42,9 @@ from lib.parse import VALUE_STATUSES, ParseError, fold_text, parse_number
 from lib.paths import REFERENCE_DIR
 from lib.sources import best_source_type, row_source_ids
 from lib.validate import provenance_columns
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 RAW_FILES = ("dti_frameworks.csv",)
 YEARS_FILE = "dti_framework_years.csv"
@@ -57,40 +62,47 @@ def _check_points_add_up(frameworks: pd.DataFrame, file: str) -> None:
                             getattr(row, RAW_ROW), "max_points", row.max_points_text)
 
 
-DTI_FRAMEWORKS_SCHEMA = pa.DataFrameSchema(
-    {
-        "framework_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
-        "framework": pa.Column(str),
-        "level": pa.Column(str),
-        "group": pa.Column(str),
-        "indicator_vi": pa.Column(str),
-        "indicator_en": pa.Column(str),
-        "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]*$")),
-        "indicator_level": pa.Column(str, pa.Check.isin(["main_indicator", "group", "total", ""])),
-        "n_main_indicators": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "n_component_indicators": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "max_points": pa.Column("float64", pa.Check.ge(0), nullable=True),
-        "max_points_text": pa.Column(str),
-        "scored": pa.Column("boolean", nullable=True),
-        "index_name": pa.Column(str, pa.Check.isin(INDEX_NAMES)),
-        "first_reference_year": pa.Column("Int64", pa.Check.in_range(2015, 2100), nullable=True),
-        "methodology_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
-        "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        **provenance_columns(),
-    },
-    checks=[
-        pa.Check(lambda t: t["methodology_id"].isin(t["framework_id"]),
-                 name="methodology_is_a_framework",
-                 error="methodology_id must be a framework_id of the table"),
-        pa.Check(lambda t: ~t[t["indicator"] != ""].duplicated(["framework_id", "indicator"])
-                 .reindex(t.index, fill_value=False),
-                 name="one_row_per_framework_main_indicator",
-                 error="a framework lists the same main indicator twice"),
-    ],
-    strict=True,
-    name="dti_frameworks",
-)
-SCHEMA = DTI_FRAMEWORKS_SCHEMA
+@lru_cache(maxsize=None)
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``dti_frameworks`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "framework_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+            "framework": pa.Column(str),
+            "level": pa.Column(str),
+            "group": pa.Column(str),
+            "indicator_vi": pa.Column(str),
+            "indicator_en": pa.Column(str),
+            "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]*$")),
+            "indicator_level": pa.Column(str, pa.Check.isin(
+                ["main_indicator", "group", "total", ""])),
+            "n_main_indicators": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "n_component_indicators": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "max_points": pa.Column("float64", pa.Check.ge(0), nullable=True),
+            "max_points_text": pa.Column(str),
+            "scored": pa.Column("boolean", nullable=True),
+            "index_name": pa.Column(str, pa.Check.isin(INDEX_NAMES)),
+            "first_reference_year": pa.Column("Int64", pa.Check.in_range(2015, 2100),
+                                              nullable=True),
+            "methodology_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+            "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
+            **provenance_columns(),
+        },
+        checks=[
+            pa.Check(lambda t: t["methodology_id"].isin(t["framework_id"]),
+                     name="methodology_is_a_framework",
+                     error="methodology_id must be a framework_id of the table"),
+            pa.Check(lambda t: ~t[t["indicator"] != ""].duplicated(["framework_id", "indicator"])
+                     .reindex(t.index, fill_value=False),
+                     name="one_row_per_framework_main_indicator",
+                     error="a framework lists the same main indicator twice"),
+        ],
+        strict=True,
+        name="dti_frameworks",
+    )
 
 
 def _main_indicator_ids() -> dict[str, str]:
@@ -178,9 +190,9 @@ def _set_dtypes(frameworks: pd.DataFrame) -> pd.DataFrame:
     frameworks[RAW_ROW] = frameworks[RAW_ROW].astype("int64")
     typed = {"n_main_indicators", "n_component_indicators", "first_reference_year", "max_points",
              "scored", RAW_ROW}
-    text = [c for c in DTI_FRAMEWORKS_SCHEMA.columns if c not in typed]
+    text = [c for c in schema().columns if c not in typed]
     frameworks[text] = frameworks[text].astype(str)
-    return frameworks[list(DTI_FRAMEWORKS_SCHEMA.columns)].reset_index(drop=True)
+    return frameworks[list(schema().columns)].reset_index(drop=True)
 
 
 def methodology_of(frameworks: pd.DataFrame, framework_id: str) -> str:

@@ -13,8 +13,10 @@ Source: ``dti_national_aggregates.csv`` (press citing MIC/MOST; weak rows flagge
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
@@ -22,28 +24,37 @@ from lib.parse import VALUE_STATUSES, ParseError, parse_value
 from lib.sources import best_source_type, row_source_ids
 from lib.validate import provenance_columns
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 RAW_FILES = ("dti_national_aggregates.csv",)
 
-DTI_NATIONAL_SCHEMA = pa.DataFrameSchema(
-    {
-        "reference_year": pa.Column("int64"),
-        "level": pa.Column(str, pa.Check.isin(
-            ["national", "provincial_mean", "ministerial_mean", "ministry", "count"])),
-        "unit_name": pa.Column(str),
-        "measure": pa.Column(str),
-        "value": pa.Column("float64", nullable=True),
-        "scale": pa.Column(str, pa.Check.isin(["0-1", "count", "percent", "unclear"])),
-        "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        "rank": pa.Column("Int64", nullable=True),
-        **provenance_columns(),
-    },
-    checks=[pa.Check(lambda t: (t["scale"] != "0-1") | t["value"].isna()
-                     | t["value"].between(0, 1), name="index_within_0_1",
-                     error="a 0–1 index value must be within 0–1")],
-    strict=True,
-    name="dti_national",
-)
-SCHEMA = DTI_NATIONAL_SCHEMA
+
+@lru_cache(maxsize=None)
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``dti_national`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "reference_year": pa.Column("int64"),
+            "level": pa.Column(str, pa.Check.isin(
+                ["national", "provincial_mean", "ministerial_mean", "ministry", "count"])),
+            "unit_name": pa.Column(str),
+            "measure": pa.Column(str),
+            "value": pa.Column("float64", nullable=True),
+            "scale": pa.Column(str, pa.Check.isin(["0-1", "count", "percent", "unclear"])),
+            "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
+            "rank": pa.Column("Int64", nullable=True),
+            **provenance_columns(),
+        },
+        checks=[pa.Check(lambda t: (t["scale"] != "0-1") | t["value"].isna()
+                         | t["value"].between(0, 1), name="index_within_0_1",
+                         error="a 0–1 index value must be within 0–1")],
+        strict=True,
+        name="dti_national",
+    )
 
 
 def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -34,15 +34,19 @@ Sources: ``dti_district_vinhphuc.csv`` (Vĩnh Phúc districts 2022–2024),
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, parse_rank, parse_value
 from lib.paths import REFERENCE_DIR
 from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
 from lib.validate import provenance_columns
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 RAW_FILES = ("dti_district_vinhphuc.csv", "dti_provincial_vietnam.csv",
              "dti_phutho_2025_selected.csv")
@@ -51,54 +55,64 @@ RANK_STATUSES = ("reported", "derived", "range", "missing")
 _JUST_UNDER = re.compile(r"just under|gần \d", re.IGNORECASE)
 KEY = ["reference_year", "peer_group", "unit_code", "indicator"]
 
-DTI_SCORES_SCHEMA = pa.DataFrameSchema(
-    {
-        "reference_year": pa.Column("int64", pa.Check.in_range(2015, 2100)),
-        "unit_code": pa.Column(str, pa.Check.str_matches(r"^\d{2,5}$")),
-        "unit_name": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "unit_level": pa.Column(str, pa.Check.isin(["province", "district", "commune"])),
-        "parent_code": pa.Column(str),
-        "peer_group": pa.Column(str),
-        "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
-        "indicator_level": pa.Column(str, pa.Check.isin(
-            ["total", "pillar", "main_indicator", "group"])),
-        "score": pa.Column("float64", pa.Check.ge(0), nullable=True),
-        "score_low": pa.Column("float64", nullable=True),
-        "score_high": pa.Column("float64", nullable=True),
-        "score_max": pa.Column("float64", pa.Check.gt(0), nullable=True),
-        "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
-        "pct_of_max": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
-        "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "rank_low": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "rank_high": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "rank_of": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "rank_status": pa.Column(str, pa.Check.isin(RANK_STATUSES)),
-        "rank_text": pa.Column(str),
-        "rank_tied": pa.Column(bool),
-        "framework_id": pa.Column(str),
-        "preferred_score": pa.Column(bool),
-        "preferred_rank": pa.Column(bool),
-        **provenance_columns(),
-    },
-    checks=[
-        pa.Check(lambda t: t["score"].isna() | t["score_max"].isna()
-                 | (t["score"] <= t["score_max"]), name="score_within_maximum",
-                 error="score exceeds the scale's maximum"),
-        pa.Check(lambda t: t["rank"].isna() | t["rank_of"].isna() | (t["rank"] <= t["rank_of"]),
-                 name="rank_within_rank_of", error="rank is larger than the number ranked"),
-        pa.Check(lambda t: t["score"].isna() == t["value_status"].isin(["missing", "rank_only"]),
-                 name="status_matches_value",
-                 error="a missing/rank_only status needs an empty score, other statuses a score"),
-    ],
-    strict=True,
-    name="dti_scores",
-)
-SCHEMA = DTI_SCORES_SCHEMA
+
+@lru_cache(maxsize=None)
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``dti_scores`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "reference_year": pa.Column("int64", pa.Check.in_range(2015, 2100)),
+            "unit_code": pa.Column(str, pa.Check.str_matches(r"^\d{2,5}$")),
+            "unit_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "unit_level": pa.Column(str, pa.Check.isin(["province", "district", "commune"])),
+            "parent_code": pa.Column(str),
+            "peer_group": pa.Column(str),
+            "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+            "indicator_level": pa.Column(str, pa.Check.isin(
+                ["total", "pillar", "main_indicator", "group"])),
+            "score": pa.Column("float64", pa.Check.ge(0), nullable=True),
+            "score_low": pa.Column("float64", nullable=True),
+            "score_high": pa.Column("float64", nullable=True),
+            "score_max": pa.Column("float64", pa.Check.gt(0), nullable=True),
+            "scale": pa.Column(str, pa.Check.isin(list(SCALES))),
+            "pct_of_max": pa.Column("float64", pa.Check.in_range(0, 100), nullable=True),
+            "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
+            "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "rank_low": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "rank_high": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "rank_of": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+            "rank_status": pa.Column(str, pa.Check.isin(RANK_STATUSES)),
+            "rank_text": pa.Column(str),
+            "rank_tied": pa.Column(bool),
+            "framework_id": pa.Column(str),
+            "preferred_score": pa.Column(bool),
+            "preferred_rank": pa.Column(bool),
+            **provenance_columns(),
+        },
+        checks=[
+            pa.Check(lambda t: t["score"].isna() | t["score_max"].isna()
+                     | (t["score"] <= t["score_max"]), name="score_within_maximum",
+                     error="score exceeds the scale's maximum"),
+            pa.Check(lambda t: t["rank"].isna() | t["rank_of"].isna()
+                     | (t["rank"] <= t["rank_of"]), name="rank_within_rank_of",
+                     error="rank is larger than the number ranked"),
+            pa.Check(lambda t: t["score"].isna()
+                     == t["value_status"].isin(["missing", "rank_only"]),
+                     name="status_matches_value",
+                     error="a missing/rank_only status needs an empty score, "
+                           "other statuses a score"),
+        ],
+        strict=True,
+        name="dti_scores",
+    )
 
 
 def indicator_level(indicator: str) -> str:
-    """``dti_total`` → total; ``pillar_*`` → pillar; ``group_rank_*`` → group; else main_indicator."""
+    """``dti_total`` → total; ``pillar_*`` → pillar; ``group_rank_*`` → group;
+    else main_indicator."""
     if indicator == "dti_total":
         return "total"
     if indicator.startswith("pillar_"):
@@ -261,7 +275,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         scores[column] = scores[column].astype("Int64")
     scores = _mark_preferred(scores)
     scores["rank_tied"] = _mark_ties(scores)
-    columns = list(DTI_SCORES_SCHEMA.columns)
+    columns = list(schema().columns)
     return scores[columns].sort_values(KEY + [RAW_ROW], ignore_index=True)
 
 

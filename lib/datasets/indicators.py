@@ -31,8 +31,10 @@ and ``lib/reference/indicator_catalogue.csv`` (Vietnamese names, concepts).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from lib.datasets.dti_scores import _conflict_kinds, conflict_status
 from lib.io import RAW_ROW, DataError
@@ -41,66 +43,82 @@ from lib.paths import REFERENCE_DIR
 from lib.sources import best_source_type, row_source_ids
 from lib.validate import provenance_columns
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 RAW_FILES = ("indicators_local.csv", "indicators_province.csv", "indicators_national.csv")
 UNITS = ("percent", "percent_change", "count", "ratio", "per_100_people", "billion_vnd",
          "rank", "points")
 _MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
-INDICATORS_SCHEMA = pa.DataFrameSchema(
-    {
-        "period": pa.Column(str),
-        "period_start_year": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
-        "period_end_year": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
-        "reference_year": pa.Column("Int64", nullable=True),
-        "is_target": pa.Column(bool),
-        "unit_code": pa.Column(str, pa.Check.str_matches(r"^(VN|\d{2}|\d{3}|\d{5})$"),
-                               nullable=True),
-        "unit_name": pa.Column(str),
-        "unit_level": pa.Column(str, pa.Check.isin(
-            ["country", "province", "department", "district", "commune", "village"])),
-        "parent_code": pa.Column(str),
-        "theme": pa.Column(str),
-        "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
-        "indicator_label": pa.Column(str),
-        "value": pa.Column("float64", nullable=True),
-        "value_low": pa.Column("float64", nullable=True),
-        "value_high": pa.Column("float64", nullable=True),
-        "denominator": pa.Column("float64", pa.Check.gt(0), nullable=True),
-        "value_text": pa.Column(str),
-        "unit": pa.Column(str, pa.Check.isin(UNITS)),
-        "unit_label": pa.Column(str),
-        "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
-        **provenance_columns(),
-    },
-    checks=[
-        pa.Check(lambda t: ~((t["unit"] == "percent") & t["indicator"].str.endswith("_share"))
-                 | t["value"].isna() | t["value"].between(0, 100),
-                 name="share_within_0_100", error="a share must be within 0–100 %"),
-        pa.Check(lambda t: t["value"].isna() == (t["value_status"] == "missing"),
-                 name="status_matches_value",
-                 error="only a 'missing' status may have an empty value"),
-    ],
-    strict=True,
-    name="indicators",
-)
-SCHEMA = INDICATORS_SCHEMA
 
-INDICATOR_CATALOGUE_SCHEMA = pa.DataFrameSchema(
-    {
-        "indicator": pa.Column(str, unique=True),
-        "theme": pa.Column(str),
-        "name_en": pa.Column(str),
-        "name_vi": pa.Column(str, nullable=True),
-        "unit": pa.Column(str, pa.Check.isin(UNITS)),
-        "higher_is_better": pa.Column(bool),
-        "concept": pa.Column(str),
-        "population": pa.Column(str),
-        "definition": pa.Column(str),
-        "target_indicator": pa.Column(str),
-    },
-    strict=True,
-    name="indicator_catalogue",
-)
+@lru_cache(maxsize=None)
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``indicators`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "period": pa.Column(str),
+            "period_start_year": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
+            "period_end_year": pa.Column("Int64", pa.Check.in_range(1990, 2100), nullable=True),
+            "reference_year": pa.Column("Int64", nullable=True),
+            "is_target": pa.Column(bool),
+            "unit_code": pa.Column(str, pa.Check.str_matches(r"^(VN|\d{2}|\d{3}|\d{5})$"),
+                                   nullable=True),
+            "unit_name": pa.Column(str),
+            "unit_level": pa.Column(str, pa.Check.isin(
+                ["country", "province", "department", "district", "commune", "village"])),
+            "parent_code": pa.Column(str),
+            "theme": pa.Column(str),
+            "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$")),
+            "indicator_label": pa.Column(str),
+            "value": pa.Column("float64", nullable=True),
+            "value_low": pa.Column("float64", nullable=True),
+            "value_high": pa.Column("float64", nullable=True),
+            "denominator": pa.Column("float64", pa.Check.gt(0), nullable=True),
+            "value_text": pa.Column(str),
+            "unit": pa.Column(str, pa.Check.isin(UNITS)),
+            "unit_label": pa.Column(str),
+            "value_status": pa.Column(str, pa.Check.isin(VALUE_STATUSES)),
+            **provenance_columns(),
+        },
+        checks=[
+            pa.Check(lambda t: ~((t["unit"] == "percent") & t["indicator"].str.endswith("_share"))
+                     | t["value"].isna() | t["value"].between(0, 100),
+                     name="share_within_0_100", error="a share must be within 0–100 %"),
+            pa.Check(lambda t: t["value"].isna() == (t["value_status"] == "missing"),
+                     name="status_matches_value",
+                     error="only a 'missing' status may have an empty value"),
+        ],
+        strict=True,
+        name="indicators",
+    )
+
+
+@lru_cache(maxsize=None)
+def catalogue_schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``indicator_catalogue`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "indicator": pa.Column(str, unique=True),
+            "theme": pa.Column(str),
+            "name_en": pa.Column(str),
+            "name_vi": pa.Column(str, nullable=True),
+            "unit": pa.Column(str, pa.Check.isin(UNITS)),
+            "higher_is_better": pa.Column(bool),
+            "concept": pa.Column(str),
+            "population": pa.Column(str),
+            "definition": pa.Column(str),
+            "target_indicator": pa.Column(str),
+        },
+        strict=True,
+        name="indicator_catalogue",
+    )
 
 
 def normalize_unit(label: str, value: float | None) -> tuple[str, float | None]:
@@ -199,7 +217,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for column in ("value", "value_low", "value_high", "denominator"):
         table[column] = pd.to_numeric(table[column]).astype("float64")
     table["is_target"] = table["is_target"].astype(bool)
-    return table[list(INDICATORS_SCHEMA.columns)]
+    return table[list(schema().columns)]
 
 
 def build_catalogue(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -231,4 +249,4 @@ def build_catalogue(indicators: pd.DataFrame) -> pd.DataFrame:
     catalogue["target_indicator"] = catalogue["indicator"].map(target_of)
     catalogue = catalogue.astype({"name_vi": object})
     catalogue["name_vi"] = catalogue["name_vi"].where(catalogue["name_vi"].notna(), None)
-    return catalogue[list(INDICATOR_CATALOGUE_SCHEMA.columns)]
+    return catalogue[list(catalogue_schema().columns)]

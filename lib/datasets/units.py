@@ -19,11 +19,16 @@ Sources: GSO administrative-unit snapshots (daohoangson/dvhcvn) and the 2025 cro
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from lib.io import RAW_ROW
 from lib.sources import row_source_ids
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 RAW_FILES = ("admin_provinces_2025_merger.csv", "admin_districts_vinhphuc.csv",
              "admin_communes_vinhphuc.csv")
@@ -32,26 +37,32 @@ LAST_DAY_BEFORE_REFORM = "2025-06-30"
 UNIT_LEVELS = ("country", "province", "district", "commune")
 _TYPE_PREFIXES = ("Thành phố", "Tỉnh", "Huyện", "Thị xã", "Quận", "Phường", "Xã", "Thị trấn")
 
-UNITS_SCHEMA = pa.DataFrameSchema(
-    {
-        "unit_code": pa.Column(str, pa.Check.str_matches(r"^(VN|\d{2}|\d{3}|\d{5})$")),
-        "unit_name": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "unit_type": pa.Column(str),
-        "unit_level": pa.Column(str, pa.Check.isin(UNIT_LEVELS)),
-        "parent_code": pa.Column(str, nullable=True),
-        "valid_from": pa.Column(str, nullable=True),
-        "valid_to": pa.Column(str, nullable=True),
-        "successor_code": pa.Column(str, nullable=True),
-        "name_variants": pa.Column(str),
-        "raw_file": pa.Column(str),
-        RAW_ROW: pa.Column("int64"),
-        "source_ids": pa.Column(str),
-    },
-    unique=["unit_level", "unit_code", "valid_from"],
-    strict=True,
-    name="units",
-)
-SCHEMA = UNITS_SCHEMA
+
+@lru_cache(maxsize=None)
+def schema() -> pa.DataFrameSchema:
+    """The pandera schema of the processed ``units`` table (pandera is imported on
+    first use: reading and analysing the tables does not need it)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "unit_code": pa.Column(str, pa.Check.str_matches(r"^(VN|\d{2}|\d{3}|\d{5})$")),
+            "unit_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "unit_type": pa.Column(str),
+            "unit_level": pa.Column(str, pa.Check.isin(UNIT_LEVELS)),
+            "parent_code": pa.Column(str, nullable=True),
+            "valid_from": pa.Column(str, nullable=True),
+            "valid_to": pa.Column(str, nullable=True),
+            "successor_code": pa.Column(str, nullable=True),
+            "name_variants": pa.Column(str),
+            "raw_file": pa.Column(str),
+            RAW_ROW: pa.Column("int64"),
+            "source_ids": pa.Column(str),
+        },
+        unique=["unit_level", "unit_code", "valid_from"],
+        strict=True,
+        name="units",
+    )
 
 
 def split_type(name: str) -> tuple[str, str]:
@@ -144,5 +155,5 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ignore_index=True,
     )
     units[RAW_ROW] = units[RAW_ROW].astype("int64")
-    columns = list(UNITS_SCHEMA.columns)
+    columns = list(schema().columns)
     return units[columns].astype({c: object for c in columns if c != RAW_ROW})
