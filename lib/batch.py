@@ -103,6 +103,7 @@ class ReportResult:
     worker: str = ""
     kernel: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)
+    tables_read: list | None = None  # processed tables the notebook and export read (None: unknown)
 
 
 def _peak_rss(pid: int) -> tuple[int, int]:
@@ -446,10 +447,11 @@ class KernelSession:
             result = self._failed(task, error, started, executed, timings)
             result.cell_seconds = cells
             return result
+        kernel_tables = self._tables_read(workdir / "tables_read.json")
 
         mark = time.perf_counter()
         try:
-            html = self._export(task, notebook, workdir)
+            html, export_tables = self._export(task, notebook, workdir)
         except Exception as err:  # noqa: BLE001 - an export failure fails this report only
             log.debug("export of %s failed", task.key, exc_info=True)
             result = self._failed(task, f"HTML export failed: {type(err).__name__}: {err}",
@@ -458,7 +460,9 @@ class KernelSession:
             return result
         timings["export"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
+        tables = None if kernel_tables is None else sorted({*kernel_tables, *export_tables})
         return ReportResult(task.key, "built", executed=executed, html=html, timings=timings,
+                            tables_read=tables,
                             cell_seconds=cells, worker=f"{socket.gethostname()}:{os.getpid()}",
                             kernel=self._kernel_info(), memory=self._memory())
 
@@ -498,7 +502,18 @@ class KernelSession:
         notebook.metadata.papermill["output_path"] = task.executed_rel
         return notebook, error
 
-    def _export(self, task: ReportTask, notebook, workdir: Path) -> str:
+    def _tables_read(self, path: Path) -> list | None:
+        """The processed tables the report read in the kernel (None when unknown)."""
+        try:
+            self._silent(f"import lib.batch_kernel as _h\n_h.save_tables_read({str(path)!r})",
+                         PREPARE_TIMEOUT)
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (KernelPrepareError, OSError, ValueError):
+            return None
+
+    def _export(self, task: ReportTask, notebook, workdir: Path) -> tuple[str, list]:
+        """Export to HTML; return the page and the processed tables the export read."""
+        from lib import load
         from lib.export import export_html
 
         if self._exporter is None:
@@ -510,14 +525,16 @@ class KernelSession:
             if task.data_dir:
                 os.environ["DTI_PROCESSED_DIR"] = task.data_dir
             try:
+                load.reset_tables_read()
                 export_html(notebook, html_path, task.title, task.data_version,
                             self._exporter, task.lang, html_dir=html_dir)
+                tables = load.tables_read()
             finally:
                 if previous is None:
                     os.environ.pop("DTI_PROCESSED_DIR", None)
                 else:
                     os.environ["DTI_PROCESSED_DIR"] = previous
-        return html_path.read_text(encoding="utf-8")
+        return html_path.read_text(encoding="utf-8"), tables
 
 
 # ------------------------------------------------------------------ sessions of a process

@@ -195,3 +195,13 @@ def prepare(workdir: str, env: dict | None = None) -> None:
     sys.path[:] = base.path
     _restore_libraries(base)
     gc.collect()
+
+
+def save_tables_read(path: str) -> None:
+    """Write the processed tables this report read (:func:`lib.load.tables_read`) to ``path``
+    as a JSON list (``null`` if ``lib.load`` was never imported)."""
+    import json
+
+    load = sys.modules.get("lib.load")
+    with open(path, "w", encoding="utf-8") as file:
+        json.dump(load.tables_read() if load else None, file)

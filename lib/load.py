@@ -20,10 +20,28 @@ def read_manifest(directory: Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+# Tables read by this process (the batch runner resets it per report, to rebuild a report
+# only when a table it read changed).
+_TABLES_READ: set[str] = set()
+
+
+def tables_read() -> list[str]:
+    """Names of the processed tables read (directly or through a cache) since the process
+    started or :func:`reset_tables_read` was called, sorted."""
+    return sorted(_TABLES_READ)
+
+
+def reset_tables_read() -> None:
+    """Start a new :func:`tables_read` record."""
+    _TABLES_READ.clear()
+
+
 def table_signature(name: str, directory: Path | None = None) -> tuple[str, int, int]:
     """``(folder, modification time in ns, size in bytes)`` of a processed table's Parquet
-    file: a cache key that changes whenever the table is rebuilt. Raises
-    ``FileNotFoundError`` when the data have not been built."""
+    file: a cache key that changes whenever the table is rebuilt. Every cache of derived
+    tables calls it, so the table counts as read. Raises ``FileNotFoundError`` when the data
+    have not been built."""
+    _TABLES_READ.add(name)
     path = Path(directory or processed_dir()) / f"{name}.parquet"
     try:
         stat = path.stat()

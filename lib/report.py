@@ -516,17 +516,25 @@ def read_data_manifest() -> dict:
         return {}
 
 
-def data_id(manifest: dict) -> str:
-    """The processed data's identity in fingerprints: its ``data_version`` (+ synthetic)."""
+def data_id(manifest: dict, tables: list[str] | None = None) -> str:
+    """The processed data's identity in fingerprints (+ ":synthetic" for the synthetic panel):
+    with ``tables``, a hash of those tables' SHA-256 in the data manifest (the tables a report
+    read when it was last built); without, the whole ``data_version``."""
     synthetic = ":synthetic" if manifest.get("synthetic") else ""
-    return manifest.get("data_version", "none") + synthetic
+    if tables is None:
+        return manifest.get("data_version", "none") + synthetic
+    hashes = {name: manifest.get("tables", {}).get(name, {}).get("sha256", "missing")
+              for name in sorted(tables)}
+    return "tables:" + state_.sha256_bytes(state_.canonical_json(hashes).encode())[:12] + synthetic
 
 
-def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str) -> dict:
-    """The input components of a report's fingerprint."""
+def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str,
+              tables: list[str] | None = None) -> dict:
+    """The input components of a report's fingerprint; ``tables``: the processed tables the
+    report read when it was last built (None: all the data)."""
     return {"notebook": notebook_sha,
             "parameters": state_.sha256_bytes(state_.canonical_json(job.parameters).encode())[:20],
-            "data": data_id(manifest), "lib": identity["lib"],
+            "data": data_id(manifest, tables), "lib": identity["lib"],
             "requirements": identity["requirements"], "python": identity["python"],
             "runner": identity["runner"], "kernel": kernel}
 
@@ -835,7 +843,8 @@ class BatchRun:
                 if not outcomes:
                     self.phase("first result")
                 job = by_key[result.key]
-                outcome = self.publish(job, result, inputs[job.key], reasons.get(job.key, ""))
+                outcome = self.publish(job, result, inputs[job.key], reasons.get(job.key, ""),
+                                       manifest)
                 outcomes.append(outcome)
                 progress.update(outcome)
             self.phase("last result")
@@ -846,10 +855,14 @@ class BatchRun:
             self.phase("executor closed")
         return outcomes
 
-    def publish(self, job: Job, result, inputs: dict, reason: str) -> Outcome:
-        """Write a result into the outputs folder and record it (journal first)."""
+    def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
+        """Write a result into the outputs folder and record it (journal first); a built
+        report's data input becomes the tables it read (``manifest``: the data manifest)."""
         out = self.out
         record = dict(self.state.get(job.key) or {})
+        if result.status == "built":  # depend on the tables the report read, no others
+            inputs = {**inputs, "data": data_id(manifest, result.tables_read)}
+            record["tables_read"] = result.tables_read
         fingerprint = state_.report_fingerprint(inputs)
         now = state_.now_iso()
         record.update(_record_base(job))
@@ -882,6 +895,7 @@ class BatchRun:
         self.state.put(record)
         self.entries.append({**_record_base(job), "status": outcome.status, "reason": reason,
                              "fingerprint": fingerprint, "inputs": inputs,
+                             "tables_read": record.get("tables_read"),
                              "error": result.error or None, "timings": result.timings,
                              "cell_seconds": result.cell_seconds, "worker": result.worker,
                              "kernel": result.kernel, "memory": result.memory,
@@ -990,7 +1004,8 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
            notebook_sha: dict | None = None) -> tuple[list[Outcome], int]:
     notebook_sha = notebook_sha or {n: state_.sha256_path(config.notebook_file(n))
                                     for n in {j.notebook for j in plan_.jobs}}
-    inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity, config.kernel)
+    inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity,
+                               config.kernel, (batch.state.get(j.key) or {}).get("tables_read"))
               for j in plan_.jobs}
     reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force)
                for j in plan_.jobs}

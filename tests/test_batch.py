@@ -5,6 +5,7 @@ kept stale, the index of everything in outputs)."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import textwrap
 
@@ -306,6 +307,37 @@ def test_build_noop_failure_kept_stale_and_index_of_everything(light_config, cap
     assert statuses["2022/243"] == "built" and statuses["2023/243"] == "no_data"
     page = (out / "html" / "index.html").read_text(encoding="utf-8")
     assert "2023/246-scores.html" in page and "2022/243-scores.html" in page
+
+
+def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, processed, tmp_path,
+                                                               monkeypatch, capsys):
+    config, _, out = light_config
+    data = tmp_path / "processed-copy"
+    shutil.copytree(processed, data)
+    monkeypatch.setenv("DTI_PROCESSED_DIR", str(data))
+
+    def run() -> dict:
+        assert report.main(units=["246"], years=[2023], jobs=1, config=config,
+                           progress=False) == report.EXIT_OK
+        return last_manifest(out)["reports"][0]
+
+    def change(table: str) -> None:  # as a rebuild of data/processed would change the manifest
+        manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+        manifest["tables"][table]["sha256"] = "0" * 64
+        manifest["data_version"] = f"new-{table}"
+        (data / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    first = run()
+    # the notebook reads units (profiles.get_unit); the page header reads the DTI scores
+    assert first["status"] == "built"
+    assert {"units", "dti_scores"} <= set(first["tables_read"])
+    assert "indicators" not in first["tables_read"]
+
+    change("indicators")
+    assert run()["status"] == "up_to_date"
+    change("units")
+    rebuilt = run()
+    assert (rebuilt["status"], rebuilt["reason"]) == ("built", "processed data changed")
 
 
 def test_index_entries_from_records(tmp_path):
