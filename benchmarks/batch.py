@@ -1,7 +1,7 @@
 """Benchmark the report runner on a synthetic province (not a test: run it by hand).
 
     .venv/bin/python benchmarks/batch.py                 # 9 units × 3 notebooks = 27 reports
-    .venv/bin/python benchmarks/batch.py --units 1000 --naive-sample 27 --skip dask1,dask1_1core
+    .venv/bin/python benchmarks/batch.py --units 1000 --naive-sample 27 --skip dask1
 
 It writes the synthetic panel (``lib.synthetic.write_synthetic``) and a report configuration
 into a temporary folder, then times, on the same notebooks, one after another:
@@ -13,8 +13,6 @@ into a temporary folder, then times, on the same notebooks, one after another:
 - ``noop``: the default command again on the same outputs (nothing to rebuild);
 - ``dask1``, ``dask2``: ``--cluster local --jobs 1`` and ``--jobs 2`` (a Dask LocalCluster
   started and stopped by the run, counted in its time);
-- ``dask1_1core``: ``dask1`` confined to one core (CPU affinity), for the per-core scaling:
-  plain ``dask1`` also uses the second core for the scheduler, this process and the export;
 - ``analysis``: the pure analysis time, the sum of the cell execution times papermill records
   in the executed notebooks of the ``jobs1`` run (warm kernels: imports are not counted).
 
@@ -47,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
-VARIANTS = ("naive", "jobs1", "default", "noop", "dask1", "dask1_1core", "dask2")
+VARIANTS = ("naive", "jobs1", "default", "noop", "dask1", "dask2")
 TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
            "efficiency": 0.6, "memory_per_worker": 2**30}
 
@@ -95,15 +93,11 @@ class TreeMemory:
 CPU_USED = [0.0]  # CPU seconds of the commands run so far (they and their descendants)
 
 
-def run_timed(command: list[str], env: dict, log,
-              cores: set[int] | None = None) -> tuple[float, int, int]:
-    """Run a command (confined to ``cores`` when given); return (wall seconds, exit code, peak
-    tree memory in bytes). The CPU time of the command and its descendants (sampled) is added
-    to ``CPU_USED``."""
+def run_timed(command: list[str], env: dict, log) -> tuple[float, int, int]:
+    """Run a command; return (wall seconds, exit code, peak tree memory in bytes). The CPU
+    time of the command and its descendants (sampled) is added to ``CPU_USED``."""
     started = time.perf_counter()
-    confine = (lambda: os.sched_setaffinity(0, cores)) if cores else None
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               preexec_fn=confine)
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     memory = TreeMemory(process.pid)
     code = process.wait()
     wall = time.perf_counter() - started
@@ -181,15 +175,14 @@ def naive(jobs, config, env: dict, work: Path, sample: int | None, log) -> dict:
             "peak_memory_per_worker": peak, "cold_cell_seconds": cold_cells * len(jobs) / measured}
 
 
-def ours(name: str, args: list[str], env: dict, work: Path, log, out: Path | None = None,
-         cores: set[int] | None = None) -> dict:
+def ours(name: str, args: list[str], env: dict, work: Path, log, out: Path | None = None) -> dict:
     out = out or work / name
     if name != "noop":
         shutil.rmtree(out, ignore_errors=True)
     command = [PYTHON, "-m", "lib", "reports", "--config", str(env["BENCH_CONFIG"]), *args]
     cpu = CPU_USED[0]
     load = os.getloadavg()[0]
-    wall, code, peak = run_timed(command, {**env, "DTI_OUTPUTS_DIR": str(out)}, log, cores)
+    wall, code, peak = run_timed(command, {**env, "DTI_OUTPUTS_DIR": str(out)}, log)
     if code:
         raise SystemExit(f"{name}: `{' '.join(command)}` exited with {code} "
                          "(see the benchmark log)")
@@ -241,7 +234,6 @@ def main(argv=None) -> int:
     with open(log_path, "w", encoding="utf-8") as log:
         runners = {"jobs1": ["--jobs", "1"], "default": [],
                    "dask1": ["--cluster", "local", "--jobs", "1"],
-                   "dask1_1core": ["--cluster", "local", "--jobs", "1"],
                    "dask2": ["--cluster", "local", "--jobs", "2"]}
         runners = {name: extra for name, extra in runners.items() if name not in skip}
         if "naive" not in skip:
@@ -256,8 +248,7 @@ def main(argv=None) -> int:
         for round_ in range(max(1, args.repeat)):
             print(f"  round {round_ + 1}:", end="", flush=True)
             for name, extra in runners.items():
-                cores = {min(os.sched_getaffinity(0))} if name == "dask1_1core" else None
-                tries[name].append(ours(name, extra, env, work, log, cores=cores))
+                tries[name].append(ours(name, extra, env, work, log))
                 print(f" {name} {tries[name][-1]['wall']:.1f} s", end="", flush=True)
             print(flush=True)
         for name, rows in tries.items():
@@ -277,7 +268,7 @@ def main(argv=None) -> int:
         row["efficiency"] = (analysis / (row["wall"] * row["workers"])
                              if analysis and name not in ("noop", "analysis") else None)
 
-    columns = [("run", 12, None), ("wall s", 8, "{:.1f}"), ("nb/min", 8, "{:.1f}"),
+    columns = [("run", 9, None), ("wall s", 8, "{:.1f}"), ("nb/min", 8, "{:.1f}"),
                ("× naive", 8, "{:.2f}×"), ("effic.", 7, "{:.2f}"), ("workers", 7, "{:d}"),
                ("peak MiB", 9, "{:.0f}"), ("MiB/worker", 10, "{:.0f}"), ("CPU s", 7, "{:.1f}")]
 
@@ -310,7 +301,6 @@ def main(argv=None) -> int:
         share = results["noop"]["wall"] / results["default"]["wall"]
         results["noop"]["share_of_full_build"] = share
         checks[f"no-op ≤ 3 % of a full build ({share:.1%})"] = share <= TARGETS["noop_share"]
-    notes = []
     if "dask1" in results and "dask2" in results:
         speedup = results["dask1"]["wall"] / results["dask2"]["wall"]
         results["dask2"]["vs_dask1"] = speedup
@@ -319,12 +309,6 @@ def main(argv=None) -> int:
         label = (f"Dask 2 workers ≥ 1.7× 1 worker ({speedup:.2f}× fastest of each; per round "
                  f"{', '.join(f'{p:.2f}×' for p in pairs)})")
         checks[label] = speedup >= TARGETS["dask2_vs_dask1"]
-        if "dask1_1core" in results:
-            per_core = results["dask1_1core"]["wall"] / results["dask2"]["wall"]
-            results["dask2"]["vs_dask1_1core"] = per_core
-            notes.append(f"2 workers on 2 cores vs 1 worker confined to 1 core: {per_core:.2f}× "
-                         "(the 1-worker run above also uses the second core for the scheduler, "
-                         "this process and the worker's export)")
     if "default" in results and results["default"].get("efficiency"):
         checks[f"efficiency ≥ 0.6 (default: {results['default']['efficiency']:.2f})"] = \
             results["default"]["efficiency"] >= TARGETS["efficiency"]
@@ -338,12 +322,10 @@ def main(argv=None) -> int:
     print("\nTargets:")
     for label, ok in checks.items():
         print(f"  {'met   ' if ok else 'MISSED'} {label}")
-    for note in notes:
-        print(f"  note   {note}")
     figures = {"notebooks": n, "units": args.units, "notebook_names": notebooks,
                "cores": os.cpu_count(), "load_average_at_start": os.getloadavg(),
                "python": sys.version.split()[0], "results": results,
-               "targets": {label: ok for label, ok in checks.items()}, "notes": notes,
+               "targets": {label: ok for label, ok in checks.items()},
                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     stamp = time.strftime("%Y%m%dT%H%M%S")
     json_path = args.json or ROOT / "outputs" / "benchmarks" / f"batch-{stamp}.json"
