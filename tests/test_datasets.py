@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
 from lib.datasets.dti_scores import best_estimates
+from lib.paths import ROOT
 
 
 def _total(scores: pd.DataFrame, year: int, code: str, group: str) -> pd.Series:
@@ -130,3 +134,13 @@ def test_every_row_points_to_a_cited_source(tables):
         "https://mic.gov.vn/lap-thach-dan-dau-ve-chuyen-doi-so-197240821085124281.htm"]
     assert mic["type"] == "official" and mic["date"] == "2024-08-21"
     assert "dti_district_vinhphuc.csv" in mic["raw_files"]
+
+
+def test_reading_and_analysing_tables_does_not_import_pandera():
+    """Notebooks, kernels and batch workers import these modules; pandera (0.4 s per process)
+    is only needed where tables are validated."""
+    code = ("import sys, lib.load, lib.profiles, lib.analysis, lib.narrative, lib.display, "
+            "lib.export, lib.report; print('pandera' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.strip()
+    assert out == "False"
