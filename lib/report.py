@@ -584,14 +584,16 @@ def index_entries(records, out: Path) -> list:
 
 
 class Progress:
-    """A bar on a terminal; otherwise a line per tenth of the run (failures at once)."""
+    """A bar on a terminal; otherwise a line per report (per tenth of a run of more than 50
+    reports; failures at once)."""
 
     def __init__(self, total: int, enabled: bool = True):
         self.total, self.done, self.failed = total, 0, 0
         self.enabled = enabled
         self.started = time.perf_counter()
         self.bar = None
-        self.next_line = max(1, total // 10)
+        self.step = 1 if total <= 50 else total // 10
+        self.next_line = self.step
         if enabled and sys.stdout.isatty():
             from tqdm import tqdm
 
@@ -606,7 +608,7 @@ class Progress:
             self.bar.set_postfix_str(f"{outcome.job.key} {outcome.status}", refresh=False)
             self.bar.update(1)
         elif outcome.status == "failed" or self.done >= self.next_line or self.done == self.total:
-            self.next_line = self.done + max(1, self.total // 10)
+            self.next_line = self.done + self.step
             print(f"  [{self.done}/{self.total}] {time.perf_counter() - self.started:6.1f} s  "
                   f"{outcome.status:6s} {outcome.job.label}", flush=True)
 
@@ -855,6 +857,14 @@ class BatchRun:
             self.phase("executor closed")
         return outcomes
 
+    def inputs_for(self, jobs: list[Job], notebook_sha: dict, manifest: dict,
+                   kernel: str) -> dict:
+        """Each report's fingerprint inputs (:func:`inputs_of`), its data being the tables
+        it read when last built."""
+        return {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, self.identity, kernel,
+                                 (self.state.get(j.key) or {}).get("tables_read"))
+                for j in jobs}
+
     def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
         """Write a result into the outputs folder and record it (journal first); a built
         report's data input becomes the tables it read (``manifest``: the data manifest)."""
@@ -1004,9 +1014,7 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
            notebook_sha: dict | None = None) -> tuple[list[Outcome], int]:
     notebook_sha = notebook_sha or {n: state_.sha256_path(config.notebook_file(n))
                                     for n in {j.notebook for j in plan_.jobs}}
-    inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity,
-                               config.kernel, (batch.state.get(j.key) or {}).get("tables_read"))
-              for j in plan_.jobs}
+    inputs = batch.inputs_for(plan_.jobs, notebook_sha, manifest, config.kernel)
     reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force)
                for j in plan_.jobs}
     todo = [j for j in plan_.jobs if reasons[j.key]]
@@ -1058,7 +1066,8 @@ def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> N
         build += bool(reason)
         up += not reason
         print(f"{'build' if reason else 'ok   '}  {job.label}  ({reason or 'up to date'})")
-    print(f"{len(selected.jobs)} reports planned: {build} to build, {up} up to date; "
+    count = len(selected.jobs)
+    print(f"{count} report{'s' if count != 1 else ''} planned: {build} to build, {up} up to date; "
           f"{len(selected.no_data)} unit-years without data")
 
 
@@ -1098,8 +1107,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         except ConfigError as err:
             _print_config_error(err)
             return EXIT_BAD_CONFIG
-        inputs = {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, batch.identity,
-                                   cfg.kernel) for j in selected.jobs}
+        inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg.kernel)
         for note in batch.notes:
             print(f"note: {note}")
         _print_plan(batch, selected, inputs, force)

@@ -334,6 +334,10 @@ def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, pro
     assert "indicators" not in first["tables_read"]
 
     change("indicators")
+    capsys.readouterr()
+    assert report.main(units=["246"], years=[2023], dry_run=True, config=config,
+                       progress=False) == report.EXIT_OK
+    assert "1 report planned: 0 to build, 1 up to date" in capsys.readouterr().out
     assert run()["status"] == "up_to_date"
     change("units")
     rebuilt = run()
