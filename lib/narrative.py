@@ -280,7 +280,8 @@ def key_figures(row: pd.Series, lang: str = "en") -> pd.DataFrame:
          format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
          + ((" (tied)" if en else " (đồng hạng)") if row["rank_tied"] else "")),
         ("Value status" if en else "Tình trạng số liệu", _status_cell(row, lang)),
-        ("Rank status" if en else "Tình trạng thứ hạng", row["rank_status"]),
+        ("Rank status" if en else "Tình trạng thứ hạng",
+         status_note(row["rank_status"], lang) or ("reported" if en else "đã công bố")),
     ]
     if not is_missing(row["formula"]) and row["formula"]:
         items.append(("How derived" if en else "Cách suy ra", row["formula"]))
@@ -473,11 +474,18 @@ def indicators_sentence(unit: Unit, figures: pd.DataFrame, year: int, lang: str 
             f"Có {n} số liệu của {unit.name} cho năm {year} (thời kỳ: {periods}).")
 
 
+def indicator_names(figures: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """Display names of ``indicators`` rows: in Vietnamese the catalogue's ``name_vi`` where
+    there is one, else (and in English) the label as published (``indicator_label``)."""
+    if lang == "vi" and "name_vi" in figures:
+        return figures["name_vi"].fillna(figures["indicator_label"])
+    return figures["indicator_label"]
+
+
 def indicator_table(figures: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Display table of indicator values: name, value, base, period, status."""
     en = lang == "en"
-    names = figures["name_vi"] if (not en and "name_vi" in figures) else figures["indicator_label"]
-    names = names.fillna(figures["indicator_label"])
+    names = indicator_names(figures, lang)
     return pd.DataFrame({
         "Indicator" if en else "Chỉ tiêu": names,
         "Value" if en else "Giá trị": [value_text(r, lang) for _, r in figures.iterrows()],
@@ -506,8 +514,7 @@ def concept_gaps_sentence(unit: Unit, figures: pd.DataFrame, themes: tuple[str, 
 def percent_rows(figures: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The unit's percent (0–100) indicators with a display ``label``, for the chart."""
     rows = figures[(figures["unit"] == "percent") & figures["value"].notna()].copy()
-    names = rows["name_vi"] if lang == "vi" else rows["indicator_label"]
-    rows["label"] = names.fillna(rows["indicator_label"])
+    rows["label"] = indicator_names(rows, lang)
     return rows
 
 
@@ -531,13 +538,15 @@ def comparison_sentence(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataF
 def comparison_table(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Display table: the unit's value beside each comparison value, with the definition check."""
     en = lang == "en"
-    merged = comparisons.merge(figures[["indicator", "indicator_label", "value", "value_text",
-                                        "unit", "value_status", "value_low", "value_high",
-                                        "denominator"]], on="indicator")
+    names = figures.assign(_name=indicator_names(figures, lang))
+    merged = comparisons.merge(names[["indicator", "_name", "value", "value_text", "unit",
+                                      "value_status", "value_low", "value_high", "denominator"]],
+                               on="indicator")
+    target = "target: " if en else "mục tiêu: "
     return pd.DataFrame({
-        "Indicator" if en else "Chỉ tiêu": merged["indicator_label"],
+        "Indicator" if en else "Chỉ tiêu": merged["_name"],
         "This unit" if en else "Đơn vị": [value_text(r, lang) for _, r in merged.iterrows()],
-        "Compared with" if en else "So với": [("target: " if t else "") + u for t, u in
+        "Compared with" if en else "So với": [(target if t else "") + u for t, u in
                                               zip(merged["is_target"], merged["comparator_unit"])],
         "Value" if en else "Giá trị": merged["comparator_text"] + " (" + merged["comparator_unit_label"] + ")",
         "Period" if en else "Thời kỳ": merged["comparator_period"],
@@ -549,7 +558,7 @@ def comparison_table(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str
 def definition_warnings(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str = "en") -> list[str]:
     """One warning per comparison whose definitions differ."""
     out = []
-    labels = figures.set_index("indicator")["indicator_label"]
+    labels = pd.Series(indicator_names(figures, lang).values, index=figures["indicator"])
     for row in comparisons[~comparisons["same_definition"]].itertuples():
         out.append(f"{labels.get(row.indicator, row.indicator)} vs {row.comparator_unit}: "
                    f"{row.definition_note}." if lang == "en" else

@@ -35,8 +35,6 @@ from lib.batch import CELL_TIMEOUT, KERNEL_NAME
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
-NOTEBOOK_TITLES = {"scores": "DTI score and rank", "infrastructure": "Digital infrastructure",
-                   "cashless": "Cashless payments", "overview": "Province overview"}
 CONFIG_KEYS = {"years", "lang", "reports", "kernel", "notebooks_dir", "cell_timeout"}
 ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
 LEVELS = ("country", "province", "district", "commune")
@@ -713,6 +711,7 @@ class BatchRun:
 
     def tasks_for(self, jobs: list[Job], config: Config, manifest: dict, data_dir: str | None):
         from lib.batch import ReportTask
+        from lib.portfolio import NOTEBOOK_LABELS
 
         sources = {n: config.notebook_file(n).read_text(encoding="utf-8")
                    for n in {j.notebook for j in jobs}}
@@ -723,7 +722,8 @@ class BatchRun:
             key=job.key, notebook=job.notebook,
             notebook_path=config.notebook_display_path(job.notebook), source=sources[job.notebook],
             parameters=job.parameters,
-            title=f"{job.unit_name} — {NOTEBOOK_TITLES.get(job.notebook, job.notebook)}, "
+            title=f"{job.unit_name} — "
+                  f"{NOTEBOOK_LABELS[job.lang].get(job.notebook, job.notebook)}, "
                   f"{job.reference_year}",
             lang=job.lang, data_version=manifest.get("data_version", "unknown"),
             html_rel=job.html_rel, executed_rel=job.executed_rel, data_dir=data_dir,

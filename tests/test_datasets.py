@@ -144,3 +144,22 @@ def test_reading_and_analysing_tables_does_not_import_pandera():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout.strip()
     assert out == "False"
+
+
+def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
+    from lib import narrative, profiles
+
+    peers = profiles.peer_scores("districts_of_26", 2023)
+    row = peers[peers["unit_code"] == "246"].iloc[0]
+    figures = dict(narrative.key_figures(row, "vi").itertuples(index=False))
+    assert figures["Điểm DTI"].startswith("744,213")
+    assert figures["Tình trạng thứ hạng"] == "đã công bố"
+
+    rows = profiles.unit_indicators("246", 2023, profiles.INFRASTRUCTURE_THEMES)
+    names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]
+    assert list(names[:2]) == ["Tỷ lệ xã/thị trấn có đường truyền cáp quang",
+                               "Tỷ lệ trạm phát sóng 3G/4G"]
+    comparisons = profiles.comparators(rows, ["26", "VN"], 2023)
+    table = narrative.comparison_table(rows, comparisons, "vi")
+    assert table.iloc[1].tolist()[:1] == ["Tỷ lệ xã/thị trấn có đường truyền cáp quang"]
+    assert table.iloc[1]["So với"] == "mục tiêu: Vĩnh Phúc"
