@@ -10,10 +10,12 @@ Every analysis returns a :class:`Result`:
 
 - ``table``: a DataFrame with the columns listed in the function's docstring (same columns and
   dtypes when empty);
-- ``reason``: ``""`` when the analysis ran; otherwise a plain-English sentence saying why the
-  data do not allow it, and ``table`` is empty. ``Result.ok`` is ``reason == ""``;
-- ``notes``: caveats a reader must see even when the analysis ran (framework breaks, units left
-  out, conflicts);
+- ``reason``: ``None`` when the analysis ran; otherwise a :class:`Reason` (a code and its
+  parameters, e.g. ``too_few_complete_units``, count=1, needed=2) saying why the data do not
+  allow it, and ``table`` is empty. ``Result.ok`` is ``reason is None``. Analyses return facts,
+  never prose: the presentation words each code in the report's language;
+- ``notes``: :class:`Reason` caveats a reader must see even when the analysis ran (framework
+  breaks, units left out, conflicts);
 - ``summary``: the analysis' scalar statistics (τ, p-values, slopes), ``{}`` when none.
 
 Missing data never raise: sparse data give an empty ``table`` and a ``reason``. Exceptions are
@@ -39,7 +41,6 @@ from scipy.spatial.distance import cdist
 
 from lib.datasets.dti_frameworks import main_indicator_points, methodology_of
 from lib.datasets.dti_scores import KEY, best_estimates
-from lib.formatting import NO_DATA, change_arrow, is_missing, ordinal
 from lib.paths import REFERENCE_DIR
 
 TOTAL = "dti_total"
@@ -58,26 +59,44 @@ _GEOMETRIC_FLOOR = 0.01  # geometric means need positive values: fractions are f
 class Result:
     """What every analysis returns (see the module docstring for the convention).
 
-    ``table`` DataFrame; ``reason`` str (``""`` = the analysis ran); ``notes`` tuple of str;
-    ``summary`` dict of scalar statistics.
+    ``table`` DataFrame; ``reason`` a :class:`Reason` (``None`` = the analysis ran); ``notes``
+    tuple of :class:`Reason`; ``summary`` dict of scalar statistics.
     """
 
     table: pd.DataFrame
-    reason: str = ""
-    notes: tuple[str, ...] = ()
+    reason: "Reason | None" = None
+    notes: tuple["Reason", ...] = ()
     summary: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when the analysis ran (``reason`` is empty)."""
-        return not self.reason
+        """True when the analysis ran (``reason`` is None)."""
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A fact about the data behind a result: why an analysis did not run, or how it ran.
+
+    ``code`` names the fact (``too_few_complete_units``); ``params`` holds its values (counts,
+    years, peer-group ids, unit codes, nested reasons) — never prose. The presentation turns it
+    into a sentence in the report's language (message ``analysis.<code>``).
+    """
+
+    code: str
+    params: dict = field(default_factory=dict, hash=False)
+
+
+def why(code: str, **params) -> Reason:
+    """Shorthand for ``Reason(code, params)``."""
+    return Reason(code, params)
 
 
 class Comparability(NamedTuple):
-    """Whether two indicators can be compared, and why not (plain English) when they cannot."""
+    """Whether two indicators can be compared, and the :class:`Reason` when they cannot."""
 
     comparable: bool
-    explanation: str
+    explanation: "Reason | None"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -96,8 +115,16 @@ def _typed(frame: pd.DataFrame | None, columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def _empty(columns: dict[str, str], reason: str, notes: tuple[str, ...] = ()) -> Result:
+def _empty(columns: dict[str, str], reason: Reason, notes: tuple[Reason, ...] = ()) -> Result:
     return Result(_typed(None, columns), reason, notes)
+
+
+def change_arrow(change: object) -> str:
+    """Rank change (positive = moved up) → "▲4", "▼2", "=" or "" (missing)."""
+    if change is None or pd.isna(change):
+        return ""
+    change = int(change)
+    return f"▲{change}" if change > 0 else f"▼{-change}" if change < 0 else "="
 
 
 def _require(frame: pd.DataFrame, columns, name: str) -> None:
@@ -124,13 +151,6 @@ def name_indicator(indicator: str) -> str:
     """English name of a DTI indicator id (``dti_total`` → "DTI total"); the id if unknown."""
     return _indicator_names().get(indicator, indicator)
 
-
-def format_rank_interval(median: object, low: object, high: object, lang: str = "en") -> str:
-    """A rank with its interval: ``(1, 1, 2)`` → "1st (1–2)" ("thứ 1 (1–2)" in ``vi``);
-    NA median → "no data"."""
-    if is_missing(median):
-        return NO_DATA[lang]
-    return f"{ordinal(median, lang)} ({int(low)}–{int(high)})"
 
 
 def _select(scores: pd.DataFrame, peer_group: str, years=None, indicators=None,
@@ -206,7 +226,7 @@ def list_framework_breaks(frameworks: pd.DataFrame, year_a: int, year_b: int,
                         & (frameworks["index_name"] == "dti")].drop_duplicates("framework_id")
     starts = starts[starts["level"].map(lambda s: unit_level in s.split(";"))]
     if starts.empty:
-        return _empty(columns, f"no DTI framework is recorded for the {unit_level} level")
+        return _empty(columns, why("no_framework_for_level", level=unit_level))
     hits = starts[(starts["first_reference_year"] > lo) & (starts["first_reference_year"] <= hi)]
     hits = hits.assign(break_year=hits["first_reference_year"]).sort_values("break_year")
     return Result(_typed(hits, columns))
@@ -226,12 +246,10 @@ def _breaks(scores: pd.DataFrame, frameworks: pd.DataFrame | None, peer_group: s
                                              by_year.iloc[1:]) if now != before]
 
 
-def _break_note(breaks: list[int], year_a: int, year_b: int) -> tuple[str, ...]:
+def _break_note(breaks: list[int], year_a: int, year_b: int) -> tuple[Reason, ...]:
     if not breaks:
         return ()
-    years = ", ".join(str(b) for b in breaks)
-    return (f"The DTI framework changed between {year_a} and {year_b} (break in {years}): "
-            "the comparison uses % of maximum, not points.",)
+    return (why("framework_break_pct", year_a=year_a, year_b=year_b, breaks=list(breaks)),)
 
 
 # ----------------------------------------------------------------------------- ranks
@@ -247,29 +265,28 @@ RANK_COLUMNS = {
 
 
 def _rank_year(scores: pd.DataFrame, peer_group: str, year: int,
-               indicator: str) -> tuple[pd.DataFrame, str, list[str]]:
+               indicator: str) -> tuple[pd.DataFrame, Reason | None, list[Reason]]:
     """One year's rank table without the change columns, or an empty frame and a reason."""
     rows = _select(scores, peer_group, [year], [indicator])
-    what = f"{name_indicator(indicator)} ({indicator})"
     if rows.empty:
-        return rows, f"{peer_group} has no {what} rows for {year}.", []
+        return rows, why("no_rows", peer_group=peer_group, indicator=indicator, year=year), []
     has_value = rows["score"].notna() | rows["rank"].notna()
     if not has_value.any():
-        return rows.iloc[0:0], (f"No unit of {peer_group} has a {what} score or rank for {year} "
-                                f"({len(rows)} rows, all with status "
-                                f"{', '.join(sorted(set(rows['value_status'])))})."), []
+        return rows.iloc[0:0], why("no_score_or_rank", peer_group=peer_group, indicator=indicator,
+                                   year=year, count=len(rows),
+                                   statuses=sorted(set(rows["value_status"]))), []
     notes = []
     if (~has_value).any():
-        notes.append(f"{year}: {int((~has_value).sum())} of {len(rows)} units have no score "
-                     "and no rank (not published).")
+        notes.append(why("units_without_value", year=year, count=int((~has_value).sum()),
+                         n_units=len(rows)))
     complete = rows["score"].notna().all()
     computed = pd.Series(pd.NA, index=rows.index, dtype="Int64")
     if complete:
         # higher score = better; ties share the best rank
         computed[:] = stats.rankdata(-rows["score"].to_numpy(), method="min")
     elif rows["rank"].isna().any():
-        notes.append(f"{year}: scores cover {int(rows['score'].notna().sum())} of {len(rows)} "
-                     "units, so ranks are the published ones only.")
+        notes.append(why("ranks_published_only", year=year, count=int(rows["score"].notna().sum()),
+                         n_units=len(rows)))
     rank = rows["rank"].fillna(computed)
     basis = np.where(rows["rank"].notna(), "published",
                      np.where(computed.notna(), "computed from scores", ""))
@@ -282,7 +299,7 @@ def _rank_year(scores: pd.DataFrame, peer_group: str, year: int,
     table = rows.assign(rank=rank, rank_of=rank_of, rank_basis=basis,
                         rank_tied=(tied | rows["rank_tied"].fillna(False)).astype(bool),
                         points=points)
-    return table, "", notes
+    return table, None, notes
 
 
 def rank_units(scores: pd.DataFrame, peer_group: str, year: int, indicator: str = TOTAL,
@@ -336,11 +353,11 @@ def rank_units(scores: pd.DataFrame, peer_group: str, year: int, indicator: str 
     """
     previous_year = year - 1 if previous_year is None else previous_year
     table, reason, notes = _rank_year(scores, peer_group, year, indicator)
-    if reason:
+    if reason is not None:
         return _empty(RANK_COLUMNS, reason)
     before, before_reason, _ = _rank_year(scores, peer_group, previous_year, indicator)
-    if before_reason:
-        notes.append(f"No {previous_year} comparison: {before_reason}")
+    if before_reason is not None:
+        notes.append(why("no_previous_comparison", year=previous_year, reason=before_reason))
         before = pd.DataFrame(columns=["unit_code", "rank", "pct_of_max", "points"])
     before = before[["unit_code", "rank", "pct_of_max", "points"]].rename(columns={
         "rank": "previous_rank", "pct_of_max": "previous_pct_of_max", "points": "_prev_points"})
@@ -351,7 +368,7 @@ def rank_units(scores: pd.DataFrame, peer_group: str, year: int, indicator: str 
     table["pct_of_max_change"] = table["pct_of_max"] - table["previous_pct_of_max"]
     breaks = _breaks(scores, frameworks, peer_group, previous_year, year)
     table["points_change"] = np.nan if breaks else table["points"] - table["_prev_points"]
-    if not before_reason:
+    if before_reason is None:
         notes.extend(_break_note(breaks, previous_year, year))
     table = table.sort_values(["rank", "unit_code"], na_position="last")
     return Result(_typed(table, RANK_COLUMNS), notes=tuple(notes))
@@ -387,7 +404,8 @@ def rank_history(scores: pd.DataFrame, peer_group: str, indicator: str = TOTAL,
         notes.extend(_break_note(_breaks(scores, frameworks, peer_group, int(years[0]),
                                          int(years[-1])), int(years[0]), int(years[-1])))
     if not tables:
-        return _empty(RANK_COLUMNS, f"{peer_group} has no {indicator} score or rank in any year.",
+        return _empty(RANK_COLUMNS, why("no_score_or_rank_any_year", peer_group=peer_group,
+                                        indicator=indicator),
                       tuple(notes))
     return Result(_typed(pd.concat(tables, ignore_index=True), RANK_COLUMNS), notes=tuple(notes))
 
@@ -404,13 +422,12 @@ DECOMPOSITION_COLUMNS = {
 
 
 def _main_grid(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group: str,
-               year: int) -> tuple[pd.DataFrame, str, list[str]]:
+               year: int) -> tuple[pd.DataFrame, Reason | None, list[Reason]]:
     """Units with a main-indicator score × the methodology's scored main indicators."""
     rows = _select(scores, peer_group, [year], levels=["main_indicator"])
     scored = rows[rows["score"].notna()]
     if scored.empty:
-        return rows.iloc[0:0], (f"{peer_group} has no main-indicator scores for {year} (only "
-                                "totals or ranks are published)."), []
+        return rows.iloc[0:0], why("no_main_scores", peer_group=peer_group, year=year), []
     framework_id = _year_framework(scored)
     max_points = main_indicator_points(frameworks, framework_id)
     if max_points.empty:
@@ -419,10 +436,8 @@ def _main_grid(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group: str,
         stated = stated.drop_duplicates("indicator").set_index("indicator")["score_max"]
         max_points = stated.reindex(_framework_order(stated.index)).astype("float64")
     if max_points.empty:
-        return rows.iloc[0:0], (
-            f"The main-indicator points of framework {framework_id or '(none)'} (methodology "
-            f"{methodology_of(frameworks, framework_id) or 'unknown'}) are not recorded in "
-            "dti_frameworks."), []
+        return rows.iloc[0:0], why("no_framework_points", framework_id=framework_id or "",
+                                   methodology_id=methodology_of(frameworks, framework_id) or ""), []
     units = scored.drop_duplicates("unit_code")[["unit_code", "unit_name"]]
     grid = units.merge(pd.DataFrame({"indicator": max_points.index,
                                      "max_points": max_points.to_numpy()}), how="cross")
@@ -436,13 +451,13 @@ def _main_grid(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group: str,
     notes = []
     left_out = rows.loc[~rows["unit_code"].isin(units["unit_code"]), "unit_code"].nunique()
     if left_out:
-        notes.append(f"{left_out} unit(s) of {peer_group} have main-indicator ranks but no "
-                     f"main-indicator scores for {year}; they are left out.")
+        notes.append(why("ranks_without_scores_left_out", count=left_out, peer_group=peer_group,
+                         year=year))
     other = set(scored["framework_id"]) - {framework_id}
     if other:
-        notes.append(f"Some rows cite framework(s) {', '.join(sorted(other))}; the points of "
-                     f"{framework_id} are used for all units.")
-    return grid, "", notes
+        notes.append(why("other_frameworks_cited", frameworks=sorted(other),
+                         framework_id=framework_id))
+    return grid, None, notes
 
 
 def decompose_points(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group: str,
@@ -490,7 +505,7 @@ def decompose_points(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group:
     total, residual 0.025 points).
     """
     grid, reason, notes = _main_grid(scores, frameworks, peer_group, year)
-    if reason:
+    if reason is not None:
         return _empty(DECOMPOSITION_COLUMNS, reason)
     totals = _select(scores, peer_group, [year], [TOTAL])
     totals = totals.assign(total_points=_total_points(totals))[["unit_code", "total_points"]]
@@ -504,8 +519,7 @@ def decompose_points(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group:
     grid["indicator_name"] = grid["indicator"].map(name_indicator)
     incomplete = grid.loc[~grid["complete"], "unit_code"].nunique()
     if incomplete:
-        notes.append(f"{incomplete} unit(s) lack some main indicators: their points do not add "
-                     "up to the total and no residual is given.")
+        notes.append(why("incomplete_no_residual", count=incomplete))
     residual = grid["residual_points"].abs().max()
     return Result(_typed(grid, DECOMPOSITION_COLUMNS), notes=tuple(notes),
                   summary={"max_abs_residual_points": float(residual)})
@@ -557,7 +571,7 @@ def decompose_change(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group:
     grids = []
     for year in (year_a, year_b):
         grid, reason, _ = _main_grid(scores, frameworks, peer_group, year)
-        if reason:
+        if reason is not None:
             return _empty(CHANGE_DECOMPOSITION_COLUMNS, reason)
         grids.append(grid)
     keep = ["unit_code", "unit_name", "indicator", "pct_of_max", "points"]
@@ -567,9 +581,9 @@ def decompose_change(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group:
     if unit_code is not None:
         mains = mains[mains["unit_code"] == unit_code]
     if mains.empty:
-        who = f"Unit {unit_code} has no" if unit_code else f"No unit of {peer_group} has a"
         return _empty(CHANGE_DECOMPOSITION_COLUMNS,
-                      f"{who} main indicator scored in both {year_a} and {year_b}.")
+                      why("no_main_both_years", unit_code=unit_code or "", peer_group=peer_group,
+                          year_a=year_a, year_b=year_b))
     mains = mains.assign(indicator_level="main_indicator",
                          points_change=mains["points_b"] - mains["points_a"])
     units = mains.drop_duplicates("unit_code")[["unit_code", "unit_name"]]
@@ -602,8 +616,7 @@ def decompose_change(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group:
     table["year_a"], table["year_b"] = year_a, year_b
     notes = list(_break_note(breaks, year_a, year_b))
     if not breaks and not complete.all():
-        notes.append("Units without all main indicators in both years have no residual: "
-                     "their main-indicator changes do not add up to the total change.")
+        notes.append(why("change_no_residual"))
     return Result(_typed(table, CHANGE_DECOMPOSITION_COLUMNS), notes=tuple(notes))
 
 
@@ -680,8 +693,9 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
     mine = rows[(rows["unit_code"] == unit_code)
                 & (rows["score"].notna() | rows["rank"].notna())]
     if len(mine) < 2:
-        return _empty(STRENGTH_COLUMNS, f"Unit {unit_code} has {len(mine)} main indicator(s) "
-                      f"with a score or rank in {peer_group} for {year}; at least 2 are needed.")
+        return _empty(STRENGTH_COLUMNS, why("too_few_main_indicators", unit_code=unit_code,
+                                            count=len(mine), peer_group=peer_group, year=year,
+                                            needed=2))
     order = list(pct.columns)
     computed = pct.rank(axis=0, ascending=False, method="min")
     n_scored = pct.notna().sum(axis=0)
@@ -720,8 +734,7 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
     table["reference_year"] = year
     notes = []
     if compared < 2:
-        notes.append("Fewer than 2 units have main-indicator scores: shared weaknesses cannot "
-                     "be assessed.")
+        notes.append(why("shared_weakness_needs_two"))
     return Result(_typed(table.reset_index(drop=True), STRENGTH_COLUMNS), notes=tuple(notes))
 
 
@@ -787,8 +800,8 @@ def benchmark_unit(scores: pd.DataFrame, peer_group: str, year: int, unit_code: 
     rows = rows[rows["pct_of_max"].notna()]
     mine = rows[rows["unit_code"] == unit_code]
     if mine.empty:
-        return _empty(BENCHMARK_COLUMNS, f"Unit {unit_code} has no score (only a rank or "
-                      f"nothing) in {peer_group} for {year}.")
+        return _empty(BENCHMARK_COLUMNS, why("unit_has_no_score", unit_code=unit_code,
+                                             peer_group=peer_group, year=year))
     peers = rows[rows["indicator"].isin(mine["indicator"])].groupby("indicator", sort=False)
     stats_by = peers["pct_of_max"].agg(peer_mean_pct="mean", peer_median_pct="median",
                                        best_pct="max", n_units="count")
@@ -838,13 +851,13 @@ def find_nearest_peers(scores: pd.DataFrame, peer_group: str, year: int, unit_co
     """
     pct, rows = _main_matrix(scores, peer_group, year)
     if unit_code not in pct.index or pct.loc[unit_code].notna().sum() < 2:
-        return _empty(PEER_COLUMNS, f"Unit {unit_code} has fewer than 2 main-indicator scores "
-                      f"in {peer_group} for {year}.")
+        return _empty(PEER_COLUMNS, why("too_few_main_scores", unit_code=unit_code,
+                                        peer_group=peer_group, year=year, needed=2))
     used = pct.columns[pct.loc[unit_code].notna()]
     others = pct.drop(index=unit_code)[used].dropna()
     if others.empty:
-        return _empty(PEER_COLUMNS, f"No other unit of {peer_group} has scores on the same "
-                      f"{len(used)} main indicators for {year}.")
+        return _empty(PEER_COLUMNS, why("no_peer_same_indicators", peer_group=peer_group,
+                                        count=len(used), year=year))
     distance = cdist(pct.loc[[unit_code], used].to_numpy(), others.to_numpy(), metric=metric)[0]
     names = rows.drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
     table = pd.DataFrame({"peer_unit_code": others.index, "distance": distance})
@@ -869,8 +882,7 @@ def _complete_matrix(scores: pd.DataFrame, peer_group: str, year: int,
     notes = []
     dropped = len(pct) - len(complete)
     if dropped:
-        notes.append(f"{dropped} unit(s) lack some main-indicator scores and are left out; ranks "
-                     f"are among the {len(complete)} complete units.")
+        notes.append(why("incomplete_units_left_out", count=dropped, n_complete=len(complete)))
     return complete / 100.0, names, notes
 
 
@@ -892,7 +904,7 @@ def _normalise(x: np.ndarray, how: str) -> np.ndarray:
 UNCERTAINTY_COLUMNS = {
     "reference_year": "int64", "unit_code": "str", "unit_name": "str",
     "official_rank": "Int64", "median_rank": "Int64", "rank_low": "Int64", "rank_high": "Int64",
-    "mean_rank": "float64", "rank_interval": "str",
+    "mean_rank": "float64",
 }
 
 
@@ -934,8 +946,7 @@ def simulate_rank_uncertainty(scores: pd.DataFrame, frameworks: pd.DataFrame, pe
         ``table``, one row per unit with all main indicators, best median rank first:
         ``reference_year`` int64; ``unit_code``, ``unit_name`` str; ``official_rank`` Int64
         (official weights, arithmetic, among these units); ``median_rank``, ``rank_low``,
-        ``rank_high`` Int64 (percentiles over the runs); ``mean_rank`` float64;
-        ``rank_interval`` str (``1st (1–2)``). ``summary``: ``n_runs``, ``n_units``, ``seed``,
+        ``rank_high`` Int64 (percentiles over the runs); ``mean_rank`` float64. ``summary``: ``n_runs``, ``n_units``, ``seed``,
         ``scenarios`` (normalisation × aggregation pairs drawn).
         ``reason`` when fewer than 2 units have every main indicator or the framework's points
         are unknown.
@@ -962,12 +973,12 @@ def simulate_rank_uncertainty(scores: pd.DataFrame, frameworks: pd.DataFrame, pe
     rows = _select(scores, peer_group, [year], levels=["main_indicator"])
     max_points = main_indicator_points(frameworks, _year_framework(rows))
     if max_points.empty:
-        return _empty(UNCERTAINTY_COLUMNS, f"{peer_group} has no main-indicator scores with "
-                      f"recorded maximum points for {year}.")
+        return _empty(UNCERTAINTY_COLUMNS, why("no_max_points", peer_group=peer_group, year=year))
     x, names, notes = _complete_matrix(scores, peer_group, year, max_points.index)
     if len(x) < 2:
-        return _empty(UNCERTAINTY_COLUMNS, f"Fewer than 2 units of {peer_group} have all "
-                      f"{len(max_points)} main-indicator scores for {year}.", tuple(notes))
+        return _empty(UNCERTAINTY_COLUMNS, why("too_few_complete_units", peer_group=peer_group,
+                                               count=len(x), n_indicators=len(max_points),
+                                               year=year, needed=2), tuple(notes))
     w0 = (max_points / max_points.sum()).to_numpy()
     rng = np.random.default_rng(seed)
     if weights == "dirichlet":
@@ -1005,8 +1016,6 @@ def simulate_rank_uncertainty(scores: pd.DataFrame, frameworks: pd.DataFrame, pe
         "median_rank": median, "rank_low": low, "rank_high": high,
         "mean_rank": ranks.mean(axis=1),
     })
-    table["rank_interval"] = [format_rank_interval(m, lo, hi) for m, lo, hi in
-                              zip(table["median_rank"], table["rank_low"], table["rank_high"])]
     table["reference_year"] = year
     table = table.sort_values(["median_rank", "mean_rank", "unit_code"])
     summary = {"n_runs": n_runs, "n_units": len(x), "seed": seed,
@@ -1048,8 +1057,9 @@ def find_dominance_pairs(scores: pd.DataFrame, peer_group: str, year: int) -> Re
     """
     x, names, notes = _complete_matrix(scores, peer_group, year)
     if len(x) < 2:
-        return _empty(DOMINANCE_COLUMNS, f"Fewer than 2 units of {peer_group} have every "
-                      f"main-indicator score for {year}.", tuple(notes))
+        return _empty(DOMINANCE_COLUMNS, why("too_few_complete_units", peer_group=peer_group,
+                                             count=len(x), n_indicators=x.shape[1], year=year,
+                                             needed=2), tuple(notes))
     s = x.to_numpy()
     better, worse = [], []
     step = max(1, 4_000_000 // (len(s) * s.shape[1]))  # bound the broadcast's memory
@@ -1161,10 +1171,10 @@ def measure_rank_stability(scores: pd.DataFrame, peer_group: str, year_a: int, y
         basis, used = "rank", ranked
         a, b = -used["rank_a"].to_numpy(float), -used["rank_b"].to_numpy(float)
     else:
-        return _empty(STABILITY_COLUMNS, (
-            f"Only {len(scored)} unit(s) of {peer_group} have a {indicator} score, and "
-            f"{len(ranked)} a rank, in both {year_a} and {year_b}; at least {min_units} "
-            "are needed."))
+        return _empty(STABILITY_COLUMNS, why(
+            "too_few_for_stability", count=len(scored), n_ranked=len(ranked),
+            peer_group=peer_group, indicator=indicator, year_a=year_a, year_b=year_b,
+            needed=min_units))
     ties = len(np.unique(a)) < len(a) or len(np.unique(b)) < len(b)
     method = "asymptotic" if ties else "exact"
     tau = stats.kendalltau(a, b, method=method)
@@ -1172,12 +1182,12 @@ def measure_rank_stability(scores: pd.DataFrame, peer_group: str, year_a: int, y
     breaks = _breaks(scores, frameworks, peer_group, year_a, year_b)
     notes = []
     if breaks:
-        notes.append(f"The DTI framework changed between {year_a} and {year_b} (break in "
-                     f"{', '.join(map(str, breaks))}): the orders are compared, not the points.")
+        notes.append(why("framework_break_orders", year_a=year_a, year_b=year_b,
+                         breaks=list(breaks)))
     if ties:
-        notes.append("Tied values: Kendall's τ p-value is asymptotic, not exact.")
+        notes.append(why("ties_asymptotic"))
     if basis == "rank":
-        notes.append("Compared on published ranks: the order of the units ranked in both years.")
+        notes.append(why("compared_on_ranks"))
     summary = {"basis": basis, "n_units": len(used), "kendall_tau": float(tau.statistic),
                "kendall_p": float(tau.pvalue), "kendall_method": method,
                "spearman_rho": rho, "spearman_p": rho_p, "spearman_method": rho_method,
@@ -1234,9 +1244,9 @@ def summarise_change(scores: pd.DataFrame, peer_group: str, year_a: int, year_b:
     both = _paired(scores, peer_group, year_a, year_b, indicator)
     both = both.dropna(subset=["pct_of_max_a", "pct_of_max_b"])
     if len(both) < min_units:
-        return _empty(CHANGE_COLUMNS, f"Only {len(both)} unit(s) of {peer_group} have a "
-                      f"{indicator} score in both {year_a} and {year_b}; at least {min_units} "
-                      "are needed.")
+        return _empty(CHANGE_COLUMNS, why("too_few_units_both_years", count=len(both),
+                                          peer_group=peer_group, indicator=indicator,
+                                          year_a=year_a, year_b=year_b, needed=min_units))
     both = both.assign(change_pct=both["pct_of_max_b"] - both["pct_of_max_a"])
     d = both["change_pct"].to_numpy(float)
     n_up, n_down = int((d > 0).sum()), int((d < 0).sum())
@@ -1247,7 +1257,7 @@ def summarise_change(scores: pd.DataFrame, peer_group: str, year_a: int, year_b:
         sign_p = float(stats.binomtest(n_up, n_up + n_down).pvalue)
     else:
         w_stat = w_p = sign_p = np.nan
-        notes.append("Every change is zero: no test is possible.")
+        notes.append(why("all_changes_zero"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate (all-equal) data give NaN bounds
         ci = stats.bootstrap((d,), np.mean, method="BCa", n_resamples=n_resamples,
@@ -1321,12 +1331,9 @@ def measure_sigma_convergence(scores: pd.DataFrame, peer_group: str, indicator: 
                     "sd_pct": x.std(ddof=1), "cv": float(stats.variation(x, ddof=1)),
                     "min_pct": x.min(), "max_pct": x.max(), "range_pct": np.ptp(x)})
     if not out:
-        how = "in every year" if balanced else "in any year"
-        return _empty(SIGMA_COLUMNS, f"Fewer than 2 units of {peer_group} have a {indicator} "
-                      f"score {how}" + ("; balanced=False compares different sets of units."
-                                        if balanced else "."))
-    notes = () if balanced else ("Unbalanced: each year uses the units scored that year, so "
-                                 "the sets of units differ between years.",)
+        return _empty(SIGMA_COLUMNS, why("too_few_for_convergence", peer_group=peer_group,
+                                         indicator=indicator, balanced=balanced, needed=2))
+    notes = () if balanced else (why("unbalanced_years"),)
     return Result(_typed(pd.DataFrame(out), SIGMA_COLUMNS), notes=notes)
 
 
@@ -1366,9 +1373,9 @@ def measure_beta_convergence(scores: pd.DataFrame, peer_group: str, year_a: int,
     both = _paired(scores, peer_group, year_a, year_b, indicator)
     both = both[(both["pct_of_max_a"] > 0) & (both["pct_of_max_b"] > 0)]
     if len(both) < min_units:
-        return _empty(BETA_COLUMNS, f"Only {len(both)} unit(s) of {peer_group} have a positive "
-                      f"{indicator} score in both {year_a} and {year_b}; at least {min_units} "
-                      "are needed.")
+        return _empty(BETA_COLUMNS, why("too_few_units_both_years", count=len(both),
+                                        peer_group=peer_group, indicator=indicator,
+                                        year_a=year_a, year_b=year_b, needed=min_units))
     table = pd.DataFrame({"unit_code": both["unit_code"], "unit_name": both["unit_name"],
                           "start_pct": both["pct_of_max_a"], "end_pct": both["pct_of_max_b"]})
     table["growth_pct_per_year"] = 100.0 * np.log(table["end_pct"] / table["start_pct"]) \
@@ -1413,20 +1420,18 @@ def check_comparable(catalogue: pd.DataFrame, indicator: str, other: str) -> Com
     found = catalogue.set_index("indicator")
     for name in (indicator, other):
         if name not in found.index:
-            return Comparability(False, f"{name} is not in the indicator catalogue")
+            return Comparability(False, why("not_in_catalogue", indicator=name))
     a, b = found.loc[indicator], found.loc[other]
     linked = b.name == a["target_indicator"] or a.name == b["target_indicator"]
     if a["concept"] != b["concept"] and not linked:
-        return Comparability(False, f"different concepts: {a['concept']} vs {b['concept']}")
+        return Comparability(False, why("different_concepts", concept_a=a["concept"], concept_b=b["concept"]))
     if a["unit"] != b["unit"]:
-        return Comparability(False, f"different units: {a['unit']} vs {b['unit']}")
+        return Comparability(False, why("different_units", unit_a=a["unit"], unit_b=b["unit"]))
     if a["population"] != b["population"] and (a["population"] or b["population"]) \
             and not (linked and not (a["population"] and b["population"])):
-        pop_a = a["population"] or "population not recorded"
-        pop_b = b["population"] or "population not recorded"
-        return Comparability(False, f"{pop_a} vs {pop_b}: different populations, so the values "
-                                    "are not compared")
-    return Comparability(True, "")
+        return Comparability(False, why("different_populations", population_a=a["population"] or "",
+                                        population_b=b["population"] or ""))
+    return Comparability(True, None)
 
 
 TARGET_COLUMNS = {
@@ -1435,7 +1440,7 @@ TARGET_COLUMNS = {
     "value_status": "str", "target_indicator": "str", "target_unit_code": "str",
     "target_unit_name": "str", "target_period": "str", "target_year": "Int64",
     "target_value": "float64", "target_status": "str", "comparable": "bool",
-    "explanation": "str", "gap": "float64", "met": "boolean",
+    "explanation": "object", "gap": "float64", "met": "boolean",
 }
 
 
@@ -1497,8 +1502,8 @@ def measure_target_gaps(indicators: pd.DataFrame, catalogue: pd.DataFrame, unit_
     values = indicators[(indicators["unit_code"] == unit_code) & ~indicators["is_target"]
                         & indicators["theme"].isin(list(themes)) & indicators["value"].notna()]
     if values.empty:
-        return _empty(TARGET_COLUMNS, f"Unit {unit_code} has no {' / '.join(themes)} "
-                      "indicator values.")
+        return _empty(TARGET_COLUMNS, why("no_indicator_values", unit_code=unit_code,
+                                          themes=list(themes)))
     ancestors = _ancestors(indicators, unit_code)
     targets = indicators[indicators["is_target"] & indicators["unit_code"].isin(ancestors)
                          & indicators["value"].notna()]
@@ -1528,12 +1533,11 @@ def measure_target_gaps(indicators: pd.DataFrame, catalogue: pd.DataFrame, unit_
                 "met": (gap <= 0) if verdict.comparable else pd.NA,
             })
     if not rows:
-        return _empty(TARGET_COLUMNS, f"No published target for unit {unit_code}, its province "
-                      "or Vietnam shares a concept with its indicators.")
+        return _empty(TARGET_COLUMNS, why("no_comparable_target", unit_code=unit_code))
     table = pd.DataFrame(rows).sort_values(["indicator", "target_indicator", "target_unit_code"])
     notes = []
     refused = table[~table["comparable"]]
     if len(refused):
-        notes.append(f"{len(refused)} value–target pair(s) are not compared because the "
-                     "definitions differ: " + "; ".join(dict.fromkeys(refused["explanation"])))
+        notes.append(why("pairs_not_compared", count=len(refused),
+                         explanations=list(dict.fromkeys(refused["explanation"]))))
     return Result(_typed(table, TARGET_COLUMNS), notes=tuple(notes))

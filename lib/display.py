@@ -12,13 +12,10 @@ import unicodedata
 import pandas as pd
 from IPython.display import HTML, display
 
-from lib.formatting import NO_DATA, escape, is_missing
+from lib import texts
+from lib.formatting import escape, is_missing, no_data
 from lib.load import load_table, read_manifest
-
-SYNTHETIC_BANNER = {
-    "en": "Synthetic example data — not real results. Generated for testing and demonstration.",
-    "vi": "Dữ liệu ví dụ tổng hợp — không phải kết quả thật. Chỉ dùng để kiểm thử và minh họa.",
-}
+from lib.messages import render
 
 
 def show_html(markup: str) -> None:
@@ -41,9 +38,13 @@ def show_heading(text: str, level: int = 2) -> None:
     show_html(f'<h{level} id="{heading_id(text)}">{escape(text)}</h{level}>')
 
 
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def show_finding(text: str) -> None:
-    """The one-sentence finding that opens a section."""
-    show_html(f'<p class="dti-finding">{escape(text)}</p>')
+    """The one-sentence finding that opens a section (first letter upper-case)."""
+    show_html(f'<p class="dti-finding">{escape(_capitalise(text))}</p>')
 
 
 def show_note(text: str, kind: str = "note") -> None:
@@ -51,12 +52,12 @@ def show_note(text: str, kind: str = "note") -> None:
     ``gap`` (data not published). An empty text shows nothing."""
     if not text:
         return
-    show_html(f'<p class="dti-{escape(kind)}">{escape(text)}</p>')
+    show_html(f'<p class="dti-{escape(kind)}">{escape(_capitalise(text))}</p>')
 
 
-def show_table(table: pd.DataFrame, caption: str = "", lang: str = "en") -> None:
-    """A static table with header cells; missing cells read "no data"."""
-    shown = table.astype(object).where(table.notna(), NO_DATA[lang])
+def show_table(table: pd.DataFrame, caption: str = "", lang: str = "vi") -> None:
+    """A static table with header cells; missing cells read "chưa có số liệu" / "no data"."""
+    shown = table.astype(object).where(table.notna(), no_data(lang))
     markup = shown.to_html(index=False, escape=True, border=0, classes="dti-table")
     markup = markup.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
     if caption:
@@ -64,18 +65,20 @@ def show_table(table: pd.DataFrame, caption: str = "", lang: str = "en") -> None
     show_html(markup)
 
 
-def show_synthetic_banner(lang: str = "en") -> None:
+def show_synthetic_banner(lang: str = "vi") -> None:
     """Show the synthetic-data banner when the processed data are the synthetic panel."""
     if read_manifest().get("synthetic"):
-        show_html(f'<p class="dti-synthetic-banner" role="alert">{escape(SYNTHETIC_BANNER[lang])}</p>')
+        show_html(f'<p class="dti-synthetic-banner" role="alert">'
+                  f'{escape(render("report.synthetic_banner", lang))}</p>')
 
 
 def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, int]] | None" = None,
-         lang: str = "en") -> str:
+         lang: str = "vi") -> str:
     """Source line text for a set of ``;``-joined source ids, with the raw file rows.
 
-    Returns e.g. "Source: Ministry of Information and Communications (mic.gov.vn), 2024-08-21,
-    https://… — data/raw/dti_district_vinhphuc.csv, row 13."
+    Returns e.g. "Nguồn: Bộ Thông tin và Truyền thông (mic.gov.vn), ngày 21/8/2024, https://… —
+    tệp data/raw/dti_district_vinhphuc.csv, dòng 13." (publisher and date in the report's
+    language, from :mod:`lib.texts`).
     """
     if isinstance(source_ids, str):
         source_ids = [source_ids]
@@ -86,21 +89,24 @@ def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, i
     for sid in ids:
         if sid in sources.index:
             s = sources.loc[sid]
-            parts.append(f"{s['publisher']}, {s['date']}, {s['url']}")
-    label = "Source" if lang == "en" else "Nguồn"
-    text = f"{label}: " + ("; ".join(parts) if parts else ("not recorded" if lang == "en" else "không ghi"))
+            parts.append(render("report.source.item", lang,
+                                publisher=texts.data_text("publisher", s["publisher"], lang),
+                                date=texts.data_text("source_date", s["date"], lang), url=s["url"]))
+    text = render("report.source.line", lang, sources="; ".join(parts)) if parts else \
+        render("report.source.not_recorded", lang)
     if raw_refs:
         by_file: dict[str, list[int]] = {}
         for file, row in raw_refs:
             if file:
                 by_file.setdefault(file, []).append(int(row))
-        refs = "; ".join(f"data/raw/{f}, row{'s' if len(r) > 1 else ''} "
-                         f"{', '.join(str(x) for x in sorted(set(r)))}" for f, r in by_file.items())
+        refs = "; ".join(render("report.source.raw_rows", lang, file=f"data/raw/{f}", count=len(set(r)),
+                                rows=", ".join(str(x) for x in sorted(set(r))))
+                         for f, r in by_file.items())
         text += f" — {refs}"
     return text + "."
 
 
-def show_source(table: pd.DataFrame, lang: str = "en") -> None:
+def show_source(table: pd.DataFrame, lang: str = "vi") -> None:
     """Show the source line under a chart or table built from rows of a processed table
     (uses its ``source_ids``, ``raw_file`` and ``raw_row`` columns)."""
     refs = list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None
@@ -154,4 +160,4 @@ def show_figure(fig, alt: str, caption: str = "") -> None:
     plt.close(fig)
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
     show_html(f'<figure class="dti-figure"><img src="{src}" width="{width}" height="{height}" '
-              f'alt="{escape(alt)}">{caption_html}</figure>')
+              f'alt="{escape(_capitalise(alt))}">{caption_html}</figure>')

@@ -150,7 +150,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
     """
     from lib import narrative as say
     from lib import profiles
-    from lib.formatting import NO_DATA, format_rank, format_score, is_missing, level_name, ordinal
+    from lib.formatting import format_rank, format_score, is_missing, level_name, no_data, ordinal
 
     if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
         return {}
@@ -166,7 +166,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
         if row is None:
             return words["not_published"]
         text = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
-        return words["not_published"] if text == NO_DATA[lang] else text
+        return words["not_published"] if text == no_data(lang) else text
 
     if notebook_name == "scores":
         group = profiles.peer_group_of(unit.code, unit.level, year)

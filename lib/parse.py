@@ -392,3 +392,190 @@ def parse_period(text: object) -> ParsedPeriod:
     if not years:
         raise ParseError(f"cannot find a year in period {raw!r}")
     return ParsedPeriod(min(years), max(years), is_target, raw)
+
+
+# --- periods and dates as structured fields (rendered by lib.texts.period_label) -------------
+
+_MONTH_NAMES = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DASH = r"\s*[-–]\s*"
+
+
+@dataclass(frozen=True)
+class When:
+    """One point or stretch of time, as a source states it.
+
+    ``kind`` is ``year`` (``year``), ``month`` (``year``, ``month``), ``date`` (``year``,
+    ``month``, ``day``), ``early`` (early in ``year``), ``half`` (half ``n`` = 1 or 2 of
+    ``year``), ``first_months`` (the first ``n`` months of an unstated year), ``end`` (the end of
+    ``parts[0]``, a year or a month), ``span`` (from ``parts[0]`` to ``parts[1]``), ``either``
+    (one of ``parts``, "2024 or 2025") or ``undated``. Fields that do not apply are None.
+    """
+
+    kind: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    n: int | None = None
+    parts: tuple["When", ...] = ()
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """What the text in parentheses says about a period.
+
+    ``relation`` is ``as_of``, ``article`` (the date of the article that gives the figure),
+    ``refers_to``, ``after``, ``not_after`` (≤), ``circa``, ``probably``, ``when`` (a bare
+    time, e.g. the likely year of an undated source) with ``when`` set; ``target`` or
+    ``estimate`` without it; or ``note``: free text (``text``) that is translated through
+    ``lib/reference/period_notes.csv``.
+    """
+
+    relation: str
+    when: When | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class PeriodFields:
+    """A period or date parsed into fields (see :func:`parse_period_fields`).
+
+    ``main`` holds the times the text names (several for "2021–2022, 2023–2024 and 2025"),
+    joined by ``conjunction`` (``and`` / ``or``); ``qualifiers`` what its parentheses add;
+    ``note`` the whole text when it has no recognisable time ("reproduction undated"), to be
+    translated through ``lib/reference/period_notes.csv``; ``text`` the text as published.
+    """
+
+    main: tuple[When, ...]
+    qualifiers: tuple[Qualifier, ...] = ()
+    conjunction: str = "and"
+    note: str = ""
+    text: str = ""
+
+
+def _month(name: str) -> int:
+    return _MONTH_NAMES[name[:3]]
+
+
+def _atom(s: str) -> When | None:
+    """One time expression (lower case, no parentheses), or None when it is not one."""
+    s = s.strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s):
+        return When("date", int(m[1]), int(m[2]), int(m[3]))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})/(\d{2})", s):
+        return When("span", parts=(When("date", int(m[1]), int(m[2]), int(m[3])),
+                                   When("date", int(m[1]), int(m[2]), int(m[4]))))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", s):
+        return When("month", int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{2})", s):
+        return When("span", parts=(When("month", int(m[1]), int(m[2])),
+                                   When("month", int(m[1]), int(m[3]))))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", s):
+        return When("span", parts=(When("month", int(m[1]), int(m[2])),
+                                   When("month", int(m[3]), int(m[4]))))
+    if re.fullmatch(r"(19|20)\d\d", s):
+        return When("year", int(s))
+    if m := re.fullmatch(rf"{_MON} (\d{{4}})", s):
+        return When("month", int(m[2]), _month(m[1]))
+    if m := re.fullmatch(rf"{_MON}\s*[-–/]\s*{_MON} (\d{{4}})", s):
+        return When("span", parts=(When("month", int(m[3]), _month(m[1])),
+                                   When("month", int(m[3]), _month(m[2]))))
+    if m := re.fullmatch(r"early (\d{4})", s):
+        return When("early", int(m[1]))
+    if m := re.fullmatch(r"end (.+)", s):
+        inner = _atom(m[1])
+        return When("end", parts=(inner,)) if inner and inner.kind in ("year", "month") else None
+    if m := re.fullmatch(r"h([12]) (\d{4})", s):
+        return When("half", int(m[2]), n=int(m[1]))
+    if m := re.fullmatch(r"first (\d+) months of an unstated year", s):
+        return When("first_months", n=int(m[1]))
+    if s == "undated":
+        return When("undated")
+    for separator in (" to ", "–", "-"):
+        if separator in s:
+            start, end = s.split(separator, 1)
+            a, b = _atom(start), _atom(end)
+            if a and b and a.kind != "span" and b.kind != "span":
+                return When("span", parts=(a, b))
+    return None
+
+
+def _times(s: str) -> tuple[tuple[When, ...], str] | None:
+    """A list of times ("2021–2022, 2023–2024 and 2025", "2024 or 2025") with its
+    conjunction, or None."""
+    for conjunction in ("and", "or"):
+        if f" {conjunction} " in s:
+            head, last = s.rsplit(f" {conjunction} ", 1)
+            items = [_atom(x) for x in [*head.split(","), last]]
+            if all(items):
+                return tuple(items), conjunction
+    one = _atom(s)
+    return ((one,), "and") if one else None
+
+
+_RELATIONS = (("as of ", "as_of"), ("article of ", "article"), ("refers to ", "refers_to"),
+              ("after ", "after"), ("≤", "not_after"), ("c. ", "circa"),
+              ("probably ", "probably"))
+
+
+def _qualifier(s: str) -> Qualifier | None:
+    s = s.strip()
+    if s in ("target", "estimate"):
+        return Qualifier(s)
+    if m := re.fullmatch(r"h([12])", s):
+        return Qualifier("half", When("half", n=int(m[1])))
+    for prefix, relation in _RELATIONS:
+        if s.startswith(prefix) and (when := _atom(s[len(prefix):])):
+            return Qualifier(relation, when)
+    times = _times(s)
+    if times and len(times[0]) == 1:
+        return Qualifier("when", times[0][0])
+    if times and times[1] == "or":  # "2024 or 2025"
+        return Qualifier("when", When("either", parts=times[0]))
+    return None
+
+
+def _parse_part(raw: str) -> PeriodFields:
+    low = raw.lower()
+    main_text, _, rest = low.partition("(")
+    main_text = main_text.strip()
+    qualifiers: list[Qualifier] = []
+    if rest:
+        inner = rest.rsplit(")", 1)[0] if ")" in rest else rest
+        found = [_qualifier(x) for x in inner.split(",")]
+        if rest.rstrip().endswith(")") and all(found):
+            qualifiers = list(found)
+        else:  # free text: translated whole, as in the source's own words
+            original = raw[raw.index("(") + 1:].rstrip()
+            qualifiers = [Qualifier("note", text=original.removesuffix(")").strip())]
+    for prefix, relation in _RELATIONS[:1]:  # "as of 2023-09-04" with no other time
+        if main_text.startswith(prefix) and (when := _atom(main_text[len(prefix):])):
+            return PeriodFields((), (Qualifier(relation, when), *qualifiers), text=raw)
+    times = _times(main_text)
+    if times is None:
+        return PeriodFields((), note=raw, text=raw)
+    main, conjunction = times
+    half = [q for q in qualifiers if q.relation == "half"]
+    if half and len(main) == 1 and main[0].kind == "year":  # "2022 (H1, …)" is the first half
+        main = (When("half", main[0].year, n=half[0].when.n),)
+        qualifiers = [q for q in qualifiers if q.relation != "half"]
+    return PeriodFields(main, tuple(qualifiers), conjunction, text=raw)
+
+
+def parse_period_fields(text: object) -> tuple[PeriodFields, ...]:
+    """Parse a period or date as published into structured fields, one :class:`PeriodFields`
+    per ``;``-separated part.
+
+    ``"2023-2024 (article of 2024-08-21)"`` → main ``span(2023, 2024)``, qualifier
+    ``article`` ``date(2024-08-21)``; ``"end 2022"`` → ``end(year 2022)``; ``"Aug/Sep 2023"`` →
+    ``span(month 2023-08, month 2023-09)``; ``"2025 (refers to 2024)"`` → ``year 2025`` with
+    ``refers_to`` ``year 2024``; ``"undated (≤2024)"`` → ``undated`` with ``not_after`` 2024.
+    Parenthesised text that is not a time ("(Findex 2025 report)") becomes a ``note``
+    qualifier, a part with no time at all a ``note`` field; both are translated through
+    ``lib/reference/period_notes.csv``. Raises :class:`ParseError` for an empty text.
+    """
+    raw = normalize_text(text)
+    if not raw:
+        raise ParseError("empty period or date")
+    return tuple(_parse_part(part.strip()) for part in raw.split(";") if part.strip())

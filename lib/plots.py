@@ -18,26 +18,27 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from lib.formatting import format_number  # noqa: E402
+from lib.messages import render  # noqa: E402
+
 PALETTE = sns.color_palette("colorblind")
 HIGHLIGHT, OTHER, TARGET = PALETTE[0], "#9a9a9a", PALETTE[3]
-LABELS = {
-    "en": {"rank": "rank (1 = best)", "of": "of", "break": "framework change",
-           "percent": "percent (0–100)", "pct_max": "% of the main indicator's maximum points",
-           "median": "peer median", "change_pct": "change, percentage points of the maximum",
-           "change_points": "change, points", "interval": "rank (1 = best): median and 90 % interval",
-           "target": "target"},
-    "vi": {"rank": "thứ hạng (1 = cao nhất)", "of": "trên", "break": "thay đổi bộ chỉ số",
-           "percent": "phần trăm (0–100)", "pct_max": "% điểm tối đa của chỉ số chính",
-           "median": "trung vị", "change_pct": "thay đổi, điểm phần trăm so với tối đa",
-           "change_points": "thay đổi, điểm", "interval": "thứ hạng: trung vị và khoảng 90 %",
-           "target": "mục tiêu"},
-}
+
+
+def _label(key: str, lang: str, **params) -> str:
+    """An axis or legend label from the catalogue (``report.axis.<key>``)."""
+    return render(f"report.axis.{key}", lang, **params)
+
+
+def _number(value: float, lang: str, decimals: int | None = None) -> str:
+    return format_number(value, decimals, lang)
+
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
                      "axes.spines.right": False, "figure.dpi": 100})
 
 
 def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
-               value_column: str = "score") -> plt.Figure:
+               value_column: str = "score", lang: str = "vi") -> plt.Figure:
     """Horizontal bars of the peers' scores, best on top, the unit highlighted.
 
     ``peers`` needs ``unit_code``, ``unit_name``, ``value_status`` and ``value_column``; rows
@@ -52,7 +53,7 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
             bar.set_hatch("//")
             bar.set_edgecolor("white")
     for bar, value in zip(bars, shown[value_column]):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:g}",
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {_number(value, lang)}",
                 va="center", fontsize=9)
     ax.set_xlabel(xlabel)
     ax.margins(x=0.12)
@@ -61,7 +62,7 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
 
 
 def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
-               break_years: list[int] | None = None, lang: str = "en") -> plt.Figure:
+               break_years: list[int] | None = None, lang: str = "vi") -> plt.Figure:
     """Rank per year for each unit (a bump chart), 1st on top, the unit highlighted; in groups
     of more than 12 units only the unit is named.
 
@@ -85,7 +86,7 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
                     color=HIGHLIGHT if mine else "#555555")
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
-        ax.annotate(LABELS[lang]["break"], (year - 0.5, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(_label("break", lang), (year - 0.5, 1), xycoords=("data", "axes fraction"),
                     xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                     fontsize=7, color="#555555")
     years = sorted(history["reference_year"].unique())
@@ -93,7 +94,8 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.invert_yaxis()
-    ax.set_ylabel(LABELS[lang]["rank"] + (f", {LABELS[lang]['of']} {rank_of}" if rank_of else ""))
+    ax.set_ylabel(_label("rank_of", lang, count=rank_of) if rank_of else _label("rank", lang))
+    ax.set_xlabel(_label("year", lang))
     fig.tight_layout()
     return fig
 
@@ -115,13 +117,14 @@ def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str]) -> plt.Figure
 
 
 def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str,
-                   lang: str = "en") -> plt.Figure:
+                   lang: str = "vi") -> plt.Figure:
     """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
     markers on the same row (hollow markers where the definition differs).
 
     Each comparison area has its own colour and marker shape; targets are diamonds.
     ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
-    ``comparator_unit``, ``comparator_value``, ``is_target``, ``same_definition``.
+    ``comparator_unit``, ``comparator_label`` (its name in the report's language),
+    ``comparator_value``, ``is_target``, ``same_definition``.
     """
     rows = rows.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.75 * len(rows) + 1.4))
@@ -131,7 +134,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     areas = list(dict.fromkeys(comparisons.loc[~comparisons["is_target"], "comparator_unit"]))
     for i, row in rows.iterrows():
         for comp in comparisons[comparisons["indicator"] == row["indicator"]].itertuples():
-            key = (f"{LABELS[lang]['target']}: " if comp.is_target else "") + comp.comparator_unit
+            key = (f"{_label('target', lang)}: " if comp.is_target else "") + comp.comparator_label
             color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
             style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
             handle = ax.scatter(comp.comparator_value, i, marker=style, s=55, zorder=3,
@@ -140,7 +143,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
             markers.setdefault(key, handle)
     ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
     ax.set_xlim(0, 105)
-    ax.set_xlabel(LABELS[lang]["percent"])
+    ax.set_xlabel(_label("percent", lang))
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
     ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
@@ -150,7 +153,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
 
 
 def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
-                    lang: str = "en") -> plt.Figure:
+                    lang: str = "vi") -> plt.Figure:
     """% of maximum per main indicator (bars) with the peer median as a marker.
 
     ``rows``: ``indicator``, ``indicator_name``, ``pct_of_max``; ``peer_median``: % of max
@@ -162,18 +165,19 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
     if peer_median is not None:
         medians = rows["indicator"].map(peer_median)
         ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
-                   label=LABELS[lang]["median"])
+                   label=_label("median", lang))
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(LABELS[lang]["pct_max"])
+    ax.set_xlabel(_label("pct_max", lang))
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
 
 
-def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change", lang: str = "en") -> plt.Figure:
-    """Change of the total split by main indicator: a bar per main indicator starting where
-    the previous one ended (rises in the first colour, falls in orange).
+def waterfall(table: pd.DataFrame, value: str = "points_change", lang: str = "vi") -> plt.Figure:
+    """Change of the total split by main indicator, in points of the total: a bar per main
+    indicator starting where the previous one ended (rises in the first colour, falls in
+    orange), so the bars end at the change of the total.
 
     ``table``: rows of :func:`lib.analysis.decompose_change` for one unit.
     """
@@ -183,18 +187,19 @@ def waterfall(table: pd.DataFrame, value: str = "pct_of_max_change", lang: str =
     for i, row in enumerate(steps.itertuples()):
         delta = getattr(row, value)
         ax.barh(i, delta, left=start, color=HIGHLIGHT if delta >= 0 else PALETTE[1], height=0.55)
-        ax.text(start + delta, i, f" {delta:+.2f}", va="center", fontsize=8)
+        sign = "+" if delta >= 0 else "−"
+        ax.text(start + delta, i, f" {sign}{_number(abs(delta), lang, 1)}", va="center", fontsize=8)
         start += delta
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(range(len(steps)), steps["indicator_name"])
     ax.invert_yaxis()
-    ax.set_xlabel(LABELS[lang]["change_pct" if value.startswith("pct") else "change_points"])
+    ax.set_xlabel(_label("change_pct" if value.startswith("pct") else "change_points", lang))
     ax.margins(x=0.15)
     fig.tight_layout()
     return fig
 
 
-def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "en") -> plt.Figure:
+def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "vi") -> plt.Figure:
     """Median rank and interval per unit (from :func:`lib.analysis.simulate_rank_uncertainty`),
     1st on top, the unit highlighted."""
     table = table.sort_values("median_rank").reset_index(drop=True)
@@ -207,6 +212,6 @@ def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "en") -
     ax.set_yticks(range(len(table)), table["unit_name"])
     ax.invert_yaxis()
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_xlabel(LABELS[lang]["interval"])
+    ax.set_xlabel(_label("interval", lang))
     fig.tight_layout()
     return fig

@@ -171,9 +171,11 @@ def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd
     definition, then the period nearest to ``year``.
 
     Returns one row per unit indicator × comparison row with columns ``indicator`` (the unit's),
-    ``comparator_indicator``, ``comparator_unit``, ``comparator_value``, ``comparator_text``,
+    ``comparator_indicator``, ``comparator_unit``, ``comparator_value``, ``comparator_text`` (as
+    published), ``comparator_low`` / ``comparator_high`` / ``comparator_denominator`` (float64),
+    ``comparator_unit_of_measure`` (``percent`` …),
     ``comparator_period``, ``is_target``, ``same_definition`` (bool: same indicator or same
-    population), ``definition_note`` (plain words when definitions differ), and the
+    population), ``comparator_unit_label`` (the comparator's base as published), and the
     comparator's ``source_ids``, ``raw_file``, ``raw_row``.
     """
     indicators = load_table("indicators")
@@ -197,17 +199,15 @@ def comparators(unit_rows: pd.DataFrame, area_codes: list[str], year: int) -> pd
         best = candidates.sort_values(["same_def", "distance_years"], ascending=[False, True]) \
             .groupby(["unit_code", "is_target"], sort=False).head(1)
         for cand in best.itertuples(index=False):
-            population = catalogue.at[cand.indicator, "population"]
-            note = "" if cand.same_def else (
-                f"different definition: {row.population or row.unit_label} here vs "
-                f"{population or cand.unit_label} for the comparison")
             out.append({
                 "indicator": row.indicator, "comparator_indicator": cand.indicator,
                 "comparator_unit": cand.unit_name, "comparator_value": cand.value,
                 "comparator_text": cand.value_text, "comparator_unit_label": cand.unit_label,
+                "comparator_low": cand.value_low, "comparator_high": cand.value_high,
+                "comparator_denominator": cand.denominator, "comparator_unit_of_measure": cand.unit,
                 "comparator_period": cand.period, "comparator_status": cand.value_status,
                 "is_target": bool(cand.is_target), "same_definition": bool(cand.same_def),
-                "definition_note": note, "source_ids": cand.source_ids,
+                "source_ids": cand.source_ids,
                 "raw_file": cand.raw_file, "raw_row": cand.raw_row,
             })
     return pd.DataFrame(out)
@@ -285,9 +285,9 @@ def child_peer_group(unit: Unit, level: str) -> str:
 def indicator_counts(province_code: str) -> pd.DataFrame:
     """Number of published (non-target) indicator values per district of a province and theme.
 
-    Returns a display frame: ``District`` (name) and one int64 column per theme (e.g.
-    ``Cashless``), plus ``Undated`` (values without a year). Districts without any value are
-    listed with zeros.
+    Returns ``unit_code``, ``unit_name`` (str) and one int64 column per theme id (e.g.
+    ``cashless``), plus ``undated`` (values without a year). Districts without any value are
+    listed with zeros. :func:`lib.narrative.indicator_counts_table` gives the display table.
     """
     units = load_table("units")
     districts = units[(units["unit_level"] == "district") & (units["parent_code"] == province_code)]
@@ -302,11 +302,7 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
     table = districts[["unit_code", "unit_name"]].set_index("unit_code").join(counts)
     table["undated"] = undated
     table = table.fillna(0).astype({c: "int64" for c in table.columns if c != "unit_name"})
-    from lib.narrative import THEME_NAMES
-
-    table.columns = ["District" if c == "unit_name" else "Without a date" if c == "undated"
-                     else THEME_NAMES.get(c, c) for c in table.columns]
-    return table.reset_index(drop=True)
+    return table.reset_index()
 
 
 def conflict_descriptions() -> pd.DataFrame:

@@ -96,13 +96,13 @@ def test_rank_units_without_complete_scores_keeps_published_ranks_only(toy):
     result = A.rank_units(toy, GROUP, 2022)
     table = result.table.set_index("unit_code")
     assert table["rank"].tolist()[:3] == [1, 2, 3] and pd.isna(table.loc["904", "rank"])
-    assert any("1 of 4 units have no score and no rank" in n for n in result.notes)
+    assert A.why("units_without_value", year=2022, count=1, n_units=4) in result.notes
 
 
 def test_rank_units_reason_when_no_data(toy):
     result = A.rank_units(toy, GROUP, 2030)
     assert not result.ok and result.table.empty
-    assert result.reason == "toy_group has no DTI total (dti_total) rows for 2030."
+    assert result.reason == A.why("no_rows", peer_group="toy_group", indicator="dti_total", year=2030)
     assert list(result.table.columns) == list(A.RANK_COLUMNS)
 
 
@@ -156,7 +156,8 @@ def test_decompose_change_adds_up(toy, real):
 
 def test_decompose_change_reason_for_one_year_only_unit(toy, real):
     result = A.decompose_change(toy, real["dti_frameworks"], GROUP, 2022, 2023, unit_code="904")
-    assert not result.ok and "904" in result.reason
+    assert not result.ok and result.reason.code == "no_main_both_years"
+    assert result.reason.params["unit_code"] == "904"
 
 
 def test_strengths_weaknesses_hand_computed(toy):
@@ -180,7 +181,8 @@ def test_strengths_weaknesses_hand_computed(toy):
 
 def test_strengths_reason_for_unit_without_main_indicators(toy):
     result = A.find_strengths_weaknesses(toy, GROUP, 2022, "904")
-    assert not result.ok and "at least 2 are needed" in result.reason
+    assert not result.ok and result.reason.code == "too_few_main_indicators"
+    assert result.reason.params["needed"] == 2 and result.reason.params["count"] < 2
 
 
 def test_benchmark_and_band(toy):
@@ -206,7 +208,7 @@ def test_dominance_pairs(toy):
     pairs = list(zip(result.table["unit_code"], result.table["dominated_unit_code"]))
     assert pairs == [("901", "904"), ("903", "904")]
     assert result.summary == {"n_units": 3, "n_pairs": 3, "n_dominance_pairs": 2}
-    assert any("902" not in n and "left out" in n for n in result.notes)
+    assert A.why("incomplete_units_left_out", count=1, n_complete=3) in result.notes
 
 
 def test_monte_carlo_is_seeded_and_respects_dominance(toy, real):
@@ -218,19 +220,12 @@ def test_monte_carlo_is_seeded_and_respects_dominance(toy, real):
     assert table["official_rank"].to_dict() == {"901": 1, "903": 2, "904": 3}
     # 904 is dominated by both others: last in every run
     assert (table.loc["904", ["median_rank", "rank_low", "rank_high"]] == 3).all()
-    assert table.loc["904", "rank_interval"] == "3rd (3–3)"
+    assert table.loc["904", ["median_rank", "rank_low", "rank_high"]].tolist() == [3, 3, 3]
     uniform = A.simulate_rank_uncertainty(toy, frameworks, GROUP, 2023, n_runs=200,
                                           weights="uniform", normalisations=("minmax",))
     assert uniform.summary["scenarios"] == ["minmax × arithmetic", "minmax × geometric"]
     with pytest.raises(ValueError, match="weights"):
         A.simulate_rank_uncertainty(toy, frameworks, GROUP, 2023, weights="equal")
-
-
-def test_format_rank_interval():
-    assert A.format_rank_interval(1, 1, 2) == "1st (1–2)"
-    assert A.format_rank_interval(12, 11, 13) == "12th (11–13)"
-    assert A.format_rank_interval(pd.NA, 1, 2) == "no data"
-    assert A.format_rank_interval(2, 1, 3, lang="vi") == "thứ 2 (1–3)"
 
 
 def test_rank_stability_ties_fall_back_to_asymptotic(toy):
@@ -260,7 +255,8 @@ def test_summarise_change_hand_computed(toy, real):
 
 def test_change_reason_with_too_few_units(toy):
     result = A.summarise_change(toy, GROUP, 2022, 2023, min_units=4)
-    assert not result.ok and result.reason.startswith("Only 3 unit(s)")
+    assert not result.ok and result.reason.code == "too_few_units_both_years"
+    assert (result.reason.params["count"], result.reason.params["needed"]) == (3, 4)
 
 
 def test_sigma_convergence_hand_computed(toy):
@@ -296,13 +292,14 @@ def test_lap_thach_2023_rank_table(real):
     # district framework changed 2022 → 2023 (C8): % of max only
     assert first["pct_of_max_change"] == pytest.approx(74.4213 - 58.2413)
     assert math.isnan(first["points_change"])
-    assert any("break in 2023" in n for n in result.notes)
+    assert any(n.code == "framework_break_pct" and n.params["breaks"] == [2023] for n in result.notes)
     assert result.table["rank"].notna().sum() == 1
 
 
 def test_districts_2024_have_no_data(real):
     result = A.rank_units(real["dti_scores"], "districts_of_26", 2024)
-    assert not result.ok and "all with status missing" in result.reason
+    assert not result.ok and result.reason.code == "no_score_or_rank"
+    assert result.reason.params["statuses"] == ["missing"]
 
 
 def test_da_nang_2022_decomposition(real):
@@ -347,7 +344,8 @@ def test_da_nang_2023_strengths_from_ranks_only(real):
 
 def test_rank_only_unit_has_no_benchmark(real):
     result = A.benchmark_unit(real["dti_scores"], "province_63", 2022, "26")
-    assert not result.ok and "no score" in result.reason
+    assert not result.ok and result.reason == A.why("unit_has_no_score", unit_code="26",
+                                                    peer_group="province_63", year=2022)
 
 
 def test_real_dominance_and_monte_carlo(real):
@@ -356,7 +354,7 @@ def test_real_dominance_and_monte_carlo(real):
         ["22", "46", "92"]  # not HCMC: 82.58 > 82.53 on digital infrastructure
     mc = A.simulate_rank_uncertainty(real["dti_scores"], real["dti_frameworks"], "province_63",
                                      2022, n_runs=500).table.set_index("unit_code")
-    assert mc.loc["48", "rank_interval"] == "1st (1–1)"
+    assert mc.loc["48", ["median_rank", "rank_low", "rank_high"]].tolist() == [1, 1, 1]
     assert mc["official_rank"].to_dict() == {"48": 1, "79": 2, "22": 3, "46": 4, "92": 5}
 
 
@@ -375,7 +373,8 @@ def test_real_rank_stability_exact_kendall(real):
 
 def test_real_districts_too_sparse_for_change(real):
     result = A.summarise_change(real["dti_scores"], "districts_of_26", 2022, 2023)
-    assert not result.ok and result.reason.startswith("Only 1 unit(s) of districts_of_26")
+    assert not result.ok and result.reason.code == "too_few_units_both_years"
+    assert (result.reason.params["count"], result.reason.params["peer_group"]) == (1, "districts_of_26")
 
 
 def test_real_sigma_unbalanced(real):
@@ -404,12 +403,14 @@ def test_targets_refuse_mixed_definitions(real):
     accounts = table.loc[("adults_18plus_with_transaction_account_share",
                           "population_15plus_with_bank_account_target")]
     assert not accounts["comparable"] and pd.isna(accounts["gap"])
-    assert accounts["explanation"].startswith("people aged 18+ vs people aged 15+")
+    assert accounts["explanation"] == A.why("different_populations", population_a="people aged 18+",
+                                            population_b="people aged 15+")
     fibre = table.loc[("communes_with_fibre_transmission_share",
                        "households_with_fibre_share_target")]
-    assert fibre["explanation"].startswith("communes and towns vs households")
+    assert fibre["explanation"] == A.why("different_populations", population_a="communes and towns",
+                                         population_b="households")
     assert table["comparable"].sum() == 0  # no target of Vĩnh Phúc or Vietnam fits Lập Thạch
-    assert any("not compared" in n for n in result.notes)
+    assert any(n.code == "pairs_not_compared" for n in result.notes)
 
 
 def test_targets_comparable_gap(real):
@@ -424,16 +425,18 @@ def test_targets_comparable_gap(real):
 
 def test_targets_reason_without_indicators(real):
     result = A.measure_target_gaps(real["indicators"], real["indicator_catalogue"], "248")
-    assert not result.ok and result.reason.startswith("Unit 248 has no")
+    assert not result.ok and result.reason.code == "no_indicator_values"
+    assert result.reason.params["unit_code"] == "248"
 
 
 def test_check_comparable(real):
     catalogue = real["indicator_catalogue"]
     assert A.check_comparable(catalogue, "population_4g_coverage_share",
-                              "population_4g_coverage_target") == (True, "")
+                              "population_4g_coverage_target") == (True, None)
     verdict = A.check_comparable(catalogue, "mobile_base_stations_3g_4g_share",
                                  "population_4g_coverage_target")
-    assert not verdict.comparable and verdict.explanation.startswith("base stations vs population")
+    assert not verdict.comparable and verdict.explanation == A.why(
+        "different_populations", population_a="base stations", population_b="population")
     assert not A.check_comparable(catalogue, "shops_using_pos_share", "no_such_indicator")[0]
 
 

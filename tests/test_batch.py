@@ -55,7 +55,8 @@ LEAKER = [
     import lib.synthetic  # not preloaded: must be unloaded after this report
     leaked_variable = 42
     formatting.LANGS = ("xx",)           # rebinding a lib global
-    formatting.NO_DATA["en"] = "LEAKED"  # mutating a lib dict in place
+    import lib.texts as texts
+    texts.TEXT_TABLES["leaked"] = None   # mutating a lib dict in place
     profiles.ADDED_BY_A_REPORT = True    # adding a lib global
     matplotlib.rcParams["figure.dpi"] = 17
     plt.figure()                          # left open
@@ -81,8 +82,9 @@ CHECKER = [
     import lib.profiles as profiles
     problems = []
     if "leaked_variable" in globals(): problems.append("user variable")
-    if formatting.LANGS != ("en", "vi"): problems.append("rebound lib global")
-    if formatting.NO_DATA["en"] != "no data": problems.append("mutated lib dict")
+    import lib.texts as texts
+    if formatting.LANGS != ("vi", "en"): problems.append("rebound lib global")
+    if "leaked" in texts.TEXT_TABLES: problems.append("mutated lib dict")
     if hasattr(profiles, "ADDED_BY_A_REPORT"): problems.append("added lib global")
     if "lib.synthetic" in sys.modules: problems.append("lib module imported by a report")
     if matplotlib.rcParams["figure.dpi"] == 17: problems.append("rcParams")

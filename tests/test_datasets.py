@@ -152,14 +152,15 @@ def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
     peers = profiles.peer_scores("districts_of_26", 2023)
     row = peers[peers["unit_code"] == "246"].iloc[0]
     figures = dict(narrative.key_figures(row, "vi").itertuples(index=False))
-    assert figures["Điểm DTI"].startswith("744,213")
-    assert figures["Tình trạng thứ hạng"] == "đã công bố"
+    assert figures["Điểm DTI"] == "744,213 điểm"
+    assert figures["Mức độ tin cậy của thứ hạng"] == "đã công bố"
 
     rows = profiles.unit_indicators("246", 2023, profiles.INFRASTRUCTURE_THEMES)
     names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]
-    assert list(names[:2]) == ["Tỷ lệ xã/thị trấn có đường truyền cáp quang",
-                               "Tỷ lệ trạm phát sóng 3G/4G"]
+    assert list(names[:2]) == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
+                               "Tỷ lệ trạm thu phát sóng di động (BTS) có 3G/4G"]
     comparisons = profiles.comparators(rows, ["26", "VN"], 2023)
     table = narrative.comparison_table(rows, comparisons, "vi")
-    assert table.iloc[1].tolist()[:1] == ["Tỷ lệ xã/thị trấn có đường truyền cáp quang"]
-    assert table.iloc[1]["So với"] == "mục tiêu: Vĩnh Phúc"
+    assert table.iloc[0].tolist()[:4] == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
+                                          "100%", "Cả nước", "78,3% (% hộ gia đình)"]
+    assert table.iloc[1]["So với"] == "Mục tiêu của Vĩnh Phúc"

@@ -87,7 +87,7 @@ def test_header_has_unit_year_and_key_figures_after_the_title(exported):
     block = exported[summary:exported.index("</section>", summary)]
     assert "Lập Thạch" in block and "district of Vĩnh Phúc" in block and "2023" in block
     assert "<dt>DTI score</dt><dd>744.213 points</dd>" in block
-    assert "<dt>Rank</dt><dd>1 of 9 among districts of Vĩnh Phúc</dd>" in block
+    assert "<dt>Rank</dt><dd>1 of 9 among districts and cities of Vĩnh Phúc province</dd>" in block
     assert "<dt>Rank in 2022</dt><dd>5th</dd>" in block
 
 

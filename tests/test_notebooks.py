@@ -36,7 +36,7 @@ def test_html_shows_lap_thach_744_213_and_rank_1_of_9(lap_thach_scores):
     page = lap_thach_scores.html.read_text(encoding="utf-8")
     assert "Lập Thạch" in page
     assert "744.213 points out of 1,000" in page
-    assert "ranked 1st of 9 among districts of Vĩnh Phúc" in page
+    assert "ranked 1st of 9 among the districts and cities of Vĩnh Phúc province" in page
     assert "<td>1 of 9</td>" in page
     assert "rose from 5th in 2022 to 1st in 2023" in page
     assert "data/raw/dti_district_vinhphuc.csv, row 13" in page

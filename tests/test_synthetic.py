@@ -109,7 +109,8 @@ def test_sparse_panel_cases(sparse):
     assert rank_only["value_status"].tolist() == ["rank_only"]
     assert rank_only["rank"].notna().all()
     history = A.rank_history(scores, DISTRICTS, frameworks=sparse["dti_frameworks"])
-    assert history.ok and any("break in 2023" in n for n in history.notes)
+    assert history.ok and any(n.code == "framework_break_pct" and 2023 in n.params["breaks"]
+                              for n in history.notes)
     change = A.decompose_change(scores, sparse["dti_frameworks"], DISTRICTS, 2022, 2023)
     assert change.table["points_change"].isna().all()  # across the break: % of max only
     assert change.table["pct_of_max_change"].notna().any()

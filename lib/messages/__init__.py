@@ -9,7 +9,7 @@ with ``_rule: ordinal`` chooses by the CLDR ordinal category ("1st", "2nd", "3rd
 
 Parameters are formatted for the language by :func:`render`: integers and floats through Babel
 (``744,213`` in Vietnamese, ``744.213`` in English; ``{x:.1f}`` fixes one decimal), strings as they
-are. Nothing here decides wording by language: every difference lives in the catalogues.
+are; years (parameters named ``year``, ``year_*``, ``*_year``) without grouping. Nothing here decides wording by language: every difference lives in the catalogues.
 
 Errors: :class:`MessageError` (a ``KeyError``) for an unknown language or key, a missing
 parameter, or a catalogue file that is not a mapping of strings.
@@ -124,6 +124,12 @@ def _choose(forms: dict, params: dict, key: str, lang: str) -> str:
     return forms.get(category, forms["other"])
 
 
+def _is_year(name: str, value) -> bool:
+    """Years are written without grouping ("2023", not "2.023"): parameters named ``year``,
+    ``year_*`` or ``*_year``."""
+    return isinstance(value, int) and (name == "year" or name.startswith("year_") or name.endswith("_year"))
+
+
 def render(key: str, lang: str, /, **params) -> str:
     """The message ``key`` in ``lang`` with its parameters filled in.
 
@@ -139,6 +145,7 @@ def render(key: str, lang: str, /, **params) -> str:
     template = messages[key]
     if isinstance(template, dict):
         template = _choose(template, params, key, lang)
+    params = {name: str(value) if _is_year(name, value) else value for name, value in params.items()}
     try:
         return _Formatter(lang).format(template, **params)
     except KeyError as missing:
