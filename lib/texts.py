@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
-from lib.messages import catalogue, check_language, render
+from lib.messages import LANGUAGES, catalogue, check_language, render
 from lib.parse import ParseError, PeriodFields, Qualifier, When, normalize_text, parse_period_fields
 from lib.paths import REFERENCE_DIR
 
@@ -77,8 +77,8 @@ class MissingText(LookupError):
 
     def __init__(self, kind: str, original: str, lang: str, table: str, why: str = ""):
         self.kind, self.original, self.lang, self.table = kind, original, lang, table
-        why = why or f"has no {lang!r} form"
-        super().__init__(f"{kind} {original!r} {why}: complete {table}")
+        why = why or f"has no {lang!r} form in"
+        super().__init__(f"{kind} {original!r} {why} {table}")
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -94,7 +94,7 @@ def _table(kind: str) -> dict[str, dict[str, str]]:
     for column in (spec.original, spec.vi, spec.en):
         if rows and column not in rows[0]:
             raise MissingText(kind, "", "vi", f"lib/reference/{spec.file}",
-                              f"table lacks the column {column!r}")
+                              f"cannot be looked up: no column {column!r} in")
     return {normalize_text(r[spec.original]): {"vi": normalize_text(r[spec.vi]),
                                                "en": normalize_text(r[spec.en])} for r in rows}
 
@@ -108,6 +108,16 @@ def table_path(kind: str) -> str:
     if kind in ("period", "source_date"):
         return f"lib/reference/{TEXT_TABLES['period_note'].file}"
     raise ValueError(f"unknown data text kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def table_hint(kind: str) -> str:
+    """What to write to translate a text of ``kind``: "add a row to lib/reference/x.csv with
+    the columns a, a_vi, a_en"."""
+    spec = TEXT_TABLES.get("period_note" if kind in ("period", "source_date") else kind)
+    if spec is None:
+        return f"add the key to {table_path(kind)} in every language"
+    columns = ", ".join(dict.fromkeys((spec.original, spec.vi, spec.en)))
+    return f"add a row to lib/reference/{spec.file} with the columns {columns}"
 
 
 def data_text(kind: str, original: object, lang: str) -> str:
