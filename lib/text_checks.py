@@ -20,6 +20,7 @@ TABLE_TEXTS = {
     "indicators": (("indicator_label", "indicator_name"), ("unit_label", "value_unit"),
                    ("period", "period"), ("unit_name", "unit_name")),
     "dti_scores": (("formula", "formula"),),
+    "dti_frameworks": (("framework", "framework"),),
 }
 # where a processed column comes from in the raw files
 RAW_COLUMNS = {"unit_label": "unit", "conflict_ids": "conflict_id"}
@@ -58,7 +59,7 @@ def missing_texts(tables: dict[str, pd.DataFrame]) -> list[DataError]:
     """Every text of the processed ``tables`` that would reach a page without a translation.
 
     Checks ``indicators`` (indicator label, unit label, period, unit names that are not GSO
-    names of ``units``), ``dti_scores`` (formulas), the conflicts and caveats cited by any fact
+    names of ``units``), ``dti_scores`` (formulas), ``dti_frameworks`` (names), the conflicts and caveats cited by any fact
     table (``lib/reference/conflicts.csv``), the catalogue's populations (bases) and the
     publisher, date and type of every source a fact row cites. Each text is reported once, at
     the first row that holds it: raw file, line and column, the text, and in the hint the

@@ -15,6 +15,7 @@ kind                              table                       original text (col
 ``publisher``                     ``publishers.csv``          one ``source_publisher`` of a source
 ``unit_name``                     ``unit_names.csv``          a unit name that is not a GSO name
 ``formula``                       ``formulas.csv``            ``formula`` of a DTI result
+``framework``                     ``framework_names.csv``     ``framework`` of ``dti_frameworks``
 ``period_note``                   ``period_notes.csv``        words in a period or date
 ================================  ==========================  ==================================
 
@@ -65,6 +66,7 @@ TEXT_TABLES = {
     "publisher": TextTable("publishers.csv", "publisher", "publisher_vi", "publisher_en"),
     "unit_name": TextTable("unit_names.csv", "unit_name", "unit_name_vi", "unit_name_en"),
     "formula": TextTable("formulas.csv", "formula", "formula_vi", "formula_en"),
+    "framework": TextTable("framework_names.csv", "framework", "framework_vi", "framework_en"),
     "period_note": TextTable("period_notes.csv", "note", "note_vi", "note_en"),
 }
 MESSAGE_KINDS = ("source_type", "period", "source_date")
@@ -129,7 +131,8 @@ def data_text(kind: str, original: object, lang: str) -> str:
         One of :data:`KINDS`: ``conflict_title``, ``conflict_description``,
         ``indicator_name`` (raw ``indicator_label``), ``value_unit`` (raw ``unit``, e.g.
         "% of households"), ``base`` (catalogue ``population``), ``publisher`` (one source's
-        publisher), ``unit_name``, ``formula``, ``period_note``, ``source_type``, ``period``,
+        publisher), ``unit_name``, ``formula``, ``framework`` (a DTI framework's name),
+        ``period_note``, ``source_type``, ``period``,
         ``source_date``.
     original
         The text as it stands in the raw file or reference table (compared after NFC and

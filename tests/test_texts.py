@@ -54,6 +54,8 @@ def test_indicator_names_bases_and_units():
     assert data_text("unit_name", "Lập Thạch", "en") == "Lập Thạch"  # a GSO name stays
     assert data_text("source_type", "press", "vi") == "báo chí"
     assert data_text("formula", "170 / 310 = 0.548", "vi") == "170 / 310 = 0,548"
+    assert data_text("framework", "Vĩnh Phúc QĐ 2074/QĐ-UBND (09/11/2022)", "vi") == \
+        "Quyết định 2074/QĐ-UBND (9/11/2022) của UBND tỉnh Vĩnh Phúc"
 
 
 @pytest.mark.parametrize("text, vi, en", [
@@ -141,8 +143,9 @@ def test_every_current_raw_text_is_covered(tables):
         assert data_text(kind, text, "vi") and data_text(kind, text, "en")
 
 
-def test_every_synthetic_text_is_covered():
-    assert missing_texts(synthetic.generate_panel()) == []
+@pytest.mark.parametrize("options", [{}, {"break_year": 2023, "n_provinces": 3, "gaps": True}])
+def test_every_synthetic_text_is_covered(options):
+    assert missing_texts(synthetic.generate_panel(**options)) == []
 
 
 def _raw_with(tmp_path, old: str, new: str):
