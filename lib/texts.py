@@ -122,6 +122,15 @@ def table_hint(kind: str) -> str:
     return f"add a row to lib/reference/{spec.file} with the columns {columns}"
 
 
+def find_text(kind: str, original: object, lang: str) -> str | None:
+    """:func:`data_text`, or None where the translation is missing (for code that fills what
+    it can and leaves the error to the build's check, :mod:`lib.text_checks`)."""
+    try:
+        return data_text(kind, original, lang)
+    except MissingText:
+        return None
+
+
 def data_text(kind: str, original: object, lang: str) -> str:
     """A text from the data in ``lang``.
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from lib import pipeline, synthetic
 from lib.messages import catalogue, parameters
 from lib.parse import ParseError, When, parse_period_fields
-from lib.paths import RAW_DIR, REFERENCE_DIR
+from lib.paths import RAW_DIR, REFERENCE_DIR, ROOT
 from lib.text_checks import missing_texts
 from lib.texts import KINDS, TEXT_TABLES, MissingText, data_text, period_label
 from lib.validate import ValidationError, validate_paths
@@ -179,3 +181,22 @@ def test_build_fails_on_an_untranslated_period_word(tmp_path):
     (problem,) = err.value.problems
     assert (problem.file, problem.row, problem.column) == ("indicators_local.csv", 14, "period")
     assert "period_notes.csv" in str(err.value)
+
+
+def test_texts_are_a_data_layer_module():
+    """The presentation calls lib.texts; lib.texts and its checks import no presentation
+    module, and pandera only where tables are validated."""
+    code = ("import sys, lib.texts, lib.text_checks; print(sorted(m for m in sys.modules if m in "
+            "{'lib.narrative', 'lib.display', 'lib.plots', 'lib.export', 'lib.portfolio', "
+            "'lib.formatting', 'lib.profiles', 'pandera'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == "[]"
+
+
+def test_catalogue_has_a_vietnamese_name_for_every_indicator(tables):
+    catalogue = tables["indicator_catalogue"].set_index("indicator")
+    assert catalogue["name_vi"].notna().all()
+    # the reviewed catalogue name wins; the label's translation fills the rest
+    assert catalogue.at["pos_terminals_count", "name_vi"] == "Số thiết bị POS"
+    assert catalogue.at["bank_cards_count", "name_vi"] == "Số thẻ ngân hàng"
