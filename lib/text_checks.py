@@ -19,7 +19,8 @@ from lib.texts import LANGUAGES, MissingText, data_text, table_hint, table_path
 TABLE_TEXTS = {
     "indicators": (("indicator_label", "indicator_name"), ("unit_label", "value_unit"),
                    ("period", "period"), ("unit_name", "unit_name")),
-    "dti_scores": (("formula", "formula"),),
+    "dti_scores": (("formula", "formula"), ("unit_name", "unit_name")),
+    "dti_national": (("unit_name", "unit_name"),),
     "dti_frameworks": (("framework", "framework"),),
 }
 # where a processed column comes from in the raw files
@@ -59,7 +60,8 @@ def missing_texts(tables: dict[str, pd.DataFrame]) -> list[DataError]:
     """Every text of the processed ``tables`` that would reach a page without a translation.
 
     Checks ``indicators`` (indicator label, unit label, period, unit names that are not GSO
-    names of ``units``), ``dti_scores`` (formulas), ``dti_frameworks`` (names), the conflicts and caveats cited by any fact
+    names of ``units``), ``dti_scores`` (formulas, unit names), ``dti_national`` (unit names),
+    ``dti_frameworks`` (names), the conflicts and caveats cited by any fact
     table (``lib/reference/conflicts.csv``), the catalogue's populations (bases) and the
     publisher, date and type of every source a fact row cites. Each text is reported once, at
     the first row that holds it: raw file, line and column, the text, and in the hint the
