@@ -18,6 +18,7 @@ from lib.datasets.indicators import build_catalogue, catalogue_schema
 from lib.io import read_raw_csv, sha256_file, write_json_atomic, write_table_atomic
 from lib.paths import RAW_DIR, processed_dir
 from lib.sources import build_sources, load_sidecar, raw_data_files
+from lib.text_checks import require_texts
 from lib.validate import validate_table
 
 MANIFEST = "manifest.json"
@@ -49,7 +50,8 @@ def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str,
     staff workbooks and exports in ``raw_dir`` (sidecar with ``shape``, see :mod:`lib.ingest`)
     are added to the tables their sidecar ``feeds``. Raises :class:`lib.io.DataError`
     (unreadable raw cell, missing sidecar) or :class:`lib.validate.ValidationError` (listing
-    every error of every staff file).
+    every error of every staff file, or every text that reaches a page without its Vietnamese
+    and English forms: :mod:`lib.text_checks`).
     """
     raw_dir = Path(raw_dir)
     for path in raw_data_files(raw_dir):
@@ -68,6 +70,7 @@ def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str,
     tables["indicator_catalogue"] = validate_table(
         build_catalogue(tables["indicators"]), catalogue_schema(), "indicator_catalogue")
     tables["sources"] = build_sources(raw)
+    require_texts(tables)  # every text that reaches a page has its vi and en forms
     return tables
 
 

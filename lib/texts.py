@@ -15,6 +15,7 @@ kind                              table                       original text (col
 ``publisher``                     ``publishers.csv``          one ``source_publisher`` of a source
 ``unit_name``                     ``unit_names.csv``          a unit name that is not a GSO name
 ``formula``                       ``formulas.csv``            ``formula`` of a DTI result
+``framework``                     ``framework_names.csv``     ``framework`` of ``dti_frameworks``
 ``period_note``                   ``period_notes.csv``        words in a period or date
 ================================  ==========================  ==================================
 
@@ -39,7 +40,7 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
-from lib.messages import catalogue, check_language, render
+from lib.messages import LANGUAGES, catalogue, check_language, render
 from lib.parse import ParseError, PeriodFields, Qualifier, When, normalize_text, parse_period_fields
 from lib.paths import REFERENCE_DIR
 
@@ -65,6 +66,7 @@ TEXT_TABLES = {
     "publisher": TextTable("publishers.csv", "publisher", "publisher_vi", "publisher_en"),
     "unit_name": TextTable("unit_names.csv", "unit_name", "unit_name_vi", "unit_name_en"),
     "formula": TextTable("formulas.csv", "formula", "formula_vi", "formula_en"),
+    "framework": TextTable("framework_names.csv", "framework", "framework_vi", "framework_en"),
     "period_note": TextTable("period_notes.csv", "note", "note_vi", "note_en"),
 }
 MESSAGE_KINDS = ("source_type", "period", "source_date")
@@ -77,8 +79,8 @@ class MissingText(LookupError):
 
     def __init__(self, kind: str, original: str, lang: str, table: str, why: str = ""):
         self.kind, self.original, self.lang, self.table = kind, original, lang, table
-        why = why or f"has no {lang!r} form"
-        super().__init__(f"{kind} {original!r} {why}: complete {table}")
+        why = why or f"has no {lang!r} form in"
+        super().__init__(f"{kind} {original!r} {why} {table}")
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -94,7 +96,7 @@ def _table(kind: str) -> dict[str, dict[str, str]]:
     for column in (spec.original, spec.vi, spec.en):
         if rows and column not in rows[0]:
             raise MissingText(kind, "", "vi", f"lib/reference/{spec.file}",
-                              f"table lacks the column {column!r}")
+                              f"cannot be looked up: no column {column!r} in")
     return {normalize_text(r[spec.original]): {"vi": normalize_text(r[spec.vi]),
                                                "en": normalize_text(r[spec.en])} for r in rows}
 
@@ -110,6 +112,25 @@ def table_path(kind: str) -> str:
     raise ValueError(f"unknown data text kind {kind!r} (known: {', '.join(KINDS)})")
 
 
+def table_hint(kind: str) -> str:
+    """What to write to translate a text of ``kind``: "add a row to lib/reference/x.csv with
+    the columns a, a_vi, a_en"."""
+    spec = TEXT_TABLES.get("period_note" if kind in ("period", "source_date") else kind)
+    if spec is None:
+        return f"add the key to {table_path(kind)} in every language"
+    columns = ", ".join(dict.fromkeys((spec.original, spec.vi, spec.en)))
+    return f"add a row to lib/reference/{spec.file} with the columns {columns}"
+
+
+def find_text(kind: str, original: object, lang: str) -> str | None:
+    """:func:`data_text`, or None where the translation is missing (for code that fills what
+    it can and leaves the error to the build's check, :mod:`lib.text_checks`)."""
+    try:
+        return data_text(kind, original, lang)
+    except MissingText:
+        return None
+
+
 def data_text(kind: str, original: object, lang: str) -> str:
     """A text from the data in ``lang``.
 
@@ -119,7 +140,8 @@ def data_text(kind: str, original: object, lang: str) -> str:
         One of :data:`KINDS`: ``conflict_title``, ``conflict_description``,
         ``indicator_name`` (raw ``indicator_label``), ``value_unit`` (raw ``unit``, e.g.
         "% of households"), ``base`` (catalogue ``population``), ``publisher`` (one source's
-        publisher), ``unit_name``, ``formula``, ``period_note``, ``source_type``, ``period``,
+        publisher), ``unit_name``, ``formula``, ``framework`` (a DTI framework's name),
+        ``period_note``, ``source_type``, ``period``,
         ``source_date``.
     original
         The text as it stands in the raw file or reference table (compared after NFC and

@@ -63,9 +63,14 @@ def test_filled_template_validates_and_builds(template, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(RAW_DIR, raw)
     shutil.copy(template, filled)
-    shutil.copy(template.with_name(template.name + ".source.yml"),
-                filled.with_name(filled.name + ".source.yml"))
+    sidecar = filled.with_name(filled.name + ".source.yml")
+    shutil.copy(template.with_name(template.name + ".source.yml"), sidecar)
     fill(filled)
+    text = sidecar.read_text(encoding="utf-8")  # provenance completed, as its header asks
+    sidecar.write_text(text.replace("TO COMPLETE: the office that provided the figures",
+                                    "Sở Thông tin và Truyền thông tỉnh Vĩnh Phúc")
+                       .replace("TO COMPLETE: date of the decision announcing the results",
+                                "2025-01-15"), encoding="utf-8")
     book = openpyxl.load_workbook(filled)
     book["DTI 2024"]["D8"] = "87,5"  # typed as text in the Vietnamese convention
     book["DTI 2024"]["M8"] = 1  # Lập Thạch ranked first, as its total is the highest

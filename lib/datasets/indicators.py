@@ -20,7 +20,8 @@ services, cashless payments, financial inclusion…) for any administrative leve
   ``source_type``, ``note``, ``raw_file``, ``raw_row`` as in ``dti_scores``.
 
 ``indicator_catalogue`` — one row per indicator: ``indicator``, ``theme``, ``name_en``,
-``name_vi`` (NA where no Vietnamese name is recorded), ``unit``, ``higher_is_better`` (bool),
+``name_vi`` (the reference catalogue's name, else the translation of ``name_en`` through
+``lib/reference/indicator_labels.csv``; NA where neither exists), ``unit``, ``higher_is_better`` (bool),
 ``concept`` (indicators measuring the same thing under different definitions share it),
 ``population`` (the base of a share), ``definition``, ``target_indicator`` (the id of its
 published target, or ``""``).
@@ -41,6 +42,7 @@ from lib.io import RAW_ROW, DataError
 from lib.parse import VALUE_STATUSES, ParseError, parse_period, parse_value
 from lib.paths import REFERENCE_DIR
 from lib.sources import best_source_type, row_source_ids
+from lib.texts import find_text
 from lib.validate import provenance_columns
 
 if TYPE_CHECKING:
@@ -224,8 +226,9 @@ def build_catalogue(indicators: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator of ``indicators`` (columns in the module docstring).
 
     English name, theme and unit come from the data; Vietnamese name, concept, population and
-    direction from ``lib/reference/indicator_catalogue.csv`` where recorded (else NA / the
-    indicator id / ``True``).
+    direction from ``lib/reference/indicator_catalogue.csv`` where recorded (else the
+    Vietnamese form of the English name in ``lib/reference/indicator_labels.csv``, NA if it has
+    none — the build's text check then fails / the indicator id / ``True``).
     """
     reference = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype=str)
     first = indicators.drop_duplicates("indicator").set_index("indicator")
@@ -248,5 +251,7 @@ def build_catalogue(indicators: pd.DataFrame) -> pd.DataFrame:
 
     catalogue["target_indicator"] = catalogue["indicator"].map(target_of)
     catalogue = catalogue.astype({"name_vi": object})
+    translated = catalogue["name_en"].map(lambda label: find_text("indicator_name", label, "vi"))
+    catalogue["name_vi"] = catalogue["name_vi"].where(catalogue["name_vi"].notna(), translated)
     catalogue["name_vi"] = catalogue["name_vi"].where(catalogue["name_vi"].notna(), None)
     return catalogue[list(catalogue_schema().columns)]
