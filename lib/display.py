@@ -89,9 +89,9 @@ def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, i
     for sid in ids:
         if sid in sources.index:
             s = sources.loc[sid]
-            parts.append(render("report.source.item", lang,
-                                publisher=texts.data_text("publisher", s["publisher"], lang),
-                                date=texts.data_text("source_date", s["date"], lang), url=s["url"]))
+            items = (texts.data_text("publisher", s["publisher"], lang),
+                     texts.data_text("source_date", s["date"], lang), s["url"])
+            parts.append(", ".join(str(i) for i in items if not is_missing(i) and str(i)))
     text = render("report.source.line", lang, sources="; ".join(parts)) if parts else \
         render("report.source.not_recorded", lang)
     if raw_refs:

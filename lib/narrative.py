@@ -143,6 +143,8 @@ def indicator_name(indicator: str, lang: str = "vi") -> str:
     raises ``KeyError`` for an id without a name in that language."""
     from lib.paths import REFERENCE_DIR
 
+    if indicator == "rounding_residual":  # the residual row of lib.analysis.decompose_change
+        return render("report.analysis.residual", lang)
     names = _dti_indicator_names()
     if indicator not in names.index:
         raise KeyError(f"{indicator!r} has no name in {REFERENCE_DIR / 'dti_indicators.csv'}")

@@ -6,7 +6,8 @@ The panel has the same tables, columns and schemas as the real pipeline (``units
 
 - unit codes cannot be real GSO codes: province ``99``; districts ``990``–``999`` (up to 10
   units) or ``90000``–``97999`` (more); other synthetic provinces ``98001``…; names are
-  "Synthetic Province A", "Synthetic District B"…;
+  letters and numbers that read the same in every language and name no real place: districts
+  "A", "B"…, provinces "P1", "P2"…, the country "Z";
 - ``source_type`` is ``synthetic`` on every row, the only source is the generator itself, and
   :func:`write_synthetic` marks the manifest ``"synthetic": true``.
 
@@ -88,6 +89,14 @@ def _letters(i: int) -> str:
         i, r = divmod(i - 1, 26)
         name = chr(65 + r) + name
     return name
+
+
+COUNTRY_NAME = "Z"
+
+
+def province_name(j: int) -> str:
+    """The name of the ``j``-th synthetic province: "P1", "P2"…"""
+    return f"P{j + 1}"
 
 
 def district_codes(n_units: int) -> list[str]:
@@ -259,7 +268,7 @@ def _indicator_rows(rng: np.random.Generator, level: np.ndarray, codes: list[str
     targets = pd.DataFrame([{
         "period": f"{target_year} (target)", "period_start_year": target_year,
         "period_end_year": target_year, "reference_year": target_year, "is_target": True,
-        "unit_code": PROVINCE_CODE, "unit_name": "Synthetic Province A",
+        "unit_code": PROVINCE_CODE, "unit_name": province_name(0),
         "unit_level": "province", "parent_code": "", "theme": theme, "indicator": indicator,
         "indicator_label": label, "value": value, "unit_label": unit_label,
     } for indicator, (theme, label, unit_label, value) in TARGETS.items()])
@@ -300,7 +309,7 @@ def _national(scores: pd.DataFrame, peer_group: str, source: str, note: str) -> 
     means = index.groupby(totals["reference_year"]).mean().round(4)
     table = pd.DataFrame({
         "reference_year": means.index.astype("int64"), "level": "provincial_mean",
-        "unit_name": "Synthetic country (not Vietnam)",
+        "unit_name": COUNTRY_NAME,
         "measure": ("provincial_dti_mean" if peer_group == PROVINCE_PEER_GROUP
                     else "district_dti_mean"),
         "value": means.to_numpy(dtype="float64"), "scale": "0-1", "value_status": "reported",
@@ -366,9 +375,9 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
     if break_year is not None and not first_year < break_year <= years[-1]:
         raise ValueError(f"break_year must be within {first_year + 1}–{years[-1]}")
     codes = district_codes(n_units)
-    names = [f"Synthetic District {_letters(i)}" for i in range(n_units)]
+    names = [_letters(i) for i in range(n_units)]
     provinces = province_codes(max(n_provinces, 1))
-    province_names = [f"Synthetic Province {_letters(j)}" for j in range(len(provinces))]
+    province_names = [province_name(j) for j in range(len(provinces))]
     source, url = _source(seed, n_units, n_years, first_year)
     note = NOTE.format(seed=seed)
     rng = np.random.default_rng(seed)

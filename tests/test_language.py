@@ -175,7 +175,7 @@ def _render(pages, processed_dir: Path, out: Path) -> dict:
     finally:
         session.close()
     failed = {k: r.error for k, r in results.items() if r.status != "built"}
-    assert failed == {}
+    assert failed == {}, "\n".join(f"{k}: {e}" for k, e in failed.items())
     return {k: r.html for k, r in results.items()}
 
 
