@@ -33,9 +33,9 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from lib.io import write_text_atomic
-from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language
+from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 from lib.paths import TEMPLATES_DIR
-from lib.portfolio import frame, href, language_root, notebook_label, unit_page_href
+from lib.portfolio import date_text, frame, href, language_root, notebook_label, unit_page_href
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 SOURCES_ANCHOR = "dti-sources"
@@ -95,17 +95,22 @@ def outline(notebook: nbformat.NotebookNode) -> dict:
     return {"toc": toc, "source_ids": list(dict.fromkeys(source_ids)), "title_cell": title_cell}
 
 
-def cited_sources(source_ids: list[str]) -> list[dict]:
+def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[dict]:
     """Rows of the ``sources`` table for ``source_ids`` (in that order): ``publisher``, ``type``,
-    ``date`` and ``url``, as text. Unknown ids are skipped."""
+    ``date`` and ``url``, as text. The type is in words of ``lang`` (message
+    ``site.source_type.<type>``: "báo chí"; an unknown type raises
+    :class:`lib.messages.MessageError`), an ISO date too (:func:`lib.portfolio.date_text`:
+    "ngày 21/8/2024"). Unknown ids are skipped."""
     from lib.load import load_table
 
     if not source_ids:
         return []
     sources = load_table("sources").set_index("source_id")
-    return [{key: "" if sources.loc[sid, key] is None else str(sources.loc[sid, key])
+    rows = [{key: "" if sources.loc[sid, key] is None else str(sources.loc[sid, key])
              for key in ("publisher", "type", "date", "url")}
             for sid in source_ids if sid in sources.index]
+    return [{**row, "type": row["type"] and render(f"site.source_type.{row['type']}", lang),
+             "date": row["date"] and date_text(row["date"], lang)} for row in rows]
 
 
 def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGUAGE) -> dict:
@@ -229,7 +234,7 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
             "notebook_label": notebook_label(notebook_name, lang),
             "toc": found["toc"],
             "sources_anchor": SOURCES_ANCHOR,
-            "sources": cited_sources(found["source_ids"]),
+            "sources": cited_sources(found["source_ids"], lang),
             "unit_href": href(unit_page, html_path) if unit_page else "",
         },
     }

@@ -139,6 +139,21 @@ def test_footer_lists_the_sources_the_outputs_cite(processed, tmp_path):
     assert display.escape(source["url"]) in footer and display.escape(source["publisher"]) in footer
 
 
+def test_source_types_and_dates_in_the_report_language(processed):
+    from lib.export import cited_sources
+    from lib.load import load_table
+
+    sources = load_table("sources")
+    dated = sources[sources["date"] == "2022-07-26"].iloc[0]
+    [vi] = cited_sources([dated["source_id"]], "vi")
+    [en] = cited_sources([dated["source_id"]], "en")
+    assert (vi["date"], en["date"]) == ("ngày 26/7/2022", "26 July 2022")
+    assert vi["type"] == render(f"site.source_type.{dated['type']}", "vi") != dated["type"]
+    press = sources[sources["type"] == "press"].iloc[0]["source_id"]
+    assert [cited_sources([press], lang)[0]["type"] for lang in ("vi", "en")] == \
+        ["báo chí", "press"]
+
+
 def test_lang_attribute_and_labels_follow_the_report_language(exported_vi):
     page = exported_vi
     assert '<html lang="vi">' in page
