@@ -38,9 +38,9 @@ template: $(STAMP)
 reports: $(STAMP)
 	$(PY) -m lib reports
 
-## report UNIT=246 YEAR=2023: the reports of one unit and year
+## report UNIT=246 YEAR=2023 REPORT_LANG=en: the reports of one unit (and year, language)
 report: $(STAMP)
-	$(PY) -m lib reports --unit $(UNIT) $(if $(YEAR),--year $(YEAR))
+	$(PY) -m lib reports --unit $(UNIT) $(if $(YEAR),--year $(YEAR)) $(if $(REPORT_LANG),--lang $(REPORT_LANG))
 
 ## demo: the full report set on the seeded synthetic example panel (labelled synthetic)
 demo: $(STAMP)

@@ -121,7 +121,8 @@ def write_workspace(work: Path, units: int, years: int, notebooks: list[str]) ->
                         for n in notebooks)
     config = work / "reports.yml"
     config.write_text(f"# benchmark configuration (synthetic data {manifest['data_version']})\n"
-                      f"years: [{last_year}]\nlang: en\nnotebooks_dir: {ROOT / 'notebooks'}\n"
+                      f"years: [{last_year}]\nlanguages: [en]\n"
+                      f"notebooks_dir: {ROOT / 'notebooks'}\n"
                       f"reports:\n{entries}\n", encoding="utf-8")
     return processed, config
 

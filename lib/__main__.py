@@ -59,7 +59,8 @@ def _cmd_reports(args: argparse.Namespace) -> int:
 
     code = report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run,
                        jobs=args.jobs, force=args.force, scheduler=args.scheduler,
-                       cluster=args.cluster, wait=args.wait, config=args.config)
+                       cluster=args.cluster, wait=args.wait, config=args.config,
+                       languages=args.lang)
     if getattr(args, "pdf", False) and not args.dry_run and code in (EXIT_OK, EXIT_REPORTS_FAILED):
         from lib.browser import BrowserUnavailable, print_pdfs, report_pages
         from lib.paths import outputs_dir
@@ -92,6 +93,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m lib`` argument parser."""
+    from lib.messages import LANGUAGES
+
     parser = argparse.ArgumentParser(prog="python -m lib", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     reports.add_argument("--only", action="append", help="notebook name (repeatable)")
     reports.add_argument("--unit", action="append", help="unit code (repeatable)")
     reports.add_argument("--year", action="append", type=int, help="reference year (repeatable)")
+    reports.add_argument("--lang", action="append", choices=LANGUAGES,
+                         help="report language (repeatable; default: every language of the "
+                              "configuration)")
     reports.add_argument("--dry-run", action="store_true",
                          help="print the plan (what would be built and why) and stop")
     reports.add_argument("--jobs", "-j", type=int, metavar="N",

@@ -39,6 +39,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lib.messages import LANGUAGES
+
 KERNEL_NAME = "dti-notebooks"
 ENGINE_NAME = "dti-warm"
 KERNEL_START_ATTEMPTS = 3   # a kernel that dies at start or does not answer is started again
@@ -87,6 +89,7 @@ class ReportTask:
     kernel_name: str = KERNEL_NAME
     cell_timeout: int = CELL_TIMEOUT
     preload: tuple = ()
+    languages: tuple = LANGUAGES  # of the portfolio: the page links to its counterparts
 
 
 @dataclass
@@ -527,7 +530,8 @@ class KernelSession:
             try:
                 load.reset_tables_read()
                 export_html(notebook, html_path, task.title, task.data_version,
-                            self._exporter, task.lang, html_dir=html_dir)
+                            self._exporter, task.lang, html_dir=html_dir,
+                            languages=task.languages)
                 tables = load.tables_read()
             finally:
                 if previous is None:

@@ -30,7 +30,7 @@ from lib.paths import ROOT
 RUNNER_VERSION = 1  # bump when the runner changes what it writes for the same inputs
 LIB_DIR = ROOT / "lib"
 REQUIREMENTS = ROOT / "requirements.txt"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: report keys name the language ("vi/2023/246-scores")
 LOCK_NAME = ".lock"
 
 log = logging.getLogger("lib.batch")

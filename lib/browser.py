@@ -148,11 +148,16 @@ class PageCheck:
 
 
 def page_kind(path: Path, html_dir: Path) -> str:
-    """``index``, ``unit`` or ``report``, from the page's place in the portfolio folder."""
-    relative = Path(path).resolve().relative_to(Path(html_dir).resolve())
-    if relative.as_posix() == "index.html":
+    """``index``, ``unit`` or ``report``, from the page's place in the portfolio folder (in
+    the default language's pages or a language folder such as ``en/``)."""
+    from lib.messages import LANGUAGES
+
+    parts = Path(path).resolve().relative_to(Path(html_dir).resolve()).parts
+    if len(parts) > 1 and parts[0] in LANGUAGES:
+        parts = parts[1:]
+    if parts == ("index.html",):
         return "index"
-    return "unit" if relative.parts[0] == "units" else "report"
+    return "unit" if parts[0] == "units" else "report"
 
 
 def required_sections(kind: str) -> dict[str, str]:
@@ -220,11 +225,19 @@ def check_page(offline: OfflineContext, path: Path, required: dict[str, str] | N
 
 
 def portfolio_pages(html_dir: Path) -> list[Path]:
-    """Every page of a portfolio folder: ``index.html``, ``units/*.html``, ``<year>/*.html``."""
-    html_dir = Path(html_dir)
-    pages = [html_dir / "index.html"] if (html_dir / "index.html").exists() else []
-    return pages + sorted(html_dir.glob("units/*.html")) + sorted(
-        p for p in html_dir.glob("*/*.html") if p.parent.name != "units")
+    """Every page of a portfolio folder, per language (the default language's first, then
+    each language folder such as ``en/``): ``index.html``, ``units/*.html``,
+    ``<year>/*.html``."""
+    from lib.messages import LANGUAGES
+    from lib.portfolio import language_root
+
+    pages = []
+    for lang in LANGUAGES:
+        root = Path(html_dir) / language_root(lang)
+        pages += [root / "index.html"] if (root / "index.html").exists() else []
+        pages += sorted(root.glob("units/*.html")) + sorted(
+            p for p in root.glob("*/*.html") if p.parent.name not in ("units", *LANGUAGES))
+    return pages
 
 
 def check_portfolio(html_dir: Path, browser=None) -> list[PageCheck]:
@@ -334,7 +347,7 @@ def print_pdfs(html_paths: list[Path], force: bool = False, browser=None) -> lis
 
 
 def report_pages(html_dir: Path) -> list[Path]:
-    """The report pages of a portfolio folder (``<year>/*.html``)."""
+    """The report pages of a portfolio folder (``<year>/*.html``, ``en/<year>/*.html``)."""
     return [p for p in portfolio_pages(html_dir) if page_kind(p, html_dir) == "report"]
 
 

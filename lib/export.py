@@ -5,7 +5,9 @@ prompts, stderr and the parameters cells, loads nothing from any other host (no 
 MathJax, Mermaid, widget or font CDN, and none of JupyterLab's stylesheets: the page carries its
 own small stylesheet), and frames the notebook's outputs with:
 
-- a breadcrumb back to the portfolio (``index.html``) and the unit's page (``units/<code>.html``);
+- a breadcrumb back to the portfolio (``index.html``) and the unit's page (``units/<code>.html``)
+  of the report's language, and links to the same report in the other languages (the layout
+  of :mod:`lib.portfolio`: ``2023/246-scores.html`` and ``en/2023/246-scores.html``);
 - after the title, the key figures (unit, year and the figures of the report's question, looked
   up by :func:`header_facts` in the same processed data the notebook used) and a table of
   contents of the ``<h2>`` sections (their ids come from :func:`lib.display.show_heading`);
@@ -13,6 +15,8 @@ own small stylesheet), and frames the notebook's outputs with:
   stores in each source line's output metadata), the data version (hash of the processed data),
   the build date and the project version.
 
+Every word of the frame is a ``site`` message of :mod:`lib.messages` (``site.yml``), in the
+report's language; the page's ``<html lang>`` is that language.
 Everything that comes from data is escaped by the template (``| e``) or by :mod:`lib.display`.
 Nothing here edits a notebook output: the outline is read from the outputs and handed to the
 template through ``resources``.
@@ -21,53 +25,21 @@ template through ``resources``.
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-import lib
+from lib import texts
 from lib.io import write_text_atomic
-from lib.paths import ROOT, TEMPLATES_DIR
+from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
+from lib.paths import TEMPLATES_DIR
+from lib.portfolio import frame, href, language_root, notebook_label, unit_page_href
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 SOURCES_ANCHOR = "dti-sources"
-
-LABELS = {
-    "en": {
-        "skip": "Skip to the report", "breadcrumb": "You are here", "all_reports": "All reports",
-        "unit_reports": "all reports of {unit}", "key_figures": "Key figures", "unit": "Unit",
-        "year": "Reference year", "code": "GSO code", "contents": "Contents",
-        "sources": "Sources cited", "sources_none": "See the source line under each table.",
-        "data_version": "Data version (hash of the processed data)", "built": "Built",
-        "project": "Project version", "trace": "Every number is traceable to a file in data/raw "
-        "(see the source line under each table) and to the source it cites.",
-        "score": "DTI score", "rank": "Rank", "previous": "Rank in {year}",
-        "national_rank": "National DTI rank",
-        "children_scored": "{children} with a published score",
-        "first": "First", "published": "Published figures", "not_published": "not published",
-        "of": "{level} of {parent}", "among": "among {peers}",
-    },
-    "vi": {
-        "skip": "Đến nội dung báo cáo", "breadcrumb": "Vị trí", "all_reports": "Tất cả báo cáo",
-        "unit_reports": "các báo cáo của {unit}", "key_figures": "Số liệu chính", "unit": "Đơn vị",
-        "year": "Năm số liệu", "code": "Mã GSO", "contents": "Mục lục",
-        "sources": "Nguồn trích dẫn", "sources_none": "Xem dòng nguồn dưới mỗi bảng.",
-        "data_version": "Phiên bản dữ liệu (mã băm của dữ liệu đã xử lý)", "built": "Tạo lúc",
-        "project": "Phiên bản dự án", "trace": "Mỗi con số đều truy được về một tệp trong "
-        "data/raw (xem dòng nguồn dưới mỗi bảng) và nguồn mà tệp đó trích dẫn.",
-        "score": "Điểm DTI", "rank": "Thứ hạng", "previous": "Thứ hạng năm {year}",
-        "national_rank": "Thứ hạng DTI quốc gia", "children_scored": "Số {children} có điểm",
-        "first": "Đứng đầu", "published": "Số liệu đã công bố", "not_published": "không công bố",
-        "of": "{level} thuộc {parent}", "among": "trong {peers}",
-    },
-}
 
 _H1 = re.compile(r"<h1[\s>]")
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
@@ -124,20 +96,25 @@ def outline(notebook: nbformat.NotebookNode) -> dict:
     return {"toc": toc, "source_ids": list(dict.fromkeys(source_ids)), "title_cell": title_cell}
 
 
-def cited_sources(source_ids: list[str]) -> list[dict]:
+def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[dict]:
     """Rows of the ``sources`` table for ``source_ids`` (in that order): ``publisher``, ``type``,
-    ``date`` and ``url``, as text. Unknown ids are skipped."""
+    ``date`` and ``url``, as text. Publisher, type and date are in ``lang`` (:mod:`lib.texts`:
+    "Bộ Thông tin và Truyền thông (mic.gov.vn)", "báo chí", "ngày 21/8/2024"; a text without a
+    translation raises :class:`lib.texts.MissingText`). Unknown ids are skipped."""
     from lib.load import load_table
 
     if not source_ids:
         return []
     sources = load_table("sources").set_index("source_id")
-    return [{key: "" if sources.loc[sid, key] is None else str(sources.loc[sid, key])
+    rows = [{key: "" if sources.loc[sid, key] is None else str(sources.loc[sid, key])
              for key in ("publisher", "type", "date", "url")}
             for sid in source_ids if sid in sources.index]
+    return [{**row, "publisher": texts.data_text("publisher", row["publisher"], lang),
+             "type": texts.data_text("source_type", row["type"], lang),
+             "date": texts.data_text("source_date", row["date"], lang)} for row in rows]
 
 
-def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict:
+def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGUAGE) -> dict:
     """The key figures shown under a report's title, looked up in the processed data.
 
     ``parameters`` are the notebook's papermill parameters (``unit_code``, ``unit_level``,
@@ -146,7 +123,8 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
     and the previous year's rank; for ``overview`` how many children have a published score, who
     is first and the province's national rank; for ``infrastructure`` and ``cashless`` the
     number of published figures and the first three of them. A value that is not published
-    says so. Returns ``{}`` when the parameters do not name a unit.
+    says so (words: messages ``site.facts.*``). Returns ``{}`` when the parameters do not name
+    a unit.
     """
     from lib import narrative as say
     from lib import profiles
@@ -154,51 +132,53 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
 
     if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
         return {}
-    words = LABELS[lang]
+    words = Messages(lang)
+    not_published = words("site.facts.not_published")
     year = int(parameters["reference_year"])
     unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
     level = level_name(unit.level, lang=lang)
     parent = unit.parent_name or unit.parent_code
-    unit_line = words["of"].format(level=level, parent=parent) if parent else level
+    unit_line = words("site.facts.of", level=level, parent=parent) if parent else level
     facts: list[tuple[str, str]] = []
 
     def rank_text(row) -> str:
         if row is None:
-            return words["not_published"]
+            return not_published
         text = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
-        return words["not_published"] if text == no_data(lang) else text
+        return not_published if text == no_data(lang) else text
 
     if notebook_name == "scores":
         group = profiles.peer_group_of(unit.code, unit.level, year)
         row = say.row_of(profiles.peer_scores(group, year), unit.code) if group else None
         score = None if row is None or is_missing(row["score"]) else row["score"]
-        facts.append((words["score"], words["not_published"] if score is None
+        facts.append((words("site.facts.score"), not_published if score is None
                       else format_score(score, row["scale"], lang)))
         rank = rank_text(row)
-        if group and rank != words["not_published"]:
-            rank += " " + words["among"].format(peers=say.peer_label(group, unit, lang))
-        facts.append((words["rank"], rank))
+        if group and rank != not_published:
+            rank += " " + words("site.facts.among", peers=say.peer_label(group, unit, lang))
+        facts.append((words("site.facts.rank"), rank))
         previous = say.row_of(profiles.unit_history(unit.code, group), unit.code, year - 1) \
             if group else None
-        facts.append((words["previous"].format(year=year - 1),
-                      words["not_published"] if previous is None or is_missing(previous["rank"])
+        facts.append((words("site.facts.previous", year=str(year - 1)),
+                      not_published if previous is None or is_missing(previous["rank"])
                       else ordinal(previous["rank"], lang)))
     elif notebook_name == "overview":
         level_below = profiles.child_level(unit.level)
         children = profiles.peer_scores(profiles.child_peer_group(unit, level_below), year)
         plural = level_name(level_below, plural=True, lang=lang)
         scored = int(children["score"].notna().sum())
-        facts.append((words["children_scored"].format(children=plural).capitalize(),
+        facts.append((words("site.facts.children_scored", children=plural).capitalize(),
                       f"{scored} / {len(children)}"))
         first = children[children["rank"] == 1]["unit_name"].tolist()
-        facts.append((words["first"], ", ".join(first) or words["not_published"]))
+        facts.append((words("site.facts.first"), ", ".join(first) or not_published))
         national = profiles.unit_history(unit.code, "province_63")
-        facts.append((words["national_rank"], rank_text(say.row_of(national, unit.code, year))))
+        facts.append((words("site.facts.national_rank"),
+                      rank_text(say.row_of(national, unit.code, year))))
     elif notebook_name in ("infrastructure", "cashless"):
         themes = (profiles.INFRASTRUCTURE_THEMES if notebook_name == "infrastructure"
                   else profiles.CASHLESS_THEMES)
         figures = profiles.unit_indicators(unit.code, year, themes)
-        facts.append((words["published"], str(len(figures))))
+        facts.append((words("site.facts.published"), str(len(figures))))
         if len(figures):
             table = say.indicator_table(figures, lang)
             facts += [(str(name), str(value))
@@ -207,37 +187,22 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = "en") -> dict
             "year": year, "facts": facts}
 
 
-@lru_cache(maxsize=1)
-def project_version() -> str:
-    """``lib.__version__``, with the short git commit when the code is a git checkout."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                                capture_output=True, timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"{lib.__version__} (git {commit})" if commit else lib.__version__
-
-
-def _href(target: Path, page: Path) -> str:
-    return Path(os.path.relpath(target, page.parent)).as_posix()
-
-
 def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: str,
-                data_version: str, exporter: HTMLExporter | None = None, lang: str = "en",
-                html_dir: Path | None = None) -> Path:
+                data_version: str, exporter: HTMLExporter | None = None,
+                lang: str = DEFAULT_LANGUAGE, html_dir: Path | None = None,
+                languages=LANGUAGES) -> Path:
     """Write the HTML report of an executed notebook atomically; return its path.
 
     ``executed`` is the executed notebook's file, or the notebook itself (then changed in
-    place: stderr outputs dropped, page metadata added).
-    ``html_dir`` is the portfolio folder holding ``index.html`` and ``units/`` (by default the
-    parent of the year folder, ``html_path.parent.parent``); the page links to them relatively.
+    place: stderr outputs dropped, page metadata added). ``lang`` is the report's language
+    unless the notebook's papermill parameters name one.
+    ``html_dir`` is the portfolio folder (see :mod:`lib.portfolio`; by default the folder above
+    the year folder and the language's folder); the page links relatively to its language's
+    index and unit page, and to the same report in each other language of ``languages``.
     The notebook's papermill metadata (input path and parameters) says which report it is and
-    for which unit, to look up the key figures.
+    for which unit, to look up the key figures. Raises ``ValueError`` for an unknown language.
     """
-    from lib.portfolio import NOTEBOOK_LABELS, unit_page_href
-
     html_path = Path(html_path)
-    html_dir = Path(html_dir) if html_dir else html_path.parent.parent
     if isinstance(executed, nbformat.NotebookNode):
         notebook, file_name = executed, "notebook.ipynb"
     else:
@@ -248,31 +213,30 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
     parameters = dict(papermill.get("parameters", {}))
     input_path = papermill.get("input_path") or file_name
     notebook_name = Path(input_path).stem
-    lang = parameters.get("lang", lang) if parameters.get("lang") in LABELS else lang
+    lang = check_language(parameters.get("lang", lang))
+    if html_dir is None:
+        html_dir = html_path.parent.parent
+        html_dir = html_dir.parent if language_root(lang) and html_dir.name == lang else html_dir
+    html_dir = Path(html_dir)
 
     found = outline(notebook)
     if found["title_cell"] is not None:
         notebook.cells[found["title_cell"]].metadata["dti_header_after"] = True
     header = header_facts(notebook_name, parameters, lang)
-    unit_href = _href(html_dir / unit_page_href(header["unit_code"]), html_path) if header else ""
+    unit_page = html_dir / language_root(lang) / unit_page_href(header["unit_code"]) \
+        if header else None
     resources = {
         "language_code": lang,
         "dti": {
-            "lang": lang,
+            **frame(lang, html_path, html_dir, languages, data_version),
             "title": title,
-            "labels": LABELS[lang],
             "header": header,
             "header_first": found["title_cell"] is None,
-            "notebook_label": NOTEBOOK_LABELS.get(lang, NOTEBOOK_LABELS["en"]).get(
-                notebook_name, notebook_name),
+            "notebook_label": notebook_label(notebook_name, lang),
             "toc": found["toc"],
             "sources_anchor": SOURCES_ANCHOR,
-            "sources": cited_sources(found["source_ids"]),
-            "data_version": data_version,
-            "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "project_version": project_version(),
-            "index_href": _href(html_dir / "index.html", html_path),
-            "unit_href": unit_href,
+            "sources": cited_sources(found["source_ids"], lang),
+            "unit_href": href(unit_page, html_path) if unit_page else "",
         },
     }
     body, _ = (exporter or make_exporter()).from_notebook_node(notebook, resources=resources)

@@ -1,9 +1,11 @@
 """Report runner: plan the reports of ``reports.yml``, rebuild those whose inputs changed on
-warm kernels (in parallel, or on a Dask cluster), publish them and write the index.
+warm kernels (in parallel, or on a Dask cluster), publish them and write the index of each
+language (every report is built in each language of ``languages``: Vietnamese pages in
+``html/``, English in ``html/en/``).
 
 A run goes: take the outputs lock → bring ``data/processed`` up to date → expand and validate
-the plan (notebook × unit × year; every parameter set against the notebook's declared
-parameters) → decide what to rebuild → execute (:mod:`lib.batch`, :mod:`lib.dask_runner`) →
+the plan (notebook × unit × year × language; every parameter set against the notebook's
+declared parameters) → decide what to rebuild → execute (:mod:`lib.batch`, :mod:`lib.dask_runner`) →
 publish each result as it arrives → write the index, the state and the run manifest.
 
 A report is rebuilt when its notebook, its parameters, the processed data (``data_version``,
@@ -32,13 +34,14 @@ import yaml
 
 from lib import batch_state as state_
 from lib.batch import CELL_TIMEOUT, KERNEL_NAME
+from lib.messages import DEFAULT_LANGUAGE, LANGUAGES
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
+from lib.portfolio import language_root
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
-CONFIG_KEYS = {"years", "lang", "reports", "kernel", "notebooks_dir", "cell_timeout"}
+CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
 ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
 LEVELS = ("country", "province", "district", "commune")
-LANGS = ("en", "vi")
 RUNNER_PARAMETERS = ("unit_code", "reference_year", "unit_level", "lang")
 DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
 INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
@@ -62,15 +65,20 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Job:
-    """One report: a notebook run for one unit and reference year (``extra``: further
-    parameters from the ``parameters`` of its ``reports.yml`` entry, as sorted pairs)."""
+    """One report: a notebook run for one unit and reference year in one language (``extra``:
+    further parameters from the ``parameters`` of its ``reports.yml`` entry, as sorted pairs).
+
+    Its key names the language (``vi/2023/246-scores``); its page and executed notebook lie in
+    the language's folder (:func:`lib.portfolio.language_root`): ``2023/246-scores.html`` and
+    ``executed/2023/246-scores.ipynb`` in Vietnamese, ``en/2023/…`` and ``executed/en/2023/…``
+    in English."""
 
     notebook: str
     unit_code: str
     unit_level: str
     unit_name: str
     reference_year: int
-    lang: str = "en"
+    lang: str = DEFAULT_LANGUAGE
     extra: tuple = ()
 
     @property
@@ -84,23 +92,28 @@ class Job:
 
     @property
     def key(self) -> str:
-        return f"{self.reference_year}/{self.stem}"
+        return f"{self.lang}/{self.reference_year}/{self.stem}"
 
     @property
     def label(self) -> str:
-        return f"{self.reference_year} {self.unit_code} {self.unit_name}: {self.notebook}"
+        return (f"{self.reference_year} {self.unit_code} {self.unit_name}: {self.notebook} "
+                f"[{self.lang}]")
+
+    @property
+    def _rel(self) -> str:
+        return f"{language_root(self.lang)}{self.reference_year}/{self.stem}"
 
     @property
     def html_rel(self) -> str:
-        return f"{self.reference_year}/{self.stem}.html"
+        return f"{self._rel}.html"
 
     @property
     def executed_rel(self) -> str:
-        return f"executed/{self.reference_year}/{self.stem}.ipynb"
+        return f"executed/{self._rel}.ipynb"
 
     @property
     def failed_rel(self) -> str:
-        return f"executed/{self.reference_year}/{self.stem}.failed.ipynb"
+        return f"executed/{self._rel}.failed.ipynb"
 
     def executed_path(self, out: Path) -> Path:
         return Path(out) / self.executed_rel
@@ -126,7 +139,7 @@ class Config:
     path: Path
     text: str
     years: list
-    lang: str
+    languages: list
     kernel: str
     cell_timeout: int
     notebooks_dir: Path
@@ -168,10 +181,11 @@ def _is_int(value) -> bool:
 def load_config(path: Path = REPORTS_CONFIG) -> Config:
     """Read and check ``reports.yml``; raise :class:`ConfigError` listing every problem.
 
-    Checked: known keys only; ``years`` integers; ``lang`` ``en`` or ``vi``; each entry names an
-    existing notebook, a unit level, either ``unit_codes`` (quoted strings) or a
-    ``peer_group``, optional extra ``parameters`` and the ``data`` that decide which
-    unit-years have a report. Units, peer groups and parameter types are checked by
+    Checked: known keys only; ``years`` integers; ``languages`` a list of distinct languages
+    with a message catalogue (default ``[vi, en]``: every report is built in each; the old
+    ``lang`` key is an error saying so); each entry names an existing notebook, a unit level,
+    either ``unit_codes`` (quoted strings) or a ``peer_group``, optional extra ``parameters``
+    and the ``data`` that decide which unit-years have a report. Units, peer groups and parameter types are checked by
     :func:`plan`, against the data and the notebooks.
     """
     path = Path(path)
@@ -184,15 +198,22 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
     if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
         raise ConfigError(f"{name}: expected a mapping with a 'reports' list")
     problems = [f"{name}: unknown key {k!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
-                for k in raw if k not in CONFIG_KEYS]
+                for k in raw if k not in CONFIG_KEYS and k != "lang"]  # lang: below
     years = raw.get("years", [])
     if not isinstance(years, list) or not all(_is_int(y) for y in years):
         problems.append(f"{name}: years must be a list of integers, e.g. [2022, 2023]; "
                         f"got {years!r}")
         years = []
-    lang = raw.get("lang", "en")
-    if lang not in LANGS:
-        problems.append(f"{name}: lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    if "lang" in raw:
+        problems.append(f"{name}: 'lang' is replaced by 'languages', a list: every report is "
+                        f"built in each language listed, e.g. languages: [{', '.join(LANGUAGES)}]")
+    languages = raw.get("languages", list(LANGUAGES))
+    if not isinstance(languages, list) or not languages \
+            or any(lang not in LANGUAGES for lang in languages) \
+            or len(set(languages)) != len(languages):
+        problems.append(f"{name}: languages must be a list of distinct languages among "
+                        f"{', '.join(LANGUAGES)}, e.g. [{', '.join(LANGUAGES)}]; got {languages!r}")
+        languages = []
     kernel = raw.get("kernel", KERNEL_NAME)
     if not isinstance(kernel, str):
         problems.append(f"{name}: kernel must be a kernel name; got {kernel!r}")
@@ -243,7 +264,7 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
                         "parameters": extra if isinstance(extra, dict) else {}})
     if problems:
         raise ConfigError(problems)
-    return Config(path, text, years, lang, kernel, cell_timeout, notebooks_dir, entries)
+    return Config(path, text, years, languages, kernel, cell_timeout, notebooks_dir, entries)
 
 
 @dataclass(frozen=True)
@@ -371,7 +392,7 @@ def _availability(rule: str, years: list[int]):
 
 
 def expand(config: Config) -> Plan:
-    """Expand every entry into jobs (notebook × unit × year) and validate them all.
+    """Expand every entry into jobs (notebook × unit × year × language) and validate them all.
 
     Raises :class:`ConfigError` listing unknown unit codes (for the entry's level), unknown
     or empty peer groups, duplicate reports, and every parameter set that does not match its
@@ -421,16 +442,17 @@ def expand(config: Config) -> Plan:
                 problems.append(f"{where}: unit code {code!r} is not text")
                 continue
             for year in entry["years"]:
-                job = Job(notebook, code, level, name, int(year), config.lang, extra)
-                if job.key in seen:
-                    problems.append(f"{where}: report {job.key} is configured twice")
-                    continue
-                seen.add(job.key)
-                if declared[notebook] is not None:
-                    problems += parameter_problems(job, declared[notebook])
                 has_data = available is None or (code, level, year) in available \
                     or (code, None, year) in available
-                (result.jobs if has_data else result.no_data).append(job)
+                for lang in config.languages:  # every report in every language
+                    job = Job(notebook, code, level, name, int(year), lang, extra)
+                    if job.key in seen:
+                        problems.append(f"{where}: report {job.key} is configured twice")
+                        continue
+                    seen.add(job.key)
+                    if declared[notebook] is not None:
+                        problems += parameter_problems(job, declared[notebook])
+                    (result.jobs if has_data else result.no_data).append(job)
     if problems:
         unique = list(dict.fromkeys(problems))
         more = [f"… and {len(unique) - 50} more"] if len(unique) > 50 else []
@@ -438,13 +460,14 @@ def expand(config: Config) -> Plan:
     return result
 
 
-def narrow(full: Plan, only=None, units=None, years=None) -> Plan:
-    """The part of a plan selected by ``--only``, ``--unit`` and ``--year``; a name, code or
-    year that no configured report has is a :class:`ConfigError`."""
+def narrow(full: Plan, only=None, units=None, years=None, languages=None) -> Plan:
+    """The part of a plan selected by ``--only``, ``--unit``, ``--year`` and ``--lang``; a
+    name, code, year or language that no configured report has is a :class:`ConfigError`."""
     everything = full.jobs + full.no_data
+    selection = ((only, "notebook", "notebook"), (units, "unit_code", "unit"),
+                 (years, "reference_year", "year"), (languages, "lang", "language"))
     problems = []
-    for values, attribute, what in ((only, "notebook", "notebook"), (units, "unit_code", "unit"),
-                                    (years, "reference_year", "year")):
+    for values, attribute, what in selection:
         known = {getattr(j, attribute) for j in everything}
         unknown = [v for v in values or [] if v not in known]
         if unknown:
@@ -455,17 +478,17 @@ def narrow(full: Plan, only=None, units=None, years=None) -> Plan:
         raise ConfigError(problems)
 
     def keep(job: Job) -> bool:
-        return (not only or job.notebook in only) and (not units or job.unit_code in units) \
-            and (not years or job.reference_year in years)
+        return all(not values or getattr(job, attribute) in values
+                   for values, attribute, _ in selection)
 
     return Plan([j for j in full.jobs if keep(j)], [j for j in full.no_data if keep(j)],
                 full.config)
 
 
 def plan(config: Config, only: list[str] | None = None, units: list[str] | None = None,
-         years: list[int] | None = None) -> Plan:
+         years: list[int] | None = None, languages: list[str] | None = None) -> Plan:
     """Expand and validate the configuration (:func:`expand`), then narrow it (:func:`narrow`)."""
-    return narrow(expand(config), only, units, years)
+    return narrow(expand(config), only, units, years, languages)
 
 
 # ------------------------------------------------------------------------------- running
@@ -557,7 +580,7 @@ def rebuild_reason(record: dict | None, inputs: dict, out: Path, force: bool = F
 def _record_base(job: Job) -> dict:
     return {"key": job.key, "notebook": job.notebook, "unit_code": job.unit_code,
             "unit_name": job.unit_name, "unit_level": job.unit_level,
-            "reference_year": job.reference_year, "parameters": job.parameters}
+            "reference_year": job.reference_year, "lang": job.lang, "parameters": job.parameters}
 
 
 def index_entries(records, out: Path) -> list:
@@ -577,7 +600,7 @@ def index_entries(records, out: Path) -> list:
             status = "failed"
         entries.append(IndexEntry(record["notebook"], record["unit_code"], record["unit_name"],
                                   record["unit_level"], int(record["reference_year"]), status,
-                                  html if status in ("built", "stale") else None))
+                                  html if status in ("built", "stale") else None, record["lang"]))
     return entries
 
 
@@ -711,7 +734,7 @@ class BatchRun:
 
     def tasks_for(self, jobs: list[Job], config: Config, manifest: dict, data_dir: str | None):
         from lib.batch import ReportTask
-        from lib.portfolio import NOTEBOOK_LABELS
+        from lib.portfolio import report_title
 
         sources = {n: config.notebook_file(n).read_text(encoding="utf-8")
                    for n in {j.notebook for j in jobs}}
@@ -722,10 +745,9 @@ class BatchRun:
             key=job.key, notebook=job.notebook,
             notebook_path=config.notebook_display_path(job.notebook), source=sources[job.notebook],
             parameters=job.parameters,
-            title=f"{job.unit_name} — "
-                  f"{NOTEBOOK_LABELS[job.lang].get(job.notebook, job.notebook)}, "
-                  f"{job.reference_year}",
-            lang=job.lang, data_version=manifest.get("data_version", "unknown"),
+            title=report_title(job.notebook, job.unit_name, job.reference_year, job.lang),
+            lang=job.lang, languages=tuple(config.languages),
+            data_version=manifest.get("data_version", "unknown"),
             html_rel=job.html_rel, executed_rel=job.executed_rel, data_dir=data_dir,
             kernel_name=config.kernel, cell_timeout=config.cell_timeout,
             preload=tuple(preload)) for job in jobs]
@@ -946,14 +968,13 @@ class BatchRun:
             self.entries.append({**_record_base(job), "status": "no_data"})
         return changed
 
-    def write_index(self, lang: str = "en") -> Path:
-        from lib.batch import skip_unused_iri_grammar
+    def write_index(self, languages: list[str]) -> list[Path]:
+        """Write the index and unit pages of each language
+        (:func:`lib.portfolio.write_portfolio`)."""
+        from lib.portfolio import write_portfolio
 
-        skip_unused_iri_grammar()  # the portfolio imports nbconvert (and so nbformat)
-        from lib.portfolio import write_index
-
-        return write_index(index_entries(self.state.reports.values(), self.out),
-                           self.out / "html", lang=lang)
+        return write_portfolio(index_entries(self.state.reports.values(), self.out),
+                               self.out / "html", languages)
 
     def write_manifest(self, config: Config | None, manifest: dict, args: dict,
                        exit_code: int | None) -> Path:
@@ -974,7 +995,8 @@ class BatchRun:
             "host": os.uname().nodename if hasattr(os, "uname") else "", "git": state_.git_commit(),
             "code": self.identity, "packages": state_.package_versions(),
             "config": {"path": str(config.path) if config else str(self.config_path),
-                       "sha256": state_.sha256_bytes(config.text.encode()) if config else None},
+                       "sha256": state_.sha256_bytes(config.text.encode()) if config else None,
+                       "languages": config.languages if config else None},
             "data": {"processed_dir": str(processed_dir()),
                      "data_version": manifest.get("data_version"),
                      "synthetic": bool(manifest.get("synthetic")),
@@ -1025,8 +1047,9 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
         ensure_kernel(config.kernel)
         outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
                                   cluster)
-    if todo or changed or not (batch.out / "html" / "index.html").exists():
-        batch.write_index(config.lang)
+    indexes = [batch.out / "html" / language_root(lang) / "index.html" for lang in config.languages]
+    if todo or changed or not all(index.exists() for index in indexes):
+        batch.write_index(config.languages)
         batch.phase("index written")
     failed = any(o.status == "failed" for o in outcomes)
     return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
@@ -1075,7 +1098,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
          years: list[int] | None = None, dry_run: bool = False, jobs: int | None = None,
          force: bool = False, scheduler: str | None = None, cluster: str | None = None,
          wait: bool = False, config: str | Path | None = None,
-         progress: bool = True) -> int:
+         progress: bool = True, languages: list[str] | None = None) -> int:
     """``python -m lib reports``: plan, rebuild what changed, publish, summarize.
 
     Returns :data:`EXIT_OK` (0), :data:`EXIT_REPORTS_FAILED` (1), :data:`EXIT_BAD_CONFIG` (2) or
@@ -1092,7 +1115,8 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
               "tcp://HOST:PORT for an existing cluster", file=sys.stderr)
         return EXIT_BAD_CONFIG
     batch = BatchRun(None, config, progress)
-    args = {"only": only, "units": units, "years": years, "jobs": workers, "force": force,
+    args = {"only": only, "units": units, "years": years, "languages": languages,
+            "jobs": workers, "force": force,
             "scheduler": scheduler, "cluster": cluster, "config": str(batch.config_path)}
     if dry_run:
         batch.state.load()
@@ -1103,7 +1127,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
                 raise ConfigError(f"no processed data in {processed_dir()}: run "
                                   "`python -m lib data` (a real run builds them first)")
             full, notebook_sha = batch.full_plan(cfg, manifest)
-            selected = narrow(full, only, units, years)
+            selected = narrow(full, only, units, years, languages)
         except ConfigError as err:
             _print_config_error(err)
             return EXIT_BAD_CONFIG
@@ -1128,7 +1152,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
             full, notebook_sha = batch.full_plan(
                 cfg, manifest,
                 None if scheduler else lambda: batch.prestart(cfg, cluster, workers))
-            selected = narrow(full, only, units, years)
+            selected = narrow(full, only, units, years, languages)
         except ConfigError as err:
             _print_config_error(err)
             state_.log.error("bad configuration: %s", err)
@@ -1140,7 +1164,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
             print("nothing to build: no unit and year in the selection has data", file=sys.stderr)
             batch.record_no_data(selected.no_data)
             if selected.no_data:
-                batch.write_index(cfg.lang)
+                batch.write_index(cfg.languages)
             batch.write_manifest(cfg, manifest, args, EXIT_BAD_CONFIG)
             return EXIT_BAD_CONFIG
         try:
@@ -1215,4 +1239,5 @@ def _summarize(batch: BatchRun, selected: Plan, outcomes: list[Outcome], manifes
             if o.executed:
                 print(f"    {o.executed}", file=sys.stderr)
     print(f"Run manifest {manifest_path}; log {manifest_path.with_name('run.log')}")
-    print(f"Open {out / 'html' / 'index.html'}")
+    print("Open " + ", ".join(str(out / "html" / language_root(lang) / "index.html")
+                              for lang in selected.config.languages))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lib import load, pipeline
@@ -25,3 +27,11 @@ def processed(tmp_path_factory):
 def tables(processed):
     """Every processed table by name."""
     return {name: load.load_table(name, processed) for name in load.TABLES}
+
+
+def visible_text(page: str) -> str:
+    """The words a reader sees in an HTML page (and the labels read aloud): no styles, no
+    markup."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    labels = " ".join(re.findall(r'aria-label="([^"]*)"', page))
+    return re.sub(r"<[^>]+>", " ", page) + " " + labels

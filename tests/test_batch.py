@@ -247,7 +247,8 @@ def light_config(tmp_path, monkeypatch, processed):
     notebook = tmp_path / "notebooks" / "scores.ipynb"
     make_notebook(notebook, *LIGHT)
     config = tmp_path / "reports.yml"
-    config.write_text("years: [2022, 2023]\nlang: en\nnotebooks_dir: notebooks\nreports:\n"
+    config.write_text("years: [2022, 2023]\nlanguages: [vi, en]\nnotebooks_dir: notebooks\n"
+                      "reports:\n"
                       "  - {notebook: scores, unit_level: district, peer_group: districts_of_26}\n",
                       encoding="utf-8")
     return config, notebook, tmp_path / "outputs"
@@ -260,55 +261,86 @@ def last_manifest(out):
 
 def index_statuses(out) -> dict:
     state = json.loads((out / "state" / "state.json").read_text())
-    return {f"{e.reference_year}/{e.unit_code}": e.status
+    return {f"{e.lang}/{e.reference_year}/{e.unit_code}": e.status
             for e in report.index_entries(state["reports"].values(), out)}
 
 
 def test_build_noop_failure_kept_stale_and_index_of_everything(light_config, capsys):
     config, notebook, out = light_config
-    # 1. two reports in parallel (two worker processes)
+    # 1. four reports (two years, two languages) in parallel (two worker processes)
     assert report.main(units=["246"], jobs=2, config=config, progress=False) == report.EXIT_OK
     first = last_manifest(out)
-    assert first["counts"]["built"] == 2
+    assert first["counts"]["built"] == 4
     assert first["executor"] == {"kind": "local", "workers": 2}
+    assert first["config"]["languages"] == ["vi", "en"]
+    assert sorted((r["lang"], r["key"], r["html"]) for r in first["reports"]) == [
+        ("en", "en/2022/246-scores", "en/2022/246-scores.html"),
+        ("en", "en/2023/246-scores", "en/2023/246-scores.html"),
+        ("vi", "vi/2022/246-scores", "2022/246-scores.html"),
+        ("vi", "vi/2023/246-scores", "2023/246-scores.html")]
     html_2023 = out / "html" / "2023" / "246-scores.html"
     good_page = html_2023.read_bytes()
     assert b"L\xe1\xba\xadp Th\xe1\xba\xa1ch" in good_page
+    vi_page = good_page.decode("utf-8")
+    en_page = (out / "html" / "en" / "2023" / "246-scores.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in vi_page and '<html lang="en">' in en_page
+    assert "<title>Điểm và thứ hạng DTI 2023 — Lập Thạch</title>" in vi_page
+    assert "<title>DTI score and rank 2023 — Lập Thạch</title>" in en_page
+    assert 'href="../en/2023/246-scores.html" hreflang="en"' in vi_page
+    assert 'href="../../2023/246-scores.html" hreflang="vi"' in en_page
+    for executed in ("executed/2023/246-scores.ipynb", "executed/en/2023/246-scores.ipynb"):
+        assert (out / executed).is_file()
+    assert nbformat.read(out / "executed" / "en" / "2023" / "246-scores.ipynb",
+                         as_version=4).metadata.papermill.parameters["lang"] == "en"
+    vi_index = (out / "html" / "index.html").read_text(encoding="utf-8")
+    en_index = (out / "html" / "en" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in vi_index and 'href="2023/246-scores.html"' in vi_index
+    assert '<html lang="en">' in en_index and 'href="2023/246-scores.html"' in en_index
+    assert 'href="en/index.html" hreflang="en"' in vi_index
+    assert 'href="../index.html" hreflang="vi"' in en_index
+    assert '<html lang="en">' in (out / "html" / "en" / "units" / "246.html").read_text("utf-8")
 
-    # 2. nothing changed: no notebook runs, and it says so
+    # 2. nothing changed in either language: no notebook runs, and it says so
     capsys.readouterr()
     assert report.main(units=["246"], config=config, progress=False) == report.EXIT_OK
-    assert "Nothing to rebuild: all 2 reports are up to date; no notebook was executed" \
+    assert "Nothing to rebuild: all 4 reports are up to date; no notebook was executed" \
         in capsys.readouterr().out
     noop = last_manifest(out)
-    assert noop["counts"] == {"up_to_date": 2} and noop["executor"] == {}
+    assert noop["counts"] == {"up_to_date": 4} and noop["executor"] == {}
+    assert {r["lang"] for r in noop["reports"]} == {"vi", "en"}
 
     # 3. the notebook changes and fails for 2023: exit 1, the 2023 page stays as it was (stale)
     make_notebook(notebook, *LIGHT, "if reference_year == 2023:\n    raise ValueError('boom 2023')")
     assert report.main(units=["246"], jobs=1, config=config, progress=False) \
         == report.EXIT_REPORTS_FAILED
     captured = capsys.readouterr()
-    assert "2023 246 Lập Thạch: scores: ValueError: boom 2023" in captured.err
+    assert "2023 246 Lập Thạch: scores [vi]: ValueError: boom 2023" in captured.err
+    assert "2023 246 Lập Thạch: scores [en]: ValueError: boom 2023" in captured.err
     assert html_2023.read_bytes() == good_page
+    assert (out / "executed" / "en" / "2023" / "246-scores.failed.ipynb").is_file()
     failed_copy = out / "executed" / "2023" / "246-scores.failed.ipynb"
     errors = [o for c in nbformat.read(failed_copy, as_version=4).cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert errors[0].evalue == "boom 2023"
     third = last_manifest(out)
     statuses = {r["key"]: (r["status"], r.get("reason")) for r in third["reports"]}
-    assert statuses["2022/246-scores"] == ("built", "notebook changed")
-    assert statuses["2023/246-scores"] == ("failed", "notebook changed")
+    for lang in ("vi", "en"):
+        assert statuses[f"{lang}/2022/246-scores"] == ("built", "notebook changed")
+        assert statuses[f"{lang}/2023/246-scores"] == ("failed", "notebook changed")
+        assert index_statuses(out)[f"{lang}/2023/246"] == "stale"
     assert third["exit_code"] == 1
-    assert index_statuses(out)["2023/246"] == "stale"
 
     # 4. another unit's run (Vĩnh Yên: a 2022 result only): the index still lists every
     # report in outputs, not only this run's
     assert report.main(units=["243"], jobs=1, config=config, progress=False) == report.EXIT_OK
     statuses = index_statuses(out)
-    assert statuses["2022/246"] == "built" and statuses["2023/246"] == "stale"
-    assert statuses["2022/243"] == "built" and statuses["2023/243"] == "no_data"
-    page = (out / "html" / "index.html").read_text(encoding="utf-8")
-    assert "2023/246-scores.html" in page and "2022/243-scores.html" in page
+    for lang in ("vi", "en"):
+        assert statuses[f"{lang}/2022/246"] == "built" and statuses[f"{lang}/2023/246"] == "stale"
+        assert statuses[f"{lang}/2022/243"] == "built"
+        assert statuses[f"{lang}/2023/243"] == "no_data"
+    for index in (out / "html" / "index.html", out / "html" / "en" / "index.html"):
+        page = index.read_text(encoding="utf-8")
+        assert "2023/246-scores.html" in page and "2022/243-scores.html" in page
 
 
 def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, processed, tmp_path,
@@ -339,7 +371,7 @@ def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, pro
     capsys.readouterr()
     assert report.main(units=["246"], years=[2023], dry_run=True, config=config,
                        progress=False) == report.EXIT_OK
-    assert "1 report planned: 0 to build, 1 up to date" in capsys.readouterr().out
+    assert "2 reports planned: 0 to build, 2 up to date" in capsys.readouterr().out
     assert run()["status"] == "up_to_date"
     change("units")
     rebuilt = run()
@@ -351,11 +383,13 @@ def test_index_entries_from_records(tmp_path):
     (tmp_path / "html" / "2023" / "1-scores.html").write_text("ok")
     base = {"notebook": "scores", "unit_name": "U", "unit_level": "district",
             "reference_year": 2023}
-    records = [{**base, "key": "2023/1-scores", "unit_code": "1", "status": "failed",
-                "html": "2023/1-scores.html"},
-               {**base, "key": "2023/2-scores", "unit_code": "2", "status": "failed", "html": None},
-               {**base, "key": "2023/3-scores", "unit_code": "3", "status": "no_data"}]
+    records = [{**base, "key": "vi/2023/1-scores", "unit_code": "1", "status": "failed",
+                "html": "2023/1-scores.html", "lang": "vi"},
+               {**base, "key": "vi/2023/2-scores", "unit_code": "2", "status": "failed",
+                "html": None, "lang": "en"},
+               {**base, "key": "vi/2023/3-scores", "unit_code": "3", "status": "no_data",
+                "lang": "vi"}]
     assert report.index_entries(records, tmp_path) == [
-        IndexEntry("scores", "1", "U", "district", 2023, "stale", "2023/1-scores.html"),
-        IndexEntry("scores", "2", "U", "district", 2023, "failed", None),
-        IndexEntry("scores", "3", "U", "district", 2023, "no_data", None)]
+        IndexEntry("scores", "1", "U", "district", 2023, "stale", "2023/1-scores.html", "vi"),
+        IndexEntry("scores", "2", "U", "district", 2023, "failed", None, "en"),
+        IndexEntry("scores", "3", "U", "district", 2023, "no_data", None, "vi")]

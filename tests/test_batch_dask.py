@@ -29,7 +29,9 @@ def test_dask_local_cluster_builds_from_shipped_data(tmp_path, monkeypatch, proc
     assert manifest["executor"]["kind"] == "dask" and manifest["executor"]["workers"] == 2
     assert manifest["executor"]["data_bundle_bytes"] > 0
     built = [r for r in manifest["reports"] if r["status"] == "built"]
-    assert len(built) == 2
+    assert len(built) == 4  # no `languages`: every report in Vietnamese and English
+    assert sorted(r["key"] for r in built) == ["en/2022/246-scores", "en/2023/246-scores",
+                                               "vi/2022/246-scores", "vi/2023/246-scores"]
     assert all(not r["worker"].endswith(f":{os.getpid()}") for r in built)
     for year in (2022, 2023):
         executed = nbformat.read(out / "executed" / str(year) / "246-scores.ipynb", as_version=4)
@@ -38,8 +40,11 @@ def test_dask_local_cluster_builds_from_shipped_data(tmp_path, monkeypatch, proc
         # the kernel read the worker's staged copy of the data, not the orchestrator's folder
         assert "Lập Thạch" in printed and str(processed) not in printed and "dti-data-" in printed
         assert (out / "html" / str(year) / "246-scores.html").is_file()
+        assert (out / "html" / "en" / str(year) / "246-scores.html").is_file()
+        assert (out / "executed" / "en" / str(year) / "246-scores.ipynb").is_file()
     # a second run on the cluster has nothing to do and starts no cluster
     assert report.main(units=["246"], cluster="local", jobs=2, config=config, progress=False) == 0
-    assert last_manifest(out)["counts"] == {"up_to_date": 2}
-    assert json.loads((out / "state" / "state.json").read_text())["reports"]["2023/246-scores"][
-        "status"] == "built"
+    assert last_manifest(out)["counts"] == {"up_to_date": 4}
+    reports = json.loads((out / "state" / "state.json").read_text())["reports"]
+    assert reports["vi/2023/246-scores"]["status"] == reports["en/2023/246-scores"]["status"] \
+        == "built"

@@ -40,7 +40,7 @@ from lib.browser import (
 )
 from lib.export import make_exporter
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR
-from lib.portfolio import IndexEntry, write_index
+from lib.portfolio import IndexEntry, write_portfolio
 
 pytestmark = pytest.mark.slow
 
@@ -109,16 +109,19 @@ def mandatory_headings(notebook: str, lang: str = "en") -> list[str]:
 
 def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, offline):
     pages = portfolio_pages(portfolio)
-    assert sorted(p.relative_to(portfolio).as_posix() for p in pages) == [
-        "2023/246-cashless.html", "2023/246-infrastructure.html", "2023/246-scores.html",
-        "index.html", "units/246.html"]
+    one_language = ["2023/246-cashless.html", "2023/246-infrastructure.html",
+                    "2023/246-scores.html", "index.html", "units/246.html"]
+    assert sorted(p.relative_to(portfolio).as_posix() for p in pages) == sorted(
+        one_language + [f"en/{page}" for page in one_language])
     problems = []
     for page in pages:
         kind = page_kind(page, portfolio)
-        expected = (mandatory_headings(page.stem.split("-", 1)[1]) if kind == "report"
+        lang = "en" if page.relative_to(portfolio).parts[0] == "en" else "vi"
+        expected = (mandatory_headings(page.stem.split("-", 1)[1], lang) if kind == "report"
                     else ["Lập Thạch"])
         assert expected
-        required = {**required_sections(kind), "lang of the report (en)": "html[lang='en']"}
+        required = {**required_sections(kind), f"lang of the page ({lang})": f"html[lang='{lang}']",
+                    "link to the other language": "nav.dti-languages a[hreflang]"}
         check = check_page(offline, page, required, expected)
         problems += [f"{page.name}: {p}" for p in check.problems]
     assert problems == []
@@ -131,7 +134,8 @@ def test_pages_stay_under_1_5_mb(portfolio):
 
 def test_axe_finds_no_serious_or_critical_violation(portfolio, offline, axe):
     found = {}
-    for page in ("2023/246-scores.html", "index.html", "units/246.html"):
+    for page in ("2023/246-scores.html", "index.html", "units/246.html", "en/2023/246-scores.html",
+                 "en/index.html"):
         violations = run_axe(offline, portfolio / page, axe)
         found[page] = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert found == {page: [] for page in found}
@@ -214,12 +218,15 @@ def evil_portfolio(browser, processed, tmp_path_factory):
     patch.setenv("DTI_PROCESSED_DIR", str(processed_evil))
     try:  # one job, run directly: the runner would rebuild the data from data/raw
         report.ensure_kernel()
-        job = report.Job("scores", "246", "district", EVIL_NAME, 2023)
-        outcome = report.run_job(job, out, make_exporter(), manifest["data_version"])
-        assert outcome.status == "built", outcome.error
-        html = outcome.html.relative_to(out / "html").as_posix()
-        write_index([IndexEntry("scores", "246", EVIL_NAME, "district", 2023, "built", html)],
-                    out / "html")
+        entries = []
+        for lang in ("vi", "en"):
+            job = report.Job("scores", "246", "district", EVIL_NAME, 2023, lang)
+            outcome = report.run_job(job, out, make_exporter(), manifest["data_version"])
+            assert outcome.status == "built", outcome.error
+            html = outcome.html.relative_to(out / "html").as_posix()
+            entries.append(IndexEntry("scores", "246", EVIL_NAME, "district", 2023, "built",
+                                      html, lang))
+        write_portfolio(entries, out / "html")
     finally:
         patch.undo()
     return out / "html"

@@ -12,10 +12,12 @@ import re
 import matplotlib
 import nbformat
 import pytest
+from conftest import visible_text
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from lib import display
-from lib.export import LABELS, export_html, header_facts, make_exporter, outline
+from lib.export import export_html, header_facts, make_exporter, outline
+from lib.messages import render
 
 matplotlib.use("Agg")
 
@@ -53,11 +55,23 @@ def executed_notebook(unit_code: str = "246", lang: str = "en",
 
 @pytest.fixture
 def exported(processed, tmp_path):
-    """Export the hand-made notebook as html/2023/246-scores.html; return the page text."""
+    """Export the hand-made notebook in English as html/en/2023/246-scores.html; return the
+    page text."""
     executed = tmp_path / "executed.ipynb"
     nbformat.write(executed_notebook(), executed)
+    page = export_html(executed, tmp_path / "html" / "en" / "2023" / "246-scores.html",
+                       "DTI score and rank 2023 — Lập Thạch", "abc123def456", make_exporter())
+    return page.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def exported_vi(processed, tmp_path):
+    """The same report in Vietnamese, as html/2023/246-scores.html (the default language)."""
+    executed = tmp_path / "executed-vi.ipynb"
+    nbformat.write(executed_notebook(lang="vi"), executed)
     page = export_html(executed, tmp_path / "html" / "2023" / "246-scores.html",
-                       "Lập Thạch — DTI score and rank, 2023", "abc123def456", make_exporter())
+                       "Điểm và thứ hạng DTI 2023 — Lập Thạch", "abc123def456", make_exporter(),
+                       html_dir=tmp_path / "html")
     return page.read_text(encoding="utf-8")
 
 
@@ -102,7 +116,7 @@ def test_footer_has_sources_data_version_build_date_and_project_version(exported
     footer = exported[exported.index('<footer class="dti-footer"'):]
     assert 'id="dti-sources"' in footer
     assert "abc123def456" in footer and "hash of the processed data" in footer
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", footer)
+    assert re.search(r"<dd>\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} UTC</dd>", footer)
     assert "dti-notebooks 0." in footer
     assert 'href="../index.html"' in footer and 'href="../units/246.html"' in footer
 
@@ -125,12 +139,39 @@ def test_footer_lists_the_sources_the_outputs_cite(processed, tmp_path):
     assert display.escape(source["url"]) in footer and display.escape(source["publisher"]) in footer
 
 
-def test_lang_attribute_and_labels_follow_the_report_language(processed, tmp_path):
-    executed = tmp_path / "executed.ipynb"
-    nbformat.write(executed_notebook(lang="vi"), executed)
-    page = export_html(executed, tmp_path / "246-scores.html", "t", "v").read_text(encoding="utf-8")
+def test_source_types_and_dates_in_the_report_language(processed):
+    from lib.export import cited_sources
+    from lib.load import load_table
+
+    sources = load_table("sources")
+    dated = sources[sources["date"] == "2022-07-26"].iloc[0]
+    [vi] = cited_sources([dated["source_id"]], "vi")
+    [en] = cited_sources([dated["source_id"]], "en")
+    assert (vi["date"], en["date"]) == ("ngày 26/7/2022", "26 July 2022")
+    assert vi["type"] == render(f"site.source_type.{dated['type']}", "vi") != dated["type"]
+    press = sources[sources["type"] == "press"].iloc[0]["source_id"]
+    assert [cited_sources([press], lang)[0]["type"] for lang in ("vi", "en")] == \
+        ["báo chí", "press"]
+
+
+def test_lang_attribute_and_labels_follow_the_report_language(exported_vi):
+    page = exported_vi
     assert '<html lang="vi">' in page
-    assert LABELS["vi"]["contents"] in page and LABELS["vi"]["sources"] in page
+    assert render("site.report.contents", "vi") in page and "Mục lục" in page
+    assert "<dt>Điểm DTI</dt>" in page and "Mã ĐVHC 246" in page and "Năm đánh giá 2023" in page
+    assert re.search(r"<dd>\d{2}:\d{2} \(giờ UTC\) ngày \d{1,2}/\d{1,2}/\d{4}</dd>", page)
+    assert '<a href="../index.html">Tất cả báo cáo</a>' in page
+    assert 'href="../units/246.html">các báo cáo của Lập Thạch</a>' in page
+    for english in ("Key figures", "Contents", "Sources cited", "Reference year", "GSO"):
+        assert english not in visible_text(page), english
+
+
+def test_each_report_links_its_counterpart_in_the_other_language(exported, exported_vi):
+    nav = '<nav aria-label="{}" class="dti-languages"><ul>\n<li><a href="{}" hreflang="{}" lang="{}"'
+    assert nav.format("Ngôn ngữ khác", "../en/2023/246-scores.html", "en", "en") in exported_vi
+    assert ">English</a>" in exported_vi
+    assert nav.format("Other languages", "../../2023/246-scores.html", "vi", "vi") in exported
+    assert ">Tiếng Việt</a>" in exported
 
 
 def test_title_and_header_text_from_data_are_escaped(processed, tmp_path):
@@ -158,7 +199,7 @@ def test_outline_reads_headings_sources_and_title_cell_without_changing_outputs(
 ])
 def test_header_facts_per_report(processed, notebook, labels):
     facts = header_facts(notebook, {"unit_code": "246", "unit_level": "district",
-                                    "reference_year": 2023})
+                                    "reference_year": 2023}, "en")
     assert facts["unit_name"] == "Lập Thạch" and facts["year"] == 2023
     assert [label for label, _ in facts["facts"]][:len(labels)] == labels
     assert all(value for _, value in facts["facts"])
@@ -166,15 +207,18 @@ def test_header_facts_per_report(processed, notebook, labels):
 
 def test_header_facts_of_the_province_overview(processed):
     facts = dict(header_facts("overview", {"unit_code": "26", "unit_level": "province",
-                                           "reference_year": 2022})["facts"])
+                                           "reference_year": 2022}, "en")["facts"])
     assert facts["National DTI rank"] == "18 of 63"
     assert facts["Districts with a published score"].endswith("/ 9")
 
 
 def test_header_facts_say_not_published_instead_of_blank(processed):
     facts = dict(header_facts("scores", {"unit_code": "26", "unit_level": "province",
-                                         "reference_year": 2024})["facts"])
+                                         "reference_year": 2024}, "en")["facts"])
     assert "not published" in facts.values()
+    facts = dict(header_facts("scores", {"unit_code": "26", "unit_level": "province",
+                                         "reference_year": 2024})["facts"])
+    assert "chưa được công bố" in facts.values()  # Vietnamese by default
 
 
 @pytest.mark.parametrize("text, anchor", [

@@ -17,10 +17,36 @@ pytestmark = pytest.mark.slow
 def lap_thach_scores(processed, tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     report.ensure_kernel()
-    job = report.Job("scores", "246", "district", "Lập Thạch", 2023)
+    job = report.Job("scores", "246", "district", "Lập Thạch", 2023, "en")
     outcome = report.run_job(job, out, make_exporter(), "test-version")
     assert outcome.status == "built", outcome.error
     return outcome
+
+
+@pytest.fixture(scope="module")
+def lap_thach_scores_vi(processed, tmp_path_factory):
+    """The same report in Vietnamese (the default language), in the same outputs layout."""
+    out = tmp_path_factory.mktemp("outputs")
+    report.ensure_kernel()
+    outcome = report.run_job(report.Job("scores", "246", "district", "Lập Thạch", 2023), out,
+                             make_exporter(), "test-version")
+    assert outcome.status == "built", outcome.error
+    return outcome, out
+
+
+def test_the_vietnamese_report_is_the_default_and_links_the_english_one(lap_thach_scores_vi):
+    outcome, out = lap_thach_scores_vi
+    assert outcome.html == out / "html" / "2023" / "246-scores.html"
+    assert outcome.executed == out / "executed" / "2023" / "246-scores.ipynb"
+    notebook = nbformat.read(outcome.executed, as_version=4)
+    assert notebook.metadata.papermill.parameters["lang"] == "vi"
+    page = outcome.html.read_text(encoding="utf-8")
+    assert '<html lang="vi">' in page
+    assert "<title>Điểm và thứ hạng DTI 2023 — Lập Thạch</title>" in page
+    assert "<dt>Điểm DTI</dt><dd>744,213 điểm</dd>" in page
+    assert '<a href="../en/2023/246-scores.html" hreflang="en" lang="en" rel="alternate">' \
+           "English</a>" in page
+    assert '<a href="../index.html">Tất cả báo cáo</a>' in page
 
 
 def test_parameters_are_recorded_and_no_cell_failed(lap_thach_scores):
@@ -33,7 +59,12 @@ def test_parameters_are_recorded_and_no_cell_failed(lap_thach_scores):
 
 
 def test_html_shows_lap_thach_744_213_and_rank_1_of_9(lap_thach_scores):
+    assert lap_thach_scores.html.relative_to(lap_thach_scores.html.parents[2]).as_posix() == \
+        "en/2023/246-scores.html"
     page = lap_thach_scores.html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert "<title>DTI score and rank 2023 — Lập Thạch</title>" in page
+    assert 'href="../../2023/246-scores.html" hreflang="vi"' in page
     assert "Lập Thạch" in page
     assert "744.213 points out of 1,000" in page
     assert "ranked 1st of 9 among the districts and cities of Vĩnh Phúc province" in page

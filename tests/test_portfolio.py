@@ -7,8 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import visible_text
 
-from lib.portfolio import IndexEntry, unit_page_href, write_index
+from lib.portfolio import (IndexEntry, built_at, date_text, language_root, report_title, unit_page_href,
+                           write_index, write_portfolio)
 
 EVIL = 'Lập Thạch "><script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -33,53 +35,114 @@ def parse(path: Path) -> Links:
 
 @pytest.fixture
 def portfolio(tmp_path):
+    """Lập Thạch's and Vĩnh Phúc's reports in Vietnamese (html/) and English (html/en/)."""
     html_dir = tmp_path / "html"
-    for year, name in ((2023, "246-scores"), (2023, "246-infrastructure"), (2022, "246-scores")):
-        (html_dir / str(year)).mkdir(parents=True, exist_ok=True)
-        (html_dir / str(year) / f"{name}.html").write_text("<p>report</p>", encoding="utf-8")
-    entries = [
-        IndexEntry("scores", "246", EVIL, "district", 2023, "built", "2023/246-scores.html"),
-        IndexEntry("infrastructure", "246", EVIL, "district", 2023, "stale",
-                   "2023/246-infrastructure.html"),
-        IndexEntry("cashless", "246", EVIL, "district", 2023, "failed"),
-        IndexEntry("scores", "246", EVIL, "district", 2022, "built", "2022/246-scores.html"),
-        IndexEntry("scores", "26", "Vĩnh Phúc", "province", 2023, "no_data"),
-        IndexEntry("overview", "26", "Vĩnh Phúc", "province", 2023, "failed"),
-    ]
-    index = write_index(entries, html_dir)
-    return html_dir, index
+    entries = []
+    for lang, root in (("vi", ""), ("en", "en/")):
+        for year, name in ((2023, "246-scores"), (2023, "246-infrastructure"), (2022, "246-scores")):
+            (html_dir / f"{root}{year}").mkdir(parents=True, exist_ok=True)
+            (html_dir / f"{root}{year}" / f"{name}.html").write_text("<p>report</p>",
+                                                                     encoding="utf-8")
+        entries += [
+            IndexEntry("scores", "246", EVIL, "district", 2023, "built",
+                       f"{root}2023/246-scores.html", lang),
+            IndexEntry("infrastructure", "246", EVIL, "district", 2023, "stale",
+                       f"{root}2023/246-infrastructure.html", lang),
+            IndexEntry("cashless", "246", EVIL, "district", 2023, "failed", None, lang),
+            IndexEntry("scores", "246", EVIL, "district", 2022, "built",
+                       f"{root}2022/246-scores.html", lang),
+            IndexEntry("scores", "26", "Vĩnh Phúc", "province", 2023, "no_data", None, lang),
+            IndexEntry("overview", "26", "Vĩnh Phúc", "province", 2023, "failed", None, lang),
+        ]
+    indexes = write_portfolio(entries, html_dir)
+    return html_dir, indexes
 
 
-def test_index_and_one_page_per_unit(portfolio):
-    html_dir, index = portfolio
-    assert index == html_dir / "index.html"
-    assert sorted(p.name for p in (html_dir / "units").iterdir()) == ["246.html", "26.html"]
+def pages_of(html_dir: Path) -> list[Path]:
+    return [html_dir / "index.html", *(html_dir / "units").iterdir(),
+            html_dir / "en" / "index.html", *(html_dir / "en" / "units").iterdir()]
 
 
-def test_index_lists_years_units_and_statuses(portfolio):
-    html_dir, index = portfolio
-    page = index.read_text(encoding="utf-8")
+def test_index_and_one_page_per_unit_in_each_language(portfolio):
+    html_dir, indexes = portfolio
+    assert indexes == [html_dir / "index.html", html_dir / "en" / "index.html"]
+    for root in (html_dir, html_dir / "en"):
+        assert sorted(p.name for p in (root / "units").iterdir()) == ["246.html", "26.html"]
+
+
+def test_english_index_lists_years_units_and_statuses(portfolio):
+    html_dir, _ = portfolio
+    page = (html_dir / "en" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page
     assert page.index('id="y2023"') < page.index('id="y2022"')  # newest first
-    assert "2 reports built, 1 stale, 2 failed; 1 unit-years without data." in page
+    assert "2 reports built, 1 stale, 2 failed; 1 unit and year without data." in page
     assert '<span class="status-failed">failed</span>' in page
     assert '<span class="status-no_data">no data</span>' in page
     assert "(stale: last rebuild failed)" in page
     assert 'href="2023/246-scores.html"' in page and 'href="units/246.html"' in page
+    assert "<td>district</td><td>246</td>" in page and "<th scope=\"col\">Unit code</th>" in page
+
+
+def test_vietnamese_index_is_the_default_and_reads_vietnamese(portfolio):
+    html_dir, _ = portfolio
+    page = (html_dir / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in page
+    assert "<title>Báo cáo Chỉ số chuyển đổi số (DTI)</title>" in page
+    assert ("Đã lập 2 báo cáo, 1 bản cũ, 2 báo cáo lỗi; 1 trường hợp đơn vị và năm chưa có "
+            "số liệu.") in page
+    assert '<span class="status-no_data">chưa có số liệu</span>' in page
+    assert "(bản cũ: lần lập lại gần nhất bị lỗi)" in page
+    assert '<th scope="col">Mã ĐVHC</th>' in page and "<td>cấp huyện</td><td>246</td>" in page
+    assert '<th scope="col">Điểm và thứ hạng DTI</th>' in page
+    text = visible_text(page)
+    for english in ("GSO", "built", "no data", "stale", "failed", "Unit", "reports"):
+        assert english not in text, english
+    assert 'href="2023/246-scores.html"' in page and 'href="units/246.html"' in page
+
+
+def test_summary_counts_read_differently_at_zero(tmp_path):
+    entries = [IndexEntry("scores", "246", "Lập Thạch", "district", 2023, "built",
+                          "2023/246-scores.html")]
+    (tmp_path / "2023").mkdir()
+    (tmp_path / "2023" / "246-scores.html").write_text("x", encoding="utf-8")
+    page = write_index(entries, tmp_path, "vi").read_text(encoding="utf-8")
+    assert ("Đã lập 1 báo cáo, không có bản cũ, không có báo cáo lỗi; đơn vị nào cũng có số "
+            "liệu trong các năm đã chọn.") in page
+
+
+def test_every_page_links_its_counterpart_in_the_other_language(portfolio):
+    html_dir, _ = portfolio
+    expected = {"index.html": ('hreflang="en"', "en/index.html"),
+                "units/246.html": ('hreflang="en"', "../en/units/246.html"),
+                "en/index.html": ('hreflang="vi"', "../index.html"),
+                "en/units/246.html": ('hreflang="vi"', "../../units/246.html")}
+    for page, (hreflang, link) in expected.items():
+        text = (html_dir / page).read_text(encoding="utf-8")
+        nav = text[text.index('<nav class="dti-languages"'):]
+        nav = nav[:nav.index("</nav>")]
+        assert f'<a href="{link}" {hreflang}' in nav, (page, nav)
+        assert (html_dir / page).parent.joinpath(link).resolve() == \
+            (html_dir / ("en/" + page if hreflang.endswith('"en"') else page[3:])).resolve()
+    assert ">English</a>" in (html_dir / "index.html").read_text(encoding="utf-8")
+    assert ">Tiếng Việt</a>" in (html_dir / "en" / "index.html").read_text(encoding="utf-8")
 
 
 def test_unit_page_links_its_reports_and_back(portfolio):
     html_dir, _ = portfolio
-    page = (html_dir / "units" / "246.html").read_text(encoding="utf-8")
+    page = (html_dir / "en" / "units" / "246.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
     assert 'href="../index.html"' in page
     assert 'href="../2023/246-scores.html"' in page and 'href="../2022/246-scores.html"' in page
     assert '<span class="status-failed">failed</span>' in page  # cashless 2023
     assert page.index('<th scope="row">2023</th>') < page.index('<th scope="row">2022</th>')
+    vi = (html_dir / "units" / "246.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in vi and "Đơn vị hành chính cấp huyện · mã ĐVHC 246" in vi
+    assert 'href="../2023/246-scores.html"' in vi and '<span class="status-failed">lỗi</span>' in vi
 
 
 def test_every_link_is_relative_and_resolves(portfolio):
     html_dir, _ = portfolio
-    for page in [html_dir / "index.html", *(html_dir / "units").iterdir()]:
+    for page in pages_of(html_dir):
         for url in parse(page).urls:
             assert not re.match(r"^([a-z]+:|//|/)", url), (page, url)
             target = url.split("#")[0]
@@ -89,7 +152,9 @@ def test_every_link_is_relative_and_resolves(portfolio):
 
 def test_unit_names_with_markup_show_as_text(portfolio):
     html_dir, _ = portfolio
-    for page in (html_dir / "index.html", html_dir / "units" / "246.html"):
+    for page in pages_of(html_dir):
+        if page.name == "26.html":
+            continue
         text = page.read_text(encoding="utf-8")
         parsed = parse(page)
         assert "script" not in parsed.tags and "img" not in parsed.tags
@@ -99,9 +164,10 @@ def test_unit_names_with_markup_show_as_text(portfolio):
 
 def test_pages_are_self_contained(portfolio):
     html_dir, _ = portfolio
-    for page in [html_dir / "index.html", *(html_dir / "units").iterdir()]:
+    for page in pages_of(html_dir):
         text = page.read_text(encoding="utf-8")
         assert "<style>" in text and "<link" not in text and "<script" not in text
+        assert ".dti-build > div" in text  # the stylesheet is inlined as it is, not escaped
 
 
 @pytest.mark.parametrize("code, href", [("246", "units/246.html"), ("08761", "units/08761.html"),
@@ -110,8 +176,28 @@ def test_unit_page_names_are_safe(code, href):
     assert unit_page_href(code) == href
 
 
-def test_vietnamese_portfolio(tmp_path):
-    index = write_index([IndexEntry("scores", "246", "Lập Thạch", "district", 2023, "no_data")],
-                        tmp_path, lang="vi")
-    page = index.read_text(encoding="utf-8")
-    assert '<html lang="vi">' in page and "không có số liệu" in page
+def test_report_titles_and_build_times_in_each_language():
+    from datetime import datetime, timezone
+
+    assert report_title("scores", "Lập Thạch", 2023, "vi") == "Điểm và thứ hạng DTI 2023 — Lập Thạch"
+    assert report_title("scores", "Lập Thạch", 2023, "en") == "DTI score and rank 2023 — Lập Thạch"
+    assert report_title("custom", "Lập Thạch", 2023, "vi") == "custom 2023 — Lập Thạch"
+    when = datetime(2024, 8, 21, 9, 5, tzinfo=timezone.utc)
+    assert built_at("vi", when) == "09:05 (giờ UTC) ngày 21/8/2024"
+    assert built_at("en", when) == "21 August 2024, 09:05 UTC"
+    assert language_root("vi") == "" and language_root("en") == "en/"
+    assert [date_text(v, "vi") for v in ("2024-08-21", "2023-07", "2021", "cuối 2022")] == [
+        "ngày 21/8/2024", "tháng 7/2023", "năm 2021", "cuối 2022"]
+    assert [date_text(v, "en") for v in ("2024-08-21", "2023-07", "2021")] == [
+        "21 August 2024", "July 2023", "2021"]
+    with pytest.raises(ValueError, match="lang must be one of vi, en"):
+        language_root("fr")
+
+
+def test_site_messages_have_the_same_keys_and_parameters_in_both_languages():
+    from lib.messages import catalogue, parameters
+
+    site = {lang: {k: parameters(v) for k, v in catalogue(lang).items() if k.startswith("site.")}
+            for lang in ("vi", "en")}
+    assert site["vi"] == site["en"]
+    assert len(site["vi"]) > 50

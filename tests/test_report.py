@@ -41,15 +41,54 @@ def outputs(tmp_path, monkeypatch):
 def test_plan_expands_units_and_years_with_codes_as_text(processed):
     plan = report.plan(report.load_config())
     keys = {job.key for job in plan.jobs}
-    assert {"2023/246-scores", "2022/246-scores", "2023/246-infrastructure",
-            "2022/26-overview"} <= keys
+    assert {"vi/2023/246-scores", "vi/2022/246-scores", "vi/2023/246-infrastructure",
+            "vi/2022/26-overview", "en/2023/246-scores", "en/2022/26-overview"} <= keys
     assert all(isinstance(job.unit_code, str) for job in plan.jobs + plan.no_data)
-    assert "2024/246-scores" in {job.key for job in plan.no_data}  # nothing published for 2024
-    lap_thach = next(job for job in plan.jobs if job.key == "2023/246-scores")
+    no_data = {job.key for job in plan.no_data}
+    assert {"vi/2024/246-scores", "en/2024/246-scores"} <= no_data  # nothing published for 2024
+    # every report in every language, nothing else differs
+    assert {k[3:] for k in keys if k.startswith("vi/")} == {k[3:] for k in keys
+                                                             if k.startswith("en/")}
+    lap_thach = next(job for job in plan.jobs if job.key == "vi/2023/246-scores")
     assert lap_thach.parameters == {"unit_code": "246", "reference_year": 2023,
-                                    "unit_level": "district", "lang": "en"}
+                                    "unit_level": "district", "lang": "vi"}
+    assert (lap_thach.html_rel, lap_thach.executed_rel) == (
+        "2023/246-scores.html", "executed/2023/246-scores.ipynb")
+    english = next(job for job in plan.jobs if job.key == "en/2023/246-scores")
+    assert english.parameters["lang"] == "en"
+    assert (english.html_rel, english.executed_rel, english.failed_rel) == (
+        "en/2023/246-scores.html", "executed/en/2023/246-scores.ipynb",
+        "executed/en/2023/246-scores.failed.ipynb")
     narrowed = report.plan(report.load_config(), only=["scores"], units=["246"], years=[2023])
-    assert [job.key for job in narrowed.jobs] == ["2023/246-scores"]
+    assert [job.key for job in narrowed.jobs] == ["vi/2023/246-scores", "en/2023/246-scores"]
+    english_only = report.plan(report.load_config(), only=["scores"], units=["246"],
+                               years=[2023], languages=["en"])
+    assert [job.key for job in english_only.jobs] == ["en/2023/246-scores"]
+
+
+def test_languages_are_validated(processed, outputs, tmp_path, capsys):
+    config = tmp_path / "reports.yml"
+    for languages, expected in (
+            ("lang: en", "'lang' is replaced by 'languages', a list: every report is built in "
+                         "each language listed, e.g. languages: [vi, en]"),
+            ("languages: [vi, fr]", "languages must be a list of distinct languages among vi, "
+                                    "en, e.g. [vi, en]; got ['vi', 'fr']"),
+            ("languages: [en, en]", "got ['en', 'en']"),
+            ("languages: []", "got []"),
+            ("languages: vi", "got 'vi'")):
+        config.write_text(f"years: [2023]\n{languages}\nreports:\n"
+                          "  - {notebook: scores, unit_level: district, unit_codes: [\"246\"]}\n",
+                          encoding="utf-8")
+        assert report.main(config=config, dry_run=True) == report.EXIT_BAD_CONFIG
+        err = capsys.readouterr().err
+        assert expected in err, (languages, err)
+        assert "unknown key" not in err
+    config.write_text("years: [2023]\nlanguages: [en]\nreports:\n"
+                      "  - {notebook: scores, unit_level: district, unit_codes: [\"246\"]}\n",
+                      encoding="utf-8")
+    assert [j.key for j in report.plan(report.load_config(config)).jobs] == ["en/2023/246-scores"]
+    assert report.main(config=config, languages=["vi"], dry_run=True) == report.EXIT_BAD_CONFIG
+    assert "no report is configured for language vi (configured: en)" in capsys.readouterr().err
 
 
 def test_declared_parameters_and_type_checks():
@@ -72,14 +111,14 @@ def test_declared_parameters_and_type_checks():
 
 def test_structural_errors_exit_2_listing_every_problem(processed, outputs, tmp_path, capsys):
     config = tmp_path / "reports.yml"
-    config.write_text("years: [2022, \"2023\"]\nlang: fr\ncolour: blue\nreports:\n"
+    config.write_text("years: [2022, \"2023\"]\nlanguages: [fr]\ncolour: blue\nreports:\n"
                       "  - {notebook: scores, unit_level: district, unit_codes: [246, \"247\"]}\n"
                       "  - {notebook: nope, unit_level: district, peer_group: districts_of_26}\n"
                       "  - {notebook: scores, unit_level: town, unit_code: [\"246\"]}\n",
                       encoding="utf-8")
     assert report.main(config=config) == report.EXIT_BAD_CONFIG
     err = capsys.readouterr().err
-    for expected in ("years must be a list of integers", "lang must be one of en, vi",
+    for expected in ("years must be a list of integers", "languages must be a list of distinct",
                      "unknown key 'colour'", "unit code 246 must be a quoted string, e.g. \"246\"",
                      "no notebook notebooks/nope.ipynb", "unit_level must be one of",
                      "unknown key 'unit_code'", "give either unit_codes or peer_group"):
@@ -116,8 +155,12 @@ def test_unknown_selection_exits_2_and_dry_run_says_what_and_why(processed, outp
     assert report.main(units=["246"], years=[2031], dry_run=True) == report.EXIT_BAD_CONFIG
     assert report.main(only=["scores"], units=["246"], dry_run=True) == report.EXIT_OK
     printed = capsys.readouterr().out
-    assert "build  2023 246 Lập Thạch: scores  (new)" in printed
-    assert "2 reports planned: 2 to build, 0 up to date; 3 unit-years without data" in printed
+    assert "build  2023 246 Lập Thạch: scores [vi]  (new)" in printed
+    assert "build  2023 246 Lập Thạch: scores [en]  (new)" in printed
+    assert "4 reports planned: 4 to build, 0 up to date; 6 unit-years without data" in printed
+    assert report.main(only=["scores"], units=["246"], languages=["en"], dry_run=True) == 0
+    printed = capsys.readouterr().out
+    assert "[vi]" not in printed and "2 reports planned: 2 to build" in printed
     assert not (outputs / "executed").exists()
 
 
