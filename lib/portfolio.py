@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import lib
+from lib import texts
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 from lib.paths import ROOT, TEMPLATES_DIR
 
@@ -100,34 +101,12 @@ def report_title(notebook: str, unit_name: str, year: int, lang: str) -> str:
                   year=str(year), unit=unit_name)
 
 
-_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-
-def date_text(value: str, lang: str) -> str:
-    """A date in words: ISO ``2024-08-21`` → "ngày 21/8/2024" / "21 August 2024",
-    ``2023-07`` → "tháng 7/2023" / "July 2023", ``2021`` → "năm 2021" / "2021" (patterns
-    ``formats.date`` and ``formats.month_year`` through Babel; messages ``site.date.*``).
-    Any other text (``"2025-02; 2025-10-21"``) is returned as it is."""
-    from babel.dates import format_date
-
-    match = _ISO_DATE.fullmatch(str(value).strip())
-    if not match:
-        return str(value)
-    year, month, day = match.groups()
-    if not month:
-        return render("site.date.year", lang, date=year)
-    when = datetime(int(year), int(month), int(day or 1)).date()
-    pattern = render("formats.date" if day else "formats.month_year", lang)
-    return render(f"site.date.{'day' if day else 'month'}", lang,
-                  date=format_date(when, format=pattern, locale=lang))
-
-
 def built_at(lang: str, when: datetime | None = None) -> str:
     """The build time in words, UTC: "22:40 (giờ UTC) ngày 1/12/2026", "1 December 2026,
-    22:40 UTC" (:func:`date_text`; message ``site.build.built_at``)."""
+    22:40 UTC" (date through :func:`lib.texts.period_label`; message ``site.build.built_at``)."""
     when = when or datetime.now(timezone.utc)
     return render("site.build.built_at", lang, time=when.strftime("%H:%M"),
-                  date=date_text(when.date().isoformat(), lang))
+                  date=texts.period_label(when.date().isoformat(), lang))
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -29,9 +30,33 @@ def tables(processed):
     return {name: load.load_table(name, processed) for name in load.TABLES}
 
 
+class _Visible(HTMLParser):
+    """Visible text of a page: text nodes and alt/title attributes, without script/style."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("alt", "title", "aria-label") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
 def visible_text(page: str) -> str:
-    """The words a reader sees in an HTML page (and the labels read aloud): no styles, no
-    markup."""
-    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
-    labels = " ".join(re.findall(r'aria-label="([^"]*)"', page))
-    return re.sub(r"<[^>]+>", " ", page) + " " + labels
+    """The words a reader sees in an HTML page: text nodes and the alt, title and aria-label
+    attributes, without scripts and styles, white space collapsed."""
+    parser = _Visible()
+    parser.feed(page)
+    return re.sub(r"\s+", " ", " ".join(parser.parts))

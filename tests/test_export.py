@@ -148,7 +148,7 @@ def test_source_types_and_dates_in_the_report_language(processed):
     [vi] = cited_sources([dated["source_id"]], "vi")
     [en] = cited_sources([dated["source_id"]], "en")
     assert (vi["date"], en["date"]) == ("ngày 26/7/2022", "26 July 2022")
-    assert vi["type"] == render(f"site.source_type.{dated['type']}", "vi") != dated["type"]
+    assert vi["type"] == render(f"data.source_type.{dated['type']}", "vi") != dated["type"]
     press = sources[sources["type"] == "press"].iloc[0]["source_id"]
     assert [cited_sources([press], lang)[0]["type"] for lang in ("vi", "en")] == \
         ["báo chí", "press"]

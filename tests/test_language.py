@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import string
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import visible_text
 
 from lib import load, messages, report
 from lib.export import make_exporter
@@ -38,37 +38,10 @@ DECIMAL = {"vi": re.compile(r"(?<![\d.])\d+\.(?:\d{1,2}|\d{4,})(?![\d.])"),
            "en": re.compile(r"(?<![\d,])\d+,(?:\d{1,2}|\d{4,})(?![\d,])")}
 
 
-class _Visible(HTMLParser):
-    """Visible text of a page: text nodes and alt/title attributes, without script/style."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-        for name, value in attrs:
-            if name in ("alt", "title", "aria-label") and value:
-                self.parts.append(value)
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(page: str) -> str:
-    """The text a reader sees, with URLs and file paths removed (they are not words)."""
-    parser = _Visible()
-    parser.feed(page)
-    text = " ".join(parser.parts)
-    text = re.sub(r"https?://\S+|\b(?:data|outputs|lib|notebooks)/\S+|[\w.-]+\.[a-z]{2,}\b", " ", text)
-    return re.sub(r"\s+", " ", text)
+def words_of(page: str) -> str:
+    """The visible text without URLs, domains and file paths (they are not words)."""
+    return re.sub(r"https?://\S+|\b(?:data|outputs|lib|notebooks)/\S+|[\w.-]+\.[a-z]{2,}\b", " ",
+                  visible_text(page))
 
 
 def literal_fragments(lang: str) -> set[str]:
@@ -91,7 +64,7 @@ def _texts(messages_: dict) -> list[str]:
 
 def leaks(page: str, lang: str) -> list[str]:
     """Everything on a ``lang`` page that belongs to the other language."""
-    text = visible_text(page)
+    text = words_of(page)
     other = "en" if lang == "vi" else "vi"
     words = set(re.findall(r"[^\W\d_]+", text.lower()))
     stop = ENGLISH_STOP if lang == "vi" else VIETNAMESE_STOP
