@@ -11,12 +11,12 @@ STAMP := $(VENV)/.installed
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name dti-notebooks --display-name "Python (dti-notebooks)"
-	$(PY) -c "import pathlib, site; pathlib.Path(site.getsitepackages()[0], 'dti-notebooks.pth').write_text(str(pathlib.Path.cwd()))"
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
 ## setup: create .venv and install requirements.txt (other targets do this when needed)
@@ -54,9 +54,9 @@ check-html: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## lab: JupyterLab on the project with its own kernel
+## lab PORT=8888 LAB_ARGS=...: JupyterLab on the project with its own kernel
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(PORT),--port=$(PORT)) $(LAB_ARGS)
 
 ## freeze: re-pin requirements.txt from the current .venv
 freeze: $(STAMP)
