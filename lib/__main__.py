@@ -1,7 +1,7 @@
 """Command line: ``python -m lib data | validate | template | reports``. ``--help`` for details.
 
 Exit codes: 0 success (warnings allowed); 1 some reports failed; 2 bad configuration or input
-data (``validate`` found an error; ``data`` refused to build); 3 another ``reports`` run holds
+data (``validate`` found an error; ``data`` refused to build), or a full or unwritable disk; 3 another ``reports`` run holds
 the outputs lock.
 """
 
@@ -164,10 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as err:
-        from lib.io import DataError  # imported here: pandas is not needed by every command
+        from lib.io import DataError, StorageError  # here: not every command needs pandas
         from lib.validate import ValidationError
 
-        if not isinstance(err, (DataError, ValidationError)):
+        if not isinstance(err, (DataError, StorageError, ValidationError)):
             raise
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

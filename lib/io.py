@@ -52,6 +52,21 @@ class DataError(ValueError):
         super().__init__(", ".join(where) + f": {problem}" + (f" ({hint})" if hint else ""))
 
 
+class StorageError(RuntimeError):
+    """A fault of the machine, not of the data: a full disk, a read-only or unwritable
+    folder. Its message is one sentence for the command line and says what was kept."""
+
+
+def storage_problem(err: OSError) -> str:
+    """A short reason for a failed write (``"no space left on the device"``, …)."""
+    import errno
+
+    reasons = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied"}
+    return reasons.get(err.errno, err.strerror or type(err).__name__)
+
+
 # VISCII (RFC 1456): bytes 0x80–0xFF, and six C0 positions that hold capital letters.
 _VISCII_HIGH = (
     "1ea0 1eae 1eb0 1eb6 1ea4 1ea6 1ea8 1eac 1ebc 1eb8 1ebe 1ec0 1ec2 1ec4 1ec6 1ed0 "
@@ -346,13 +361,3 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 def write_json_atomic(path: str | Path, obj: object) -> Path:
     """Write JSON (UTF-8, indented, non-ASCII kept) atomically."""
     return write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def write_table_atomic(table: pd.DataFrame, directory: str | Path, name: str) -> list[Path]:
-    """Write ``name.parquet`` and ``name.csv`` (UTF-8) into ``directory``, each atomically."""
-    directory = Path(directory)
-    return [
-        write_atomic(directory / f"{name}.parquet", lambda tmp: table.to_parquet(tmp, index=False)),
-        write_atomic(directory / f"{name}.csv",
-                     lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8")),
-    ]
