@@ -27,10 +27,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from lib.validate import format_problems, problems_table, validate_paths
 
     problems = validate_paths(args.paths)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    errors, warnings = problems.count_of("error"), problems.count_of("warning")
     if problems:
         print(format_problems(problems))
+        if problems.more:
+            print(problems.summary())
         print()
     if args.csv:
         from lib.io import write_atomic
@@ -38,7 +39,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         table = problems_table(problems)
         write_atomic(args.csv, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
     what = ", ".join(args.paths) if args.paths else "data/raw"
-    print(f"{errors} error(s), {warnings} warning(s) in {what}"
+    print(f"{errors:,} error(s), {warnings:,} warning(s) in {what}"
           + ("" if errors else ": OK"))
     return EXIT_BAD_INPUT if errors else EXIT_OK
 

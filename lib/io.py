@@ -11,7 +11,9 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from array import array
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,16 +32,20 @@ class DataError(ValueError):
 
     ``row`` is the 1-based line number in the file (the header is line 1) or, for Excel, the
     sheet row; ``column`` is the column name as written in the file; ``sheet`` the Excel sheet
-    (None for CSV). ``severity`` is ``"error"`` (blocks a build) or ``"warning"`` (reported only).
+    (None for CSV). ``severity`` is ``"error"`` (blocks a build) or ``"warning"`` (reported only);
+    ``kind`` groups problems of one sort when they are only counted (see :class:`Problems`).
     """
 
     def __init__(self, file: str | Path, problem: str, row: int | None = None,
                  column: str | None = None, value: object = None, hint: str = "",
-                 sheet: str | None = None, severity: str = "error"):
+                 sheet: str | None = None, severity: str = "error", kind: str | None = None):
         if severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
         self.file, self.problem, self.row, self.column = str(file), problem, row, column
         self.value, self.hint, self.sheet, self.severity = value, hint, sheet, severity
+        # the kind of problem, to count problems past a limit: the text without its numbers
+        # and quoted values ("score above the maximum of …") unless the caller names it
+        self.kind = kind or re.sub(r"'[^']*'|\"[^\"]*\"|\d+(?:[.,]\d+)*", "…", problem)
         where = [f"file {Path(self.file).name}"]
         if sheet is not None:
             where.append(f"sheet {sheet!r}")
@@ -50,6 +56,69 @@ class DataError(ValueError):
         if value is not None:
             where.append(f"value {value!r}")
         super().__init__(", ".join(where) + f": {problem}" + (f" ({hint})" if hint else ""))
+
+
+PROBLEM_LIMIT = 1000  # problems kept in full per check; the rest are counted by kind
+
+
+class Problems(list):
+    """A list of :class:`DataError` that keeps the first ``limit`` problems and only counts the
+    others, by severity and kind, so a file with a million bad rows costs bounded memory.
+
+    Errors take precedence: past the limit, a new error replaces the last kept warning.
+    ``more`` is a ``Counter`` of ``(severity, kind)`` over the problems not kept.
+    """
+
+    def __init__(self, problems=(), limit: int = PROBLEM_LIMIT):
+        super().__init__()
+        self.limit, self.more, self._warnings = limit, Counter(), 0  # _warnings: kept ones
+        self.extend(problems)
+
+    def append(self, problem: DataError) -> None:
+        if len(self) >= self.limit:
+            if problem.severity == "warning" or not self._warnings:
+                self.more[(problem.severity, problem.kind)] += 1
+                return
+            dropped = self.pop(max(i for i, p in enumerate(self) if p.severity == "warning"))
+            self.more[(dropped.severity, dropped.kind)] += 1
+            self._warnings -= 1
+        self._warnings += problem.severity == "warning"
+        super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+        if isinstance(problems, Problems):
+            self.more.update(problems.more)
+
+    def __iadd__(self, problems):
+        self.extend(problems)
+        return self
+
+    def count_of(self, severity: str) -> int:
+        """Problems of ``severity`` (``"error"``/``"warning"``), kept or only counted."""
+        return sum(p.severity == severity for p in self) + sum(
+            n for (s, _), n in self.more.items() if s == severity)
+
+    @property
+    def total(self) -> int:
+        """Every problem, kept or only counted."""
+        return len(self) + sum(self.more.values())
+
+    def of_severity(self, severity: str) -> Problems:
+        """The problems of one severity (with their counts past the limit)."""
+        out = Problems([p for p in self if p.severity == severity], self.limit)
+        out.more.update({k: n for k, n in self.more.items() if k[0] == severity})
+        return out
+
+    def summary(self) -> str:
+        """``"… and 98,996 more of the same kinds: 98,990 × error '… given twice', …"`` (``""``
+        when nothing was left out)."""
+        if not self.more:
+            return ""
+        kinds = ", ".join(f"{n:,} × {severity} {kind!r}"
+                          for (severity, kind), n in self.more.most_common())
+        return f"… and {sum(self.more.values()):,} more of the same kinds: {kinds}"
 
 
 class StorageError(RuntimeError):
@@ -224,7 +293,7 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
 class Grid:
     """The cells of one CSV file or one Excel sheet, before any header is recognised.
 
-    ``rows`` holds cell values: NFC text for CSV; for Excel the stored value (``str``,
+    ``rows`` holds cell values: NFC text for CSV (a :class:`CsvRows`); for Excel the stored value (``str``,
     ``int``, ``float``, ``bool``, ``datetime``) or None for an empty cell, with merged ranges
     filled from their top-left cell. ``row_numbers`` are the 1-based line or sheet-row numbers of
     ``rows``. ``unsaved_formulas`` lists (row number, column index) of formula cells that have no
@@ -233,8 +302,8 @@ class Grid:
 
     file: Path
     sheet: str | None
-    rows: list[list[object]]
-    row_numbers: list[int]
+    rows: Sequence[list[object]]
+    row_numbers: Sequence[int]
     encoding: str | None = None
     delimiter: str | None = None
     unsaved_formulas: set = field(default_factory=set)
@@ -254,31 +323,66 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+class CsvRows(Sequence):
+    """The records of a CSV text as a read-only list of NFC text cells, each parsed when it is
+    read: a large file costs its text and one offset per record, not a list of cells per row.
+
+    ``starts`` holds the offset of each record in ``text`` and, last, the end of the text.
+    """
+
+    def __init__(self, text: str, delimiter: str, starts: array):
+        self._text, self._delimiter, self._starts = text, delimiter, starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        chunk = self._text[self._starts[index]:self._starts[index + 1]]
+        record = next(csv.reader(_io.StringIO(chunk, newline=""), delimiter=self._delimiter), [])
+        return [normalize_text(c) for c in record]
+
+
 def read_csv_grid(path: str | Path) -> Grid:
     """Read a CSV (or tab-separated "Unicode text") file as a grid of NFC text cells.
 
     The encoding is detected (:func:`detect_encoding` with ``legacy=True``) and the delimiter
-    (``,``, ``;`` or tab) sniffed from the first lines. Raises :class:`DataError` for an
-    unrecognised encoding or broken quoting.
+    (``,``, ``;`` or tab) sniffed from the first lines. The grid's ``rows`` are a
+    :class:`CsvRows` (parsed on access), so memory grows with the file's size, not its cells.
+    Raises :class:`DataError` for an unrecognised encoding or broken quoting.
     """
     path = Path(path)
     data = path.read_bytes()
     encoding = detect_encoding(data, path, legacy=True)
     text = decode_bytes(data, encoding)
+    del data
     delimiter = "\t" if encoding.startswith("utf-16") and "\t" in text[:2000] \
-        else _sniff_delimiter(text)
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows, numbers = [], []
+        else _sniff_delimiter(text[:200_000])
+    consumed = [0]
+
+    def lines():  # the reader pulls lines one by one: after a record, `consumed` is its end
+        for piece in _io.StringIO(text, newline=""):
+            consumed[0] += len(piece)
+            yield piece
+
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+    starts, numbers = array("q", [0]), array("q")
     try:
         line = 1
-        for record in reader:
-            rows.append([normalize_text(c) for c in record])
+        for _ in reader:
+            starts.append(consumed[0])
             numbers.append(line)
             line = reader.line_num + 1
     except csv.Error as err:
         raise DataError(path, f"malformed CSV: {err}", row=reader.line_num,
                         hint="check quotes (\") in that line") from None
-    return Grid(path, None, rows, numbers, encoding=encoding, delimiter=delimiter)
+    return Grid(path, None, CsvRows(text, delimiter, starts), numbers, encoding=encoding,
+                delimiter=delimiter)
 
 
 def read_workbook_grids(path: str | Path) -> list[Grid]:

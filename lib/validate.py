@@ -8,20 +8,22 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.io import RAW_ROW, DataError
+from lib.io import RAW_ROW, DataError, Problems
 
 if TYPE_CHECKING:  # pandera is imported where a schema is built or run, not to read tables
     import pandera.pandas as pa
 
 
 class ValidationError(ValueError):
-    """One or more schema failures; ``problems`` is a list of :class:`lib.io.DataError`."""
+    """One or more schema failures; ``problems`` is a :class:`lib.io.Problems` of
+    :class:`lib.io.DataError` (a plain list is converted; past 1,000 problems are counted)."""
 
     def __init__(self, table_name: str, problems: list[DataError]):
+        problems = problems if isinstance(problems, Problems) else Problems(problems)
         self.table_name, self.problems = table_name, problems
         lines = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} problem(s) in table {table_name!r}:\n{lines}{more}")
+        more = f"\n  … and {problems.total - 50:,} more" if problems.total > 50 else ""
+        super().__init__(f"{problems.total:,} problem(s) in table {table_name!r}:\n{lines}{more}")
 
 
 def describe_failures(failures: pd.DataFrame, table: pd.DataFrame, table_name: str) -> list[DataError]:
@@ -119,8 +121,9 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
 
     Returns
     -------
-    list of DataError
-        Errors and warnings (``severity``); never raises for a problem in the input.
+    Problems
+        Errors and warnings (``severity``), the first 1,000 in full and the others counted by
+        kind (:class:`lib.io.Problems`); never raises for a problem in the input.
     """
     from lib import ingest, pipeline
     from lib.datasets import DATASETS
@@ -130,7 +133,7 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     raw_dir = Path(raw_dir or RAW_DIR).resolve()
     paths = [Path(p) for p in paths] if paths else raw_data_files(raw_dir)
     curated = {f for module in DATASETS.values() for f in module.RAW_FILES}
-    problems: list[DataError] = []
+    problems = Problems()
     staff: list[tuple[Path, dict | None]] = []
     check_curated = False
     for path in paths:
