@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    | {line[:120]}")
             seconds, mb = TARGETS.get(rows, (None, None))
             if seconds is not None:
+                met = "met" if r["seconds"] <= seconds else "missed"
                 print(f"    time   {r['seconds']:.1f} s / target {seconds:.0f} s = "
-                      f"{r['seconds'] / seconds:.2f}: {'met' if r['seconds'] <= seconds else 'missed'}")
+                      f"{r['seconds'] / seconds:.2f}: {met}")
             if mb is not None:
+                met = "met" if r["peak_mb"] <= mb else "missed"
                 print(f"    memory {r['peak_mb']:.0f} MB / target {mb:.0f} MB = "
-                      f"{r['peak_mb'] / mb:.2f}: {'met' if r['peak_mb'] <= mb else 'missed'}")
+                      f"{r['peak_mb'] / mb:.2f}: {met}")
     return 0
 
 

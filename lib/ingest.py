@@ -30,7 +30,8 @@ Sidecar keys used (``<file>.source.yml``, besides the provenance keys): ``shape`
 province whose units are scored, e.g. ``"26"``), ``unit_level`` (default ``district``),
 ``reference_year`` (when the file has no year column), ``scale`` (``points`` default, or
 ``0-1``), ``framework_id``, ``source_type`` (default ``official``),
-``number_format: {decimal: "," | "."}``.
+``number_format: {decimal: "," | "."}``, ``encoding`` (``utf-8``, ``utf-16``, ``windows-1258``
+or ``viscii``; default: detected).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ from pathlib import Path
 import pandas as pd
 
 from lib.admin_units import UnitNameError, default_resolver, read_aliases
-from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, DataError, Grid, Problems, read_csv_grid, \
-    read_workbook_grids
+from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataError, Grid, \
+    Problems, read_csv_grid, read_workbook_grids
 from lib.parse import ParsedValue, ParseError, fold_text, infer_decimal_mark, normalize_text, \
     parse_rank, parse_value, share_convention
 from lib.paths import RAW_DIR, REFERENCE_DIR
@@ -93,6 +94,7 @@ class FileOptions:
     publisher: str = ""
     published: str = ""
     feeds: tuple = ()
+    encoding: str | None = None  # a codec of lib.io.SIDECAR_ENCODINGS (None: detected)
 
 
 @dataclass
@@ -371,6 +373,12 @@ def options_from_sidecar(meta: dict, path: Path, problems: list[DataError]) -> F
             opts.reference_year = int(meta["reference_year"])
         except (TypeError, ValueError):
             bad("reference_year", meta["reference_year"], "a year such as 2024")
+    if "encoding" in meta:
+        name = str(meta["encoding"]).strip().lower().replace("_", "-")
+        if name in SIDECAR_ENCODINGS:
+            opts.encoding = SIDECAR_ENCODINGS[name]
+        else:
+            bad("encoding", meta["encoding"], ", ".join(SIDECAR_ENCODINGS))
     if "scale" in meta:
         if meta["scale"] in SCALE_MAX:
             opts.scale = meta["scale"]
@@ -404,17 +412,20 @@ def _template_meta(grids: list[Grid]) -> dict[str, str]:
 # ------------------------------------------------------------------ reading a file
 
 
-def read_grids(path: Path, problems: list[DataError]) -> list[Grid]:
-    """The grids of a CSV or workbook; reading problems are appended to ``problems``."""
+def read_grids(path: Path, problems: list[DataError], encoding: str | None = None
+               ) -> list[Grid]:
+    """The grids of a CSV or workbook; reading problems are appended to ``problems``.
+    ``encoding`` is the CSV's codec as its sidecar states it (None: detected, with a warning
+    when it is a legacy code page)."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
             return read_workbook_grids(path)
-        grid = read_csv_grid(path)
+        grid = read_csv_grid(path, encoding)
     except DataError as err:
         problems.append(err)
         return []
-    if grid.encoding in LEGACY_ENCODINGS:
+    if grid.encoding in LEGACY_ENCODINGS and encoding is None:
         problems.append(DataError(
             path, f"not UTF-8: read as {ENCODING_NAMES[grid.encoding]} (detected from the "
                   "Vietnamese letters in the file)", severity="warning",
@@ -453,7 +464,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
     seen = {} if seen is None else seen
     problems = Problems()
     opts = options_from_sidecar(meta or {}, path, problems)
-    grids = read_grids(path, problems)
+    grids = read_grids(path, problems, opts.encoding)
     template = _template_meta(grids)
     if template:
         opts.shape = opts.shape or "dti_workbook"
