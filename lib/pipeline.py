@@ -9,6 +9,7 @@ mix, and a failed build (bad data, full disk) leaves the previous set in use.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -20,7 +21,7 @@ import pandas as pd
 import lib
 from lib import datasets, ingest
 from lib.datasets.indicators import build_catalogue, catalogue_schema
-from lib.io import (StorageError, read_raw_csv, sha256_file, storage_problem,
+from lib.io import (DataError, StorageError, read_raw_csv, sha256_file, storage_problem,
                     write_json_atomic)
 from lib.paths import CURRENT_LINK, RAW_DIR, processed_root, resolve_processed
 from lib.sources import build_sources, load_sidecar, raw_data_files
@@ -77,6 +78,36 @@ def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str,
         build_catalogue(tables["indicators"]), catalogue_schema(), "indicator_catalogue")
     tables["sources"] = build_sources(raw)
     return tables
+
+
+def unit_name_problems(tables: dict[str, pd.DataFrame], severity: str = "warning"
+                       ) -> list[DataError]:
+    """Units spelled two ways in one fact table (e.g. "TP. Vĩnh Yên" in 2022, "Vĩnh Yên" in
+    2023): each spelling that is not a name of the code in the ``units`` table is a problem at
+    its first row (column ``unit_name``) naming both spellings. Codes decide identity, so this
+    never stops a report; ``validate`` reports them as errors, ``make data`` as warnings. (A
+    code reused after the 2025 merger has one units-table name per period: both are names.)"""
+    known: dict[str, set] = {}
+    for code, unit_name in zip(tables["units"]["unit_code"], tables["units"]["unit_name"]):
+        known.setdefault(code, set()).add(unit_name)
+    problems = []
+    for name, table in tables.items():
+        if name == "units" or not {"unit_code", "unit_name", "raw_file"} <= set(table.columns):
+            continue
+        rows = table.dropna(subset=["unit_code"]).drop_duplicates(["unit_code", "unit_name"])
+        spellings = rows.groupby("unit_code")["unit_name"].agg(set)
+        for r in rows.itertuples():
+            names = known.get(r.unit_code, set())
+            if len(spellings[r.unit_code]) < 2 or r.unit_name in names:
+                continue
+            others = " or ".join(repr(n) for n in sorted(names or spellings[r.unit_code]
+                                                           - {r.unit_name}))
+            problems.append(DataError(
+                r.raw_file, f"unit {r.unit_code} is named {r.unit_name!r} here but {others} in "
+                "the units table" if names else f"unit {r.unit_code} is named {r.unit_name!r} "
+                f"here but {others} in other rows", int(r.raw_row), "unit_name", r.unit_name,
+                "units are matched by code; use the units table's spelling", severity=severity))
+    return problems
 
 
 def expected_bytes(tables: dict[str, pd.DataFrame]) -> int:
@@ -215,4 +246,6 @@ def build(out_dir: Path | None = None, raw_dir: Path = RAW_DIR, force: bool = Fa
     if not force and is_up_to_date(out_dir, raw_dir):
         return read_manifest(out_dir)
     tables = build_tables(raw_dir)
+    for problem in unit_name_problems(tables):
+        logging.getLogger(__name__).warning("warning: %s", problem)
     return write_tables(tables, out_dir, input_hashes(raw_dir))

@@ -167,7 +167,9 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     reference = None
     if check_curated:
         try:
-            reference = pipeline.build_tables(raw_dir, staff_files=False)["dti_scores"]
+            tables = pipeline.build_tables(raw_dir, staff_files=False)
+            reference = tables["dti_scores"]
+            problems += pipeline.unit_name_problems(tables, "error")
         except DataError as err:
             problems.append(err)
         except ValidationError as err:
