@@ -51,6 +51,7 @@ from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataErro
     Problems, read_csv_grid, read_workbook_grids
 from lib.parse import ParsedValue, ParseError, fold_text, infer_decimal_mark, normalize_text, \
     parse_rank, parse_value, share_convention
+from lib.datasets.dti_scores import year_problem
 from lib.paths import RAW_DIR, REFERENCE_DIR
 
 SHAPES = ("dti_workbook", "dti_long")
@@ -557,6 +558,13 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
                     problem="column not recognised; ignored",
                     hint="add its name to lib/reference/aliases.csv if it holds an indicator"))
     year = _sheet_year(grid, layout, opts, problems)
+    if year is not None and (problem := year_problem(year)):
+        problems.append(DataError(**where, row=header_row, problem=problem))
+        return []
+    for head in layout.indicator_columns.values():
+        if head.year is not None and (problem := year_problem(head.year)):
+            problems.append(DataError(**where, row=header_row, column=head.label,
+                                      problem=problem))
     year_col = layout.find("reference_year")
     if year is None and year_col is None and not any(
             h.year for h in layout.indicator_columns.values()):
@@ -619,6 +627,10 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
                 problems.append(DataError(**where, row=line, column=layout.columns[year_col].label,
                                           value=cell_text(at(year_col)),
                                           problem="not a year"))
+                continue
+            if problem := year_problem(row_year):
+                problems.append(DataError(**where, row=line, column=layout.columns[year_col].label,
+                                          value=cell_text(at(year_col)), problem=problem))
                 continue
         memo_key = (cell_text(at(name_col)), cell_text(at(code_col)), row_year)
         if memo_key not in units_memo:  # a file repeats its units: resolve each name once
@@ -794,6 +806,8 @@ def _wide_row(at, grid, index, layout, opts, base, year, rank_info, maxima, scal
             problems.append(DataError(**where, row=line, column=head.label,
                                       problem="no reference year for this column"))
             continue
+        if year_problem(row_year):
+            continue  # reported once, at the column's header
         if opts.scale == "0-1":
             maximum = 1.0
         elif indicator == TOTAL:
