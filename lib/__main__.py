@@ -15,9 +15,21 @@ EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from lib import pipeline
+    from lib import paths, pipeline
+    from lib.io import DataError
 
-    manifest = pipeline.build(force=args.force)
+    try:
+        manifest = pipeline.build(raw_dir=paths.RAW_DIR, force=args.force)
+    except DataError:  # the build stops at the first bad file: list every problem instead
+        from lib.validate import format_problems, validate_paths
+
+        errors = validate_paths(raw_dir=paths.RAW_DIR).of_severity("error")
+        if not errors:
+            raise
+        print(format_problems(errors) + ("\n" + errors.summary() if errors.more else ""))
+        print(f"error: {errors.total:,} error(s) in data/raw: nothing was built; the previous "
+              "processed data are unchanged", file=sys.stderr)
+        return EXIT_BAD_INPUT
     rows = ", ".join(f"{name} {entry['rows']}" for name, entry in manifest["tables"].items())
     print(f"processed data {manifest['data_version']} (built {manifest['built_at']}): {rows}")
     return EXIT_OK

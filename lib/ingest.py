@@ -496,6 +496,13 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
                                       "{decimal: ','}"))
     records = []
     for grid, layout in found:
+        if not any(c not in (None, "") for i in range(layout.first_data, len(grid.rows))
+                   for c in grid.rows[i]):
+            problems.append(DataError(
+                path, "the table has a header but no data rows", sheet=grid.sheet,
+                row=grid.row_numbers[layout.header_rows[-1]],
+                hint="enter one row per unit below the header"))
+            continue
         records += _read_table(grid, layout, opts, problems, seen)
     observations = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
     return FileResult(path, opts, observations, problems)

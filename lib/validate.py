@@ -113,7 +113,8 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     Parameters
     ----------
     paths
-        Files to check; None or empty checks every data file of ``raw_dir``.
+        Files or folders (each data file in them) to check; None or empty checks every data
+        file of ``raw_dir``.
     raw_dir
         The raw folder (default ``data/raw``); curated CSVs there are checked by running their
         cleaning and schemas in memory, staff files (sidecar with ``shape``) and files outside
@@ -131,7 +132,8 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     from lib.sources import load_sidecar, raw_data_files, sidecar_path
 
     raw_dir = Path(raw_dir or RAW_DIR).resolve()
-    paths = [Path(p) for p in paths] if paths else raw_data_files(raw_dir)
+    paths = [f for p in map(Path, paths) for f in (raw_data_files(p) if p.is_dir() else [p])] \
+        if paths else raw_data_files(raw_dir)
     curated = {f for module in DATASETS.values() for f in module.RAW_FILES}
     problems = Problems()
     staff: list[tuple[Path, dict | None]] = []
@@ -170,8 +172,9 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
             tables = pipeline.build_tables(raw_dir, staff_files=False)
             reference = tables["dti_scores"]
             problems += pipeline.unit_name_problems(tables, "error")
-        except DataError as err:
-            problems.append(err)
+        except DataError as err:  # a bad sidecar stops the build: it is reported above already
+            if not any((p.file, p.problem) == (err.file, err.problem) for p in problems):
+                problems.append(err)
         except ValidationError as err:
             problems += err.problems
     elif staff:
