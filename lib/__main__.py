@@ -1,7 +1,7 @@
 """Command line: ``python -m lib data | validate | template | reports``. ``--help`` for details.
 
 Exit codes: 0 success (warnings allowed); 1 some reports failed; 2 bad configuration or input
-data (``validate`` found an error; ``data`` refused to build); 3 another ``reports`` run holds
+data (``validate`` found an error; ``data`` refused to build), or a full or unwritable disk; 3 another ``reports`` run holds
 the outputs lock.
 """
 
@@ -15,9 +15,21 @@ EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from lib import pipeline
+    from lib import paths, pipeline
+    from lib.io import DataError
 
-    manifest = pipeline.build(force=args.force)
+    try:
+        manifest = pipeline.build(raw_dir=paths.RAW_DIR, force=args.force)
+    except DataError:  # the build stops at the first bad file: list every problem instead
+        from lib.validate import format_problems, validate_paths
+
+        errors = validate_paths(raw_dir=paths.RAW_DIR).of_severity("error")
+        if not errors:
+            raise
+        print(format_problems(errors) + ("\n" + errors.summary() if errors.more else ""))
+        print(f"error: {errors.total:,} error(s) in data/raw: nothing was built; the previous "
+              "processed data are unchanged", file=sys.stderr)
+        return EXIT_BAD_INPUT
     rows = ", ".join(f"{name} {entry['rows']}" for name, entry in manifest["tables"].items())
     print(f"processed data {manifest['data_version']} (built {manifest['built_at']}): {rows}")
     return EXIT_OK
@@ -27,10 +39,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from lib.validate import format_problems, problems_table, validate_paths
 
     problems = validate_paths(args.paths)
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    errors, warnings = problems.count_of("error"), problems.count_of("warning")
     if problems:
         print(format_problems(problems))
+        if problems.more:
+            print(problems.summary())
         print()
     if args.csv:
         from lib.io import write_atomic
@@ -38,7 +51,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         table = problems_table(problems)
         write_atomic(args.csv, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
     what = ", ".join(args.paths) if args.paths else "data/raw"
-    print(f"{errors} error(s), {warnings} warning(s) in {what}"
+    print(f"{errors:,} error(s), {warnings:,} warning(s) in {what}"
           + ("" if errors else ": OK"))
     return EXIT_BAD_INPUT if errors else EXIT_OK
 
@@ -170,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as err:
-        from lib.io import DataError  # imported here: pandas is not needed by every command
+        from lib.io import DataError, StorageError  # here: not every command needs pandas
         from lib.validate import ValidationError
 
-        if not isinstance(err, (DataError, ValidationError)):
+        if not isinstance(err, (DataError, StorageError, ValidationError)):
             raise
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

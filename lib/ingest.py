@@ -19,7 +19,10 @@ Load inputs / process / save outputs, per file:
    outliers.
 
 Every problem is collected as a :class:`lib.io.DataError` (``severity`` error or warning) naming
-file, sheet, row, column and value; nothing raises half-way, so a report lists every problem.
+file, sheet, row, column and value; nothing raises half-way, so a report lists every problem
+(the first 1,000 in full, the others counted by kind: :class:`lib.io.Problems`). CSV rows are
+parsed as they are read and a value given twice is refused while reading, so memory follows the
+distinct values, not the rows (see ``benchmarks/staff_file.py``).
 :func:`to_dti_scores` turns clean observations into rows of ``dti_scores``.
 
 Sidecar keys used (``<file>.source.yml``, besides the provenance keys): ``shape``
@@ -27,7 +30,8 @@ Sidecar keys used (``<file>.source.yml``, besides the provenance keys): ``shape`
 province whose units are scored, e.g. ``"26"``), ``unit_level`` (default ``district``),
 ``reference_year`` (when the file has no year column), ``scale`` (``points`` default, or
 ``0-1``), ``framework_id``, ``source_type`` (default ``official``),
-``number_format: {decimal: "," | "."}``.
+``number_format: {decimal: "," | "."}``, ``encoding`` (``utf-8``, ``utf-16``, ``windows-1258``
+or ``viscii``; default: detected).
 """
 
 from __future__ import annotations
@@ -43,10 +47,11 @@ from pathlib import Path
 import pandas as pd
 
 from lib.admin_units import UnitNameError, default_resolver, read_aliases
-from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, DataError, Grid, read_csv_grid, \
-    read_workbook_grids
+from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataError, Grid, \
+    Problems, read_csv_grid, read_workbook_grids
 from lib.parse import ParsedValue, ParseError, fold_text, infer_decimal_mark, normalize_text, \
     parse_rank, parse_value, share_convention
+from lib.datasets.dti_scores import year_problem
 from lib.paths import RAW_DIR, REFERENCE_DIR
 
 SHAPES = ("dti_workbook", "dti_long")
@@ -63,6 +68,8 @@ _MAX_IN_HEADER = re.compile(
 _NUMBERING = re.compile(r"^(?:[IVX]+|\d{1,2}|[a-zđ])[.)]\s+", re.IGNORECASE)
 _COLUMN_NUMBER = re.compile(r"^\(?[0-9]{1,2}\)?$|^\(?[A-Z]\)?$")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_PLAIN_NUMBER = {None: re.compile(r"-?\d{1,15}()"), ".": re.compile(r"-?\d{1,15}(\.\d{1,15})?"),
+                 ",": re.compile(r"-?\d{1,15}(,\d{1,15})?")}  # the fraction: the decimals
 OBSERVATION_COLUMNS = [
     "file", "sheet", "row", "column", "unit_text", "unit_code", "unit_name", "parent_code",
     "reference_year", "indicator", "text", "score", "score_low", "score_high", "value_status",
@@ -88,6 +95,7 @@ class FileOptions:
     publisher: str = ""
     published: str = ""
     feeds: tuple = ()
+    encoding: str | None = None  # a codec of lib.io.SIDECAR_ENCODINGS (None: detected)
 
 
 @dataclass
@@ -97,7 +105,7 @@ class FileResult:
     path: Path
     options: FileOptions
     observations: pd.DataFrame
-    problems: list[DataError] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
 
     @property
     def errors(self) -> list[DataError]:
@@ -317,6 +325,9 @@ def read_cell(value: object, decimal: str | None, unsaved_formula: bool = False)
         digits = repr(float(value)).split(".")[1] if "e" not in repr(float(value)) else "6"
         decimals = 0 if float(value).is_integer() else min(len(digits), 6)
         return Cell(ParsedValue(float(value), "reported"), text, decimals=decimals)
+    if (plain := _PLAIN_NUMBER[decimal].fullmatch(text)) is not None:  # most cells: no parsing
+        return Cell(ParsedValue(float(text.replace(",", ".")), "reported"), text,
+                    decimals=len(plain.group(1) or "") - bool(plain.group(1)))
     if text.upper() in EXCEL_ERRORS:
         return Cell(None, text, problem=f"Excel error value {text}",
                     hint="fix the formula in the workbook")
@@ -363,6 +374,12 @@ def options_from_sidecar(meta: dict, path: Path, problems: list[DataError]) -> F
             opts.reference_year = int(meta["reference_year"])
         except (TypeError, ValueError):
             bad("reference_year", meta["reference_year"], "a year such as 2024")
+    if "encoding" in meta:
+        name = str(meta["encoding"]).strip().lower().replace("_", "-")
+        if name in SIDECAR_ENCODINGS:
+            opts.encoding = SIDECAR_ENCODINGS[name]
+        else:
+            bad("encoding", meta["encoding"], ", ".join(SIDECAR_ENCODINGS))
     if "scale" in meta:
         if meta["scale"] in SCALE_MAX:
             opts.scale = meta["scale"]
@@ -396,17 +413,20 @@ def _template_meta(grids: list[Grid]) -> dict[str, str]:
 # ------------------------------------------------------------------ reading a file
 
 
-def read_grids(path: Path, problems: list[DataError]) -> list[Grid]:
-    """The grids of a CSV or workbook; reading problems are appended to ``problems``."""
+def read_grids(path: Path, problems: list[DataError], encoding: str | None = None
+               ) -> list[Grid]:
+    """The grids of a CSV or workbook; reading problems are appended to ``problems``.
+    ``encoding`` is the CSV's codec as its sidecar states it (None: detected, with a warning
+    when it is a legacy code page)."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
             return read_workbook_grids(path)
-        grid = read_csv_grid(path)
+        grid = read_csv_grid(path, encoding)
     except DataError as err:
         problems.append(err)
         return []
-    if grid.encoding in LEGACY_ENCODINGS:
+    if grid.encoding in LEGACY_ENCODINGS and encoding is None:
         problems.append(DataError(
             path, f"not UTF-8: read as {ENCODING_NAMES[grid.encoding]} (detected from the "
                   "Vietnamese letters in the file)", severity="warning",
@@ -414,7 +434,8 @@ def read_grids(path: Path, problems: list[DataError]) -> list[Grid]:
     return [grid]
 
 
-def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
+def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = None
+              ) -> FileResult:
     """Read one staff file into observations, collecting every problem.
 
     Parameters
@@ -423,6 +444,9 @@ def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
         A ``.csv``/``.txt`` (comma, semicolon or tab separated) or ``.xlsx`` file.
     meta
         Its sidecar mapping (:func:`lib.sources.load_sidecar`), or None to detect everything.
+    seen
+        ``(unit code, year, indicator)`` → ``(file, sheet, row)`` of the values read so far
+        (shared by :func:`read_files` to find values given twice across files); updated.
 
     Returns
     -------
@@ -432,12 +456,16 @@ def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
         written), ``unit_code`` str (GSO), ``reference_year`` int64, ``indicator`` str,
         ``score`` float64 (in the file's scale, NaN only with status ``missing``),
         ``score_max`` float64, ``rank`` and friends (Int64), ``pct_of_max`` float64 (0–100)…
-        ``problems`` lists errors and warnings; observations of rows with errors are dropped.
+        ``problems`` (:class:`lib.io.Problems`: the first 1,000 in full, the rest counted) lists
+        errors and warnings; observations of rows with errors, and values of a unit × year ×
+        indicator given before (an error), are dropped, so memory is bounded by the distinct
+        values, not the rows.
     """
     path = Path(path)
-    problems: list[DataError] = []
+    seen = {} if seen is None else seen
+    problems = Problems()
     opts = options_from_sidecar(meta or {}, path, problems)
-    grids = read_grids(path, problems)
+    grids = read_grids(path, problems, opts.encoding)
     template = _template_meta(grids)
     if template:
         opts.shape = opts.shape or "dti_workbook"
@@ -458,8 +486,8 @@ def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
             problems.append(DataError(path, "no table recognised in this sheet; ignored",
                                       sheet=grid.sheet, severity="warning"))
     if opts.decimal is None and found:
-        texts = [c for g, lay in found for r in g.rows[lay.first_data:] for c in r
-                 if isinstance(c, str)]
+        texts = (c for g, lay in found for i in range(lay.first_data, len(g.rows))
+                 for c in g.rows[i] if isinstance(c, str))
         try:
             opts.decimal, _ = infer_decimal_mark(texts)
         except ParseError as err:
@@ -468,7 +496,14 @@ def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
                                       "{decimal: ','}"))
     records = []
     for grid, layout in found:
-        records += _read_table(grid, layout, opts, problems)
+        if not any(c not in (None, "") for i in range(layout.first_data, len(grid.rows))
+                   for c in grid.rows[i]):
+            problems.append(DataError(
+                path, "the table has a header but no data rows", sheet=grid.sheet,
+                row=grid.row_numbers[layout.header_rows[-1]],
+                hint="enter one row per unit below the header"))
+            continue
+        records += _read_table(grid, layout, opts, problems, seen)
     observations = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
     return FileResult(path, opts, observations, problems)
 
@@ -497,8 +532,8 @@ def _sheet_year(grid: Grid, layout: Layout, opts: FileOptions, problems: list[Da
     return None
 
 
-def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
-                problems: list[DataError]) -> list[dict]:
+def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problems,
+                seen: dict) -> list[dict]:
     file, sheet = grid.file, grid.sheet
     name = Path(file).name
     where = dict(file=file, sheet=sheet)
@@ -522,13 +557,21 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
         seen[key] = col
         if not head.kind:
             has_data = any(col < len(r) and r[col] not in (None, "")
-                           for r in grid.rows[layout.first_data:])
+                           for r in (grid.rows[i] for i in range(layout.first_data,
+                                                                 len(grid.rows))))
             if has_data:
                 problems.append(DataError(
                     **where, row=header_row, column=head.label, severity="warning",
                     problem="column not recognised; ignored",
                     hint="add its name to lib/reference/aliases.csv if it holds an indicator"))
     year = _sheet_year(grid, layout, opts, problems)
+    if year is not None and (problem := year_problem(year)):
+        problems.append(DataError(**where, row=header_row, problem=problem))
+        return []
+    for head in layout.indicator_columns.values():
+        if head.year is not None and (problem := year_problem(head.year)):
+            problems.append(DataError(**where, row=header_row, column=head.label,
+                                      problem=problem))
     year_col = layout.find("reference_year")
     if year is None and year_col is None and not any(
             h.year for h in layout.indicator_columns.values()):
@@ -548,6 +591,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
     records: list[dict] = []
     in_notes = False
     table_units = 0
+    units_memo: dict[tuple, tuple] = {}
     for index in range(layout.first_data, len(grid.rows)):
         cells = grid.rows[index]
         line = grid.row_numbers[index]
@@ -591,8 +635,19 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
                                           value=cell_text(at(year_col)),
                                           problem="not a year"))
                 continue
-        unit = _resolve(resolver, at(name_col), at(code_col), row_year, opts, layout, where, line,
-                        problems)
+            if problem := year_problem(row_year):
+                problems.append(DataError(**where, row=line, column=layout.columns[year_col].label,
+                                          value=cell_text(at(year_col)), problem=problem))
+                continue
+        memo_key = (cell_text(at(name_col)), cell_text(at(code_col)), row_year)
+        if memo_key not in units_memo:  # a file repeats its units: resolve each name once
+            found_problems: list[DataError] = []
+            units_memo[memo_key] = (_resolve(resolver, at(name_col), at(code_col), row_year, opts,
+                                             layout, where, line, found_problems), found_problems)
+        unit, found_problems = units_memo[memo_key]
+        for p in found_problems:
+            problems.append(DataError(p.file, p.problem, line, p.column, p.value, p.hint,
+                                      p.sheet, p.severity, p.kind))
         if unit is None:
             table_units += 1
             continue
@@ -601,15 +656,41 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions,
                     note=cell_text(at(note_col)))
         rank = _read_rank(at(rank_col), at(rank_of_col), layout, rank_col, where, line, problems)
         table_units += 1
-        if long:
-            records += _long_row(at, layout, opts, base, row_year, rank, maxima, scale_max, where,
-                                 line, problems)
+        if not long and all((unit.code, h.year or row_year, h.canonical) in seen
+                            for h in layout.indicator_columns.values()):
+            found = [{**base, "reference_year": h.year or row_year, "indicator": h.canonical}
+                     for h in layout.indicator_columns.values()]  # a repeated row: not read
+        elif long:
+            found = _long_row(at, layout, opts, base, row_year, rank, maxima, scale_max, where,
+                              line, problems)
         else:
-            records += _wide_row(at, grid, index, layout, opts, base, row_year, rank, maxima,
-                                 scale_max, pct_col, where, line, problems)
+            found = _wide_row(at, grid, index, layout, opts, base, row_year, rank, maxima,
+                              scale_max, pct_col, where, line, problems)
+        records += _first_values(found, seen, problems)
     for record in records:
         record["table_units"] = table_units
     return records
+
+
+def _first_values(records: list[dict], seen: dict, problems: Problems) -> list[dict]:
+    """The records of one row whose unit × year × indicator no earlier row gave (recorded in
+    ``seen``); one error for the row when some were given before."""
+    kept, repeated = [], []
+    for r in records:
+        key = (r["unit_code"], r["reference_year"], r["indicator"])
+        if key in seen:
+            repeated.append((seen[key], r["indicator"]))
+        else:
+            seen[key] = (r["file"], r["sheet"], r["row"])
+            kept.append(r)
+    if repeated:
+        r, ((file, sheet, row), indicator) = records[0], repeated[0]
+        what = indicator if len(repeated) == 1 else f"{len(repeated)} indicators"
+        problems.append(DataError(
+            r["file"], f"{r['unit_name']} {r['reference_year']} given twice ({what})", r["row"],
+            "", r["unit_text"], f"first in {file}" + (f", sheet {sheet!r}" if sheet else "")
+            + f", row {row}", sheet=r["sheet"] or None, kind="unit × year given twice"))
+    return kept
 
 
 def _resolve(resolver, name_cell, code_cell, year, opts, layout, where, line, problems):
@@ -732,6 +813,8 @@ def _wide_row(at, grid, index, layout, opts, base, year, rank_info, maxima, scal
             problems.append(DataError(**where, row=line, column=head.label,
                                       problem="no reference year for this column"))
             continue
+        if year_problem(row_year):
+            continue  # reported once, at the column's header
         if opts.scale == "0-1":
             maximum = 1.0
         elif indicator == TOTAL:
@@ -844,7 +927,7 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
         disagreeing with score ÷ maximum, and repeated unit × year × indicator; warnings for
         a value equal to the previous year's and for outliers.
     """
-    problems: list[DataError] = []
+    problems = Problems()
     if obs.empty:
         return obs, problems
     obs = obs.copy().reset_index(drop=True)
@@ -857,25 +940,7 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
 
     # units per table (before duplicates are dropped): the default number ranked
     n_units = obs.groupby(["file", "sheet", "reference_year"])["table_units"].max()
-    # 1. one value per unit × year × indicator (one message per repeated row)
-    first: dict[tuple, dict] = {}
-    keep, repeated = [], {}
-    for _, r in obs.iterrows():
-        key = (r["unit_code"], r["reference_year"], r["indicator"])
-        if key in first:
-            f = first[key]
-            repeated.setdefault((r["file"], r["sheet"], r["row"]), (r, f, []))[2].append(
-                r["indicator"])
-            keep.append(False)
-        else:
-            first[key] = r
-            keep.append(True)
-    for r, f, indicators in repeated.values():
-        what = r["indicator"] if len(indicators) == 1 else f"{len(indicators)} indicators"
-        err(r, f"{r['unit_name']} {r['reference_year']} given twice ({what})",
-            f"first in {f['file']}" + (f", sheet {f['sheet']!r}" if f["sheet"] else "")
-            + f", row {f['row']}", column="", value=r["unit_text"])
-    obs = obs[keep].reset_index(drop=True)
+    # 1. one value per unit × year × indicator: checked while reading (_first_values)
     # 2. scale and bounds
     for file, group in obs.groupby("file"):
         opts = options.get(file, FileOptions())
@@ -1101,10 +1166,10 @@ def read_files(paths: list[tuple[Path, dict | None]], reference: pd.DataFrame | 
     Returns the per-file results, the checked observations of all files and every problem.
     Unexpected failures while reading a file are reported as errors, never raised.
     """
-    results, problems = [], []
+    results, problems, seen = [], Problems(), {}
     for path, meta in paths:
         try:
-            result = read_file(path, meta)
+            result = read_file(path, meta, seen)
         except Exception as exc:  # noqa: BLE001 - a report line, never a traceback for a user
             problems.append(DataError(path, f"could not be read ({type(exc).__name__}: {exc})",
                                       hint="please report this file to the maintainers"))
@@ -1116,7 +1181,8 @@ def read_files(paths: list[tuple[Path, dict | None]], reference: pd.DataFrame | 
         columns=OBSERVATION_COLUMNS)
     options = {r.path.name: r.options for r in results}
     obs, checks = check_observations(obs, options, reference)
-    return results, obs, problems + checks
+    problems += checks
+    return results, obs, problems
 
 
 def read_fed_files(raw_dir: Path = RAW_DIR, reference: pd.DataFrame | None = None
@@ -1147,7 +1213,7 @@ def read_fed_files(raw_dir: Path = RAW_DIR, reference: pd.DataFrame | None = Non
     if not staff:
         return {}, {}
     results, obs, problems = read_files(staff, reference)
-    errors = [p for p in problems if p.severity == "error"]
+    errors = problems.of_severity("error")
     if errors:
         raise ValidationError("staff files in data/raw", errors)
     for warning in problems:

@@ -11,7 +11,9 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from array import array
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,16 +32,20 @@ class DataError(ValueError):
 
     ``row`` is the 1-based line number in the file (the header is line 1) or, for Excel, the
     sheet row; ``column`` is the column name as written in the file; ``sheet`` the Excel sheet
-    (None for CSV). ``severity`` is ``"error"`` (blocks a build) or ``"warning"`` (reported only).
+    (None for CSV). ``severity`` is ``"error"`` (blocks a build) or ``"warning"`` (reported only);
+    ``kind`` groups problems of one sort when they are only counted (see :class:`Problems`).
     """
 
     def __init__(self, file: str | Path, problem: str, row: int | None = None,
                  column: str | None = None, value: object = None, hint: str = "",
-                 sheet: str | None = None, severity: str = "error"):
+                 sheet: str | None = None, severity: str = "error", kind: str | None = None):
         if severity not in SEVERITIES:
             raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
         self.file, self.problem, self.row, self.column = str(file), problem, row, column
         self.value, self.hint, self.sheet, self.severity = value, hint, sheet, severity
+        # the kind of problem, to count problems past a limit: the text without its numbers
+        # and quoted values ("score above the maximum of …") unless the caller names it
+        self.kind = kind or re.sub(r"'[^']*'|\"[^\"]*\"|\d+(?:[.,]\d+)*", "…", problem)
         where = [f"file {Path(self.file).name}"]
         if sheet is not None:
             where.append(f"sheet {sheet!r}")
@@ -50,6 +56,84 @@ class DataError(ValueError):
         if value is not None:
             where.append(f"value {value!r}")
         super().__init__(", ".join(where) + f": {problem}" + (f" ({hint})" if hint else ""))
+
+
+PROBLEM_LIMIT = 1000  # problems kept in full per check; the rest are counted by kind
+
+
+class Problems(list):
+    """A list of :class:`DataError` that keeps the first ``limit`` problems and only counts the
+    others, by severity and kind, so a file with a million bad rows costs bounded memory.
+
+    Errors take precedence: past the limit, a new error replaces the last kept warning.
+    ``more`` is a ``Counter`` of ``(severity, kind)`` over the problems not kept.
+    """
+
+    def __init__(self, problems=(), limit: int = PROBLEM_LIMIT):
+        super().__init__()
+        self.limit, self.more, self._warnings = limit, Counter(), 0  # _warnings: kept ones
+        self.extend(problems)
+
+    def append(self, problem: DataError) -> None:
+        if len(self) >= self.limit:
+            if problem.severity == "warning" or not self._warnings:
+                self.more[(problem.severity, problem.kind)] += 1
+                return
+            dropped = self.pop(max(i for i, p in enumerate(self) if p.severity == "warning"))
+            self.more[(dropped.severity, dropped.kind)] += 1
+            self._warnings -= 1
+        self._warnings += problem.severity == "warning"
+        super().append(problem)
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+        if isinstance(problems, Problems):
+            self.more.update(problems.more)
+
+    def __iadd__(self, problems):
+        self.extend(problems)
+        return self
+
+    def count_of(self, severity: str) -> int:
+        """Problems of ``severity`` (``"error"``/``"warning"``), kept or only counted."""
+        return sum(p.severity == severity for p in self) + sum(
+            n for (s, _), n in self.more.items() if s == severity)
+
+    @property
+    def total(self) -> int:
+        """Every problem, kept or only counted."""
+        return len(self) + sum(self.more.values())
+
+    def of_severity(self, severity: str) -> Problems:
+        """The problems of one severity (with their counts past the limit)."""
+        out = Problems([p for p in self if p.severity == severity], self.limit)
+        out.more.update({k: n for k, n in self.more.items() if k[0] == severity})
+        return out
+
+    def summary(self) -> str:
+        """``"… and 98,996 more of the same kinds: 98,990 × error '… given twice', …"`` (``""``
+        when nothing was left out)."""
+        if not self.more:
+            return ""
+        kinds = ", ".join(f"{n:,} × {severity} {kind!r}"
+                          for (severity, kind), n in self.more.most_common())
+        return f"… and {sum(self.more.values()):,} more of the same kinds: {kinds}"
+
+
+class StorageError(RuntimeError):
+    """A fault of the machine, not of the data: a full disk, a read-only or unwritable
+    folder. Its message is one sentence for the command line and says what was kept."""
+
+
+def storage_problem(err: OSError) -> str:
+    """A short reason for a failed write (``"no space left on the device"``, …)."""
+    import errno
+
+    reasons = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied"}
+    return reasons.get(err.errno, err.strerror or type(err).__name__)
 
 
 # VISCII (RFC 1456): bytes 0x80–0xFF, and six C0 positions that hold capital letters.
@@ -67,13 +151,16 @@ _VISCII_C0 = {0x02: 0x1EB2, 0x05: 0x1EB4, 0x06: 0x1EAA, 0x14: 0x1EF6, 0x19: 0x1E
 VISCII_TABLE = "".join(chr(_VISCII_C0.get(i, i)) for i in range(128)) + "".join(
     chr(int(h, 16)) for h in _VISCII_HIGH.split())
 LEGACY_ENCODINGS = {"cp1258": "Windows-1258", "viscii": "VISCII"}
+# what a sidecar's `encoding:` may say (lower case, "_" read as "-") → the codec used
+SIDECAR_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16",
+                     "windows-1258": "cp1258", "cp1258": "cp1258", "viscii": "viscii"}
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
                   "utf-16-le": "UTF-16 LE (no BOM)", "utf-16-be": "UTF-16 BE (no BOM)",
                   **LEGACY_ENCODINGS}
-_VI_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
 _HARMLESS = set("–—‘’“”…•°№€\u00a0\u200b")
-_LEGACY_HINT = ("save the file as 'CSV UTF-8' in Excel; text typed with a TCVN3 (.Vn…) or VNI "
-                "font must first be converted to Unicode (e.g. with Unikey's converter)")
+_LEGACY_HINT = ("save the file as 'CSV UTF-8' in Excel, or name its encoding in the sidecar "
+                "(encoding: windows-1258 or viscii); text typed with a TCVN3 (.Vn…) or VNI font "
+                "must first be converted to Unicode (e.g. with Unikey's converter)")
 
 
 def decode_bytes(data: bytes, encoding: str) -> str:
@@ -83,31 +170,54 @@ def decode_bytes(data: bytes, encoding: str) -> str:
     return data.decode(encoding)
 
 
-def _is_vietnamese_letter(char: str) -> bool:
-    if char in "đĐ":
-        return True
-    base, *marks = unicodedata.normalize("NFD", char)
-    return base.isascii() and base.isalpha() and bool(marks) and set(marks) <= _VI_MARKS
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # grave, acute, tilde, hook, dot
+_VOWELS = set("aăâeêioôơuưy")
+# Vietnamese syllables without their tone: onset, vowel nucleus, final consonant
+_NUCLEI = ("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ "
+           "uê ui uô uơ uy ưa ưi ưu ươ yê iêu yêu oai oay oeo uây uôi ươi ươu uya uyê").split()
+_SYLLABLE = re.compile(
+    "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    f"(?:{'|'.join(sorted(_NUCLEI, key=len, reverse=True))})"
+    "(?:ch|ng|nh|[cmnpt])?")
 
 
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+def is_vietnamese_syllable(word: str) -> bool:
+    """True when ``word`` is spelled as a Vietnamese syllable: an onset, a vowel nucleus and a
+    final consonant from the language's inventory, and at most one tone mark, on a vowel.
+    ``"điểm"`` and ``"thao"`` are; ``"ðõn"``, ``"viò"``, ``"TôÒng"`` (VISCII readings of
+    Windows-1258 bytes) are not."""
+    letters = unicodedata.normalize("NFD", word.lower())
+    tones = [i for i, c in enumerate(letters) if c in _TONES]
+    if len(tones) > 1:
+        return False
+    bare = "".join(c for c in letters if c not in _TONES)
+    if tones:
+        base = unicodedata.normalize("NFC", "".join(
+            c for c in letters[:tones[0]] if c not in _TONES))
+        if not base or base[-1] not in _VOWELS:
+            return False
+    return _SYLLABLE.fullmatch(unicodedata.normalize("NFC", bare)) is not None
 
 
-def vietnamese_text_score(text: str) -> float:
-    """How Vietnamese a decoded text looks, 0–1 (1.0 for plain ASCII).
-
-    The share of non-ASCII characters (after NFC) that are Vietnamese letters, times the share
-    of words with at most one tone mark (a wrong code page yields words such as "Huyêòn").
-    """
-    text = unicodedata.normalize("NFC", text)
-    chars = [c for c in text if not c.isascii() and c not in _HARMLESS]
-    if not chars:
+def vietnamese_plausibility(text: str) -> float:
+    """How plausible a decoded text is as Vietnamese, 0–1 (1.0 when every letter is ASCII):
+    the share of its words with non-ASCII letters that are Vietnamese syllables
+    (:func:`is_vietnamese_syllable`), counting each occurrence; stray symbols that are
+    neither letters nor :data:`_HARMLESS` punctuation count as implausible words."""
+    counts: Counter = Counter()
+    odd = 0
+    for match in re.finditer(r"[^\W\d_]+|[^\w\s]", unicodedata.normalize("NFC", text)):
+        token = match.group()
+        if token.isascii():
+            continue
+        if token[0].isalpha():
+            counts[token] += 1
+        elif token not in _HARMLESS:
+            odd += 1
+    total = sum(counts.values()) + odd
+    if not total:
         return 1.0
-    letters = sum(_is_vietnamese_letter(c) for c in chars) / len(chars)
-    words = [w for w in re.findall(r"[^\W\d_]+", text) if not w.isascii()]
-    tones = [sum(m in _TONES for m in unicodedata.normalize("NFD", w)) for w in words]
-    syllables = sum(t <= 1 for t in tones) / len(tones) if tones else 1.0
-    return letters * syllables
+    return sum(n for w, n in counts.items() if is_vietnamese_syllable(w)) / total
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -128,8 +238,10 @@ def detect_encoding(data: bytes, path: str | Path = "<bytes>", legacy: bool = Fa
     ``utf-8-sig`` and ``utf-16`` are recognised by their BOM, ``utf-16-le``/``-be`` without a
     BOM by their zero bytes, else ``utf-8`` when the bytes are valid UTF-8. With
     ``legacy=True`` the Vietnamese legacy code pages ``cp1258`` (Windows-1258, what Excel's
-    plain "CSV" writes on Vietnamese Windows) and ``viscii`` are tried as well; one is chosen only
-    when its text consists of Vietnamese letters and the other's does not.
+    plain "CSV" writes on Vietnamese Windows) and ``viscii`` are tried as well: the reading whose
+    words are more plausibly Vietnamese (:func:`vietnamese_plausibility`: valid syllables, one
+    tone mark on a vowel) wins, provided most of its words are; equally plausible different
+    readings are ambiguous. A message never shows undecoded bytes as if they were text.
 
     Raises
     ------
@@ -153,7 +265,7 @@ def detect_encoding(data: bytes, path: str | Path = "<bytes>", legacy: bool = Fa
     if not legacy:
         raise DataError(path, "not valid UTF-8 text", row=line,
                         hint="save the file as 'CSV UTF-8' in Excel")
-    scores = {}
+    readings = {}
     for encoding in LEGACY_ENCODINGS:
         try:
             text = decode_bytes(data, encoding)
@@ -161,20 +273,35 @@ def detect_encoding(data: bytes, path: str | Path = "<bytes>", legacy: bool = Fa
             continue
         if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text):
             continue
-        scores[encoding] = (vietnamese_text_score(text), unicodedata.normalize("NFC", text))
-    good = {e: s for e, s in scores.items() if s[0] >= 0.95}
-    texts = {s[1] for s in good.values()}
-    if len(texts) == 1:
-        return next(iter(good))
-    names = " or ".join(LEGACY_ENCODINGS[e] for e in good)
-    problem = (f"text encoding is ambiguous ({names})" if good else
-               "text encoding not recognised: not UTF-8, UTF-16, Windows-1258 or VISCII")
-    start = data.rfind(b"\n", 0, first_error) + 1
-    end = data.find(b"\n", first_error)
-    snippet = data[max(start, first_error - 20): first_error + 20 if end < 0 else min(
-        end, first_error + 20)]
-    raise DataError(path, problem, row=line, value=snippet.decode("latin-1").strip(),
-                    hint=_LEGACY_HINT)
+        readings[encoding] = (vietnamese_plausibility(text), _first_word_at(text, first_error))
+    ranked = sorted(readings, key=lambda e: readings[e][0], reverse=True)
+    # the more plausible reading wins; one that most words do not support is no reading at all
+    if ranked and readings[ranked[0]][0] >= 0.5 and (
+            len(ranked) == 1 or readings[ranked[0]][0] > readings[ranked[1]][0]
+            or readings[ranked[0]][1] == readings[ranked[1]][1]):
+        return ranked[0]
+    byte = f"byte 0x{data[first_error]:02X} (the first that is not UTF-8)"
+    if len(ranked) == 2 and readings[ranked[0]][0] >= 0.5:
+        shown = " or ".join(f"{LEGACY_ENCODINGS[e]} {readings[e][1]!r}" for e in ranked)
+        problem = (f"text encoding is ambiguous: {byte} reads as {shown}, both plausible "
+                   "Vietnamese")
+    else:
+        problem = (f"text encoding not recognised: not UTF-8, UTF-16, Windows-1258 or VISCII "
+                   f"({byte})")
+    raise DataError(path, problem, row=line, hint=_LEGACY_HINT)
+
+
+def _first_word_at(text: str, offset: int) -> str:
+    """The word around character ``offset`` of ``text`` (a reading of the first non-UTF-8
+    byte, shown labelled with its encoding, never as the cell's value)."""
+    offset = min(offset, len(text) - 1)
+    start = offset
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in ",;\t":
+        start -= 1
+    end = offset
+    while end < len(text) and not text[end].isspace() and text[end] not in ",;\t":
+        end += 1
+    return unicodedata.normalize("NFC", text[start:end])
 
 
 def read_raw_csv(path: str | Path) -> pd.DataFrame:
@@ -209,17 +336,17 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
 class Grid:
     """The cells of one CSV file or one Excel sheet, before any header is recognised.
 
-    ``rows`` holds cell values: NFC text for CSV; for Excel the stored value (``str``,
-    ``int``, ``float``, ``bool``, ``datetime``) or None for an empty cell, with merged ranges
-    filled from their top-left cell. ``row_numbers`` are the 1-based line or sheet-row numbers of
+    ``rows`` holds cell values: NFC text for CSV (a :class:`CsvRows`); for Excel the stored
+    value (``str``, ``int``, ``float``, ``bool``, ``datetime``) or None for an empty cell, with
+    merged ranges filled from their top-left cell. ``row_numbers`` are the 1-based line or sheet-row numbers of
     ``rows``. ``unsaved_formulas`` lists (row number, column index) of formula cells that have no
     saved result. ``encoding``/``delimiter`` are set for CSV.
     """
 
     file: Path
     sheet: str | None
-    rows: list[list[object]]
-    row_numbers: list[int]
+    rows: Sequence[list[object]]
+    row_numbers: Sequence[int]
     encoding: str | None = None
     delimiter: str | None = None
     unsaved_formulas: set = field(default_factory=set)
@@ -239,31 +366,77 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_grid(path: str | Path) -> Grid:
+class CsvRows(Sequence):
+    """The records of a CSV text as a read-only list of NFC text cells, each parsed when it is
+    read: a large file costs its text and one offset per record, not a list of cells per row.
+
+    ``starts`` holds the offset of each record in ``text`` and, last, the end of the text.
+    """
+
+    def __init__(self, text: str, delimiter: str, starts: array):
+        self._text, self._delimiter, self._starts = text, delimiter, starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        chunk = self._text[self._starts[index]:self._starts[index + 1]]
+        record = next(csv.reader(_io.StringIO(chunk, newline=""), delimiter=self._delimiter), [])
+        return [normalize_text(c) for c in record]
+
+
+def read_csv_grid(path: str | Path, encoding: str | None = None) -> Grid:
     """Read a CSV (or tab-separated "Unicode text") file as a grid of NFC text cells.
 
-    The encoding is detected (:func:`detect_encoding` with ``legacy=True``) and the delimiter
-    (``,``, ``;`` or tab) sniffed from the first lines. Raises :class:`DataError` for an
-    unrecognised encoding or broken quoting.
+    The encoding is ``encoding`` (a codec of :data:`SIDECAR_ENCODINGS`, from the file's
+    sidecar) or detected (:func:`detect_encoding` with ``legacy=True``); the delimiter (``,``,
+    ``;`` or tab) is sniffed from the first lines. The grid's ``rows`` are a :class:`CsvRows`
+    (parsed on access), so memory grows with the file's size, not its cells. Raises
+    :class:`DataError` for an unrecognised encoding, bytes that are not the stated one, or
+    broken quoting.
     """
     path = Path(path)
     data = path.read_bytes()
-    encoding = detect_encoding(data, path, legacy=True)
-    text = decode_bytes(data, encoding)
+    if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    encoding = encoding or detect_encoding(data, path, legacy=True)
+    try:
+        text = decode_bytes(data, encoding)
+    except UnicodeDecodeError as err:
+        raise DataError(path, f"not valid {ENCODING_NAMES[encoding]} text, as the sidecar's "
+                        f"encoding says (byte 0x{data[err.start]:02X})",
+                        row=data[:err.start].count(b"\n") + 1,
+                        hint="correct the sidecar's encoding, or remove it to detect the "
+                             "encoding") from None
+    del data
     delimiter = "\t" if encoding.startswith("utf-16") and "\t" in text[:2000] \
-        else _sniff_delimiter(text)
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows, numbers = [], []
+        else _sniff_delimiter(text[:200_000])
+    consumed = [0]
+
+    def lines():  # the reader pulls lines one by one: after a record, `consumed` is its end
+        for piece in _io.StringIO(text, newline=""):
+            consumed[0] += len(piece)
+            yield piece
+
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+    starts, numbers = array("q", [0]), array("q")
     try:
         line = 1
-        for record in reader:
-            rows.append([normalize_text(c) for c in record])
+        for _ in reader:
+            starts.append(consumed[0])
             numbers.append(line)
             line = reader.line_num + 1
     except csv.Error as err:
         raise DataError(path, f"malformed CSV: {err}", row=reader.line_num,
                         hint="check quotes (\") in that line") from None
-    return Grid(path, None, rows, numbers, encoding=encoding, delimiter=delimiter)
+    return Grid(path, None, CsvRows(text, delimiter, starts), numbers, encoding=encoding,
+                delimiter=delimiter)
 
 
 def read_workbook_grids(path: str | Path) -> list[Grid]:
@@ -346,13 +519,3 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 def write_json_atomic(path: str | Path, obj: object) -> Path:
     """Write JSON (UTF-8, indented, non-ASCII kept) atomically."""
     return write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def write_table_atomic(table: pd.DataFrame, directory: str | Path, name: str) -> list[Path]:
-    """Write ``name.parquet`` and ``name.csv`` (UTF-8) into ``directory``, each atomically."""
-    directory = Path(directory)
-    return [
-        write_atomic(directory / f"{name}.parquet", lambda tmp: table.to_parquet(tmp, index=False)),
-        write_atomic(directory / f"{name}.csv",
-                     lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8")),
-    ]

@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.paths import processed_dir
+from lib.paths import processed_root, resolve_processed
 
 TABLES = ("units", "dti_scores", "dti_national", "indicators", "indicator_catalogue", "sources",
           "dti_frameworks")
 
 
 def read_manifest(directory: Path | None = None) -> dict:
-    """The processed data's ``manifest.json`` as a dict (``{}`` when there is none)."""
-    path = Path(directory or processed_dir()) / "manifest.json"
+    """The processed data's ``manifest.json`` as a dict (``{}`` when there is none).
+
+    ``directory`` is a published folder (its ``current`` set is read) or a set; default
+    :func:`lib.paths.processed_dir`."""
+    path = resolve_processed(directory or processed_root()) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
@@ -42,7 +45,7 @@ def table_signature(name: str, directory: Path | None = None) -> tuple[str, int,
     tables calls it, so the table counts as read. Raises ``FileNotFoundError`` when the data
     have not been built."""
     _TABLES_READ.add(name)
-    path = Path(directory or processed_dir()) / f"{name}.parquet"
+    path = resolve_processed(directory or processed_root()) / f"{name}.parquet"
     try:
         stat = path.stat()
     except FileNotFoundError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 VALUE_STATUSES = (
     "reported",
@@ -88,14 +89,20 @@ class ParsedValue:
     footnote: str = ""
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def normalize_text(text: object) -> str:
     """NFC-normalise, strip and collapse internal white space (non-breaking spaces included)."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ").replace("\ufeff", "")
-    return re.sub(r"\s+", " ", s).strip()
+    s = str(text)
+    if not s.isascii():
+        s = unicodedata.normalize("NFC", s).replace("\u00a0", " ").replace("\ufeff", "")
+    return _WHITESPACE.sub(" ", s).strip()
 
 
+@lru_cache(maxsize=8192)  # called for every unit cell of a staff file, which repeat
 def fold_text(text: object) -> str:
     """Lower-case ASCII form for matching: no diacritics, ``đ`` → ``d``, single spaces."""
     s = normalize_text(text).lower().replace("đ", "d")

@@ -1,6 +1,11 @@
 """Project folders, derived from this file's location.
 
 ``DTI_PROCESSED_DIR`` and ``DTI_OUTPUTS_DIR`` override the generated folders (tests, demo runs).
+
+The processed tables are published as whole sets: ``<processed>/sets/<id>/`` holds one build
+(tables and ``manifest.json``) and the symbolic link ``<processed>/current`` names the set in
+use; :mod:`lib.pipeline` switches it in one atomic step. A folder without ``current`` (a set
+itself, or an older flat build) is read as it is.
 """
 
 from __future__ import annotations
@@ -16,9 +21,27 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def processed_dir() -> Path:
-    """Folder of the processed tables (``data/processed`` unless ``DTI_PROCESSED_DIR`` is set)."""
+CURRENT_LINK = "current"
+
+
+def processed_root() -> Path:
+    """Folder the processed data are published in (``data/processed`` unless
+    ``DTI_PROCESSED_DIR`` is set); holds ``current`` and ``sets/`` (see the module notes)."""
     return Path(os.environ.get("DTI_PROCESSED_DIR", ROOT / "data" / "processed"))
+
+
+def resolve_processed(directory: str | Path) -> Path:
+    """The folder of the tables published in ``directory``: the set its ``current`` link
+    names (as a resolved path, so a reader keeps one set even if a build switches it), else
+    ``directory`` itself."""
+    link = Path(directory) / CURRENT_LINK
+    return link.resolve() if link.is_symlink() else Path(directory)
+
+
+def processed_dir() -> Path:
+    """Folder of the processed tables in use: :func:`resolve_processed` of
+    :func:`processed_root`. Call it once per task and keep the result to read one set."""
+    return resolve_processed(processed_root())
 
 
 def outputs_dir() -> Path:

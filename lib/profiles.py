@@ -47,15 +47,20 @@ def get_unit(unit_code: str, level: str, year: int) -> Unit:
     """The unit with ``unit_code`` at ``level`` valid during ``year``.
 
     When two units share a code within the year (province 25 before and after 1 July 2025),
-    the earlier one is returned. Raises :class:`UnknownUnit` listing codes of that level.
+    the earlier one is returned. Raises :class:`UnknownUnit` listing codes of that level (each
+    once), or for a code that is not text (a hint to pass it with papermill's ``-r``).
     """
+    if not isinstance(unit_code, str):  # papermill -p unit_code 01 gives the integer 1
+        raise UnknownUnit(f"unit code {unit_code!r} is a {type(unit_code).__name__}, not text: "
+                          "pass it as text with papermill's -r (raw) option, e.g. "
+                          "`papermill -r unit_code 01 …`, not -p")
     units = load_table("units")
-    rows = units[(units["unit_code"] == str(unit_code)) & (units["unit_level"] == level)]
+    rows = units[(units["unit_code"] == unit_code) & (units["unit_level"] == level)]
     valid = rows[_valid_in_year(rows, year)]
     if valid.empty:
         valid = rows
     if valid.empty:
-        known = ", ".join(sorted(units.loc[units["unit_level"] == level, "unit_code"])[:20])
+        known = ", ".join(sorted(set(units.loc[units["unit_level"] == level, "unit_code"]))[:20])
         raise UnknownUnit(f"no {level} with code {unit_code!r}; known codes include: {known}")
     row = valid.sort_values("valid_to", na_position="last").iloc[0]
     parent = units[units["unit_code"] == row["parent_code"]]

@@ -420,8 +420,8 @@ def expand(config: Config) -> Plan:
                 declared[notebook] = None
         level = entry["unit_level"]
         at_level = units[units["unit_level"] == level]
+        names = dict(zip(at_level["unit_code"], at_level["unit_name"]))
         if "unit_codes" in entry:
-            names = dict(zip(at_level["unit_code"], at_level["unit_name"]))
             unknown = [c for c in entry["unit_codes"] if c not in names]
             if unknown:
                 problems.append(f"{where}: unknown {level} code(s) {', '.join(map(repr, unknown))} "
@@ -431,7 +431,9 @@ def expand(config: Config) -> Plan:
             group = totals[totals["peer_group"] == entry["peer_group"]]
             if group.empty:
                 problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
-            members = sorted(set(zip(group["unit_code"], group["unit_name"])))
+            # codes decide identity (a name spelled differently in one year is the same unit)
+            members = sorted({c: names.get(c, n) for c, n in zip(group["unit_code"],
+                                                                 group["unit_name"])}.items())
         key = (entry["data"], tuple(entry["years"]))
         if key not in availability:
             availability[key] = _availability(entry["data"], entry["years"])

@@ -46,7 +46,9 @@ def load_sidecar(raw_file: str | Path) -> dict:
     try:
         meta = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise DataError(path, f"not valid YAML: {err}") from None
+        mark = getattr(err, "problem_mark", None)
+        raise DataError(path, f"not valid YAML: {getattr(err, 'problem', None) or err}",
+                        row=mark.line + 1 if mark else None) from None
     if not isinstance(meta, dict):
         raise DataError(path, "expected a mapping of provenance fields")
     missing = [k for k in SIDECAR_KEYS if k not in meta]

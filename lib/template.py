@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from lib.admin_units import load_units
+from lib.datasets.dti_scores import year_problem
 from lib.ingest import DEFAULT_FRAMEWORK, META_SHEET, indicator_names, main_indicator_maxima
 from lib.io import DataError, write_atomic, write_text_atomic
 from lib.paths import RAW_DIR, outputs_dir
@@ -100,6 +101,8 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    if problem := year_problem(year):
+        raise DataError("lib/reference/dti_framework_years.csv", problem)
     maxima = main_indicator_maxima(framework_id)
     if not maxima:
         raise DataError("lib/reference/dti_main_indicators.csv",

@@ -8,20 +8,22 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.io import RAW_ROW, DataError
+from lib.io import RAW_ROW, DataError, Problems
 
 if TYPE_CHECKING:  # pandera is imported where a schema is built or run, not to read tables
     import pandera.pandas as pa
 
 
 class ValidationError(ValueError):
-    """One or more schema failures; ``problems`` is a list of :class:`lib.io.DataError`."""
+    """One or more schema failures; ``problems`` is a :class:`lib.io.Problems` of
+    :class:`lib.io.DataError` (a plain list is converted; past 1,000 problems are counted)."""
 
     def __init__(self, table_name: str, problems: list[DataError]):
+        problems = problems if isinstance(problems, Problems) else Problems(problems)
         self.table_name, self.problems = table_name, problems
         lines = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} problem(s) in table {table_name!r}:\n{lines}{more}")
+        more = f"\n  … and {problems.total - 50:,} more" if problems.total > 50 else ""
+        super().__init__(f"{problems.total:,} problem(s) in table {table_name!r}:\n{lines}{more}")
 
 
 def describe_failures(failures: pd.DataFrame, table: pd.DataFrame, table_name: str) -> list[DataError]:
@@ -111,7 +113,8 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     Parameters
     ----------
     paths
-        Files to check; None or empty checks every data file of ``raw_dir``.
+        Files or folders (each data file in them) to check; None or empty checks every data
+        file of ``raw_dir``.
     raw_dir
         The raw folder (default ``data/raw``); curated CSVs there are checked by running their
         cleaning and schemas in memory, staff files (sidecar with ``shape``) and files outside
@@ -119,8 +122,9 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
 
     Returns
     -------
-    list of DataError
-        Errors and warnings (``severity``); never raises for a problem in the input.
+    Problems
+        Errors and warnings (``severity``), the first 1,000 in full and the others counted by
+        kind (:class:`lib.io.Problems`); never raises for a problem in the input.
     """
     from lib import ingest, pipeline
     from lib.datasets import DATASETS
@@ -128,9 +132,10 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     from lib.sources import load_sidecar, raw_data_files, sidecar_path
 
     raw_dir = Path(raw_dir or RAW_DIR).resolve()
-    paths = [Path(p) for p in paths] if paths else raw_data_files(raw_dir)
+    paths = [f for p in map(Path, paths) for f in (raw_data_files(p) if p.is_dir() else [p])] \
+        if paths else raw_data_files(raw_dir)
     curated = {f for module in DATASETS.values() for f in module.RAW_FILES}
-    problems: list[DataError] = []
+    problems = Problems()
     staff: list[tuple[Path, dict | None]] = []
     check_curated = False
     for path in paths:
@@ -164,9 +169,12 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     reference = None
     if check_curated:
         try:
-            reference = pipeline.build_tables(raw_dir, staff_files=False)["dti_scores"]
-        except DataError as err:
-            problems.append(err)
+            tables = pipeline.build_tables(raw_dir, staff_files=False)
+            reference = tables["dti_scores"]
+            problems += pipeline.unit_name_problems(tables, "error")
+        except DataError as err:  # a bad sidecar stops the build: it is reported above already
+            if not any((p.file, p.problem) == (err.file, err.problem) for p in problems):
+                problems.append(err)
         except ValidationError as err:
             problems += err.problems
     elif staff:

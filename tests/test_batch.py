@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from lib import batch, report
+from lib.paths import resolve_processed
 from lib.portfolio import IndexEntry
 
 pytestmark = pytest.mark.slow
@@ -347,7 +348,7 @@ def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, pro
                                                                monkeypatch, capsys):
     config, _, out = light_config
     data = tmp_path / "processed-copy"
-    shutil.copytree(processed, data)
+    shutil.copytree(processed, data, symlinks=True)
     monkeypatch.setenv("DTI_PROCESSED_DIR", str(data))
 
     def run() -> dict:
@@ -356,10 +357,11 @@ def test_a_report_is_rebuilt_only_when_a_table_it_read_changed(light_config, pro
         return last_manifest(out)["reports"][0]
 
     def change(table: str) -> None:  # as a rebuild of data/processed would change the manifest
-        manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+        path = resolve_processed(data) / "manifest.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
         manifest["tables"][table]["sha256"] = "0" * 64
         manifest["data_version"] = f"new-{table}"
-        (data / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        path.write_text(json.dumps(manifest), encoding="utf-8")
 
     first = run()
     # the notebook reads units (profiles.get_unit); the page header reads the DTI scores

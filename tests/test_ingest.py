@@ -17,7 +17,7 @@ from lib import pipeline
 from lib.__main__ import main
 from lib.ingest import locate_table, match_header, read_cell, read_file
 from lib.io import read_csv_grid
-from lib.paths import RAW_DIR, ROOT
+from lib.paths import RAW_DIR, ROOT, resolve_processed
 from lib.validate import ValidationError, validate_paths
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -187,7 +187,7 @@ def test_data_refuses_a_staff_file_with_errors(tmp_path):
     shutil.copytree(RAW_DIR, raw)
     out = tmp_path / "processed"
     pipeline.build(out_dir=out, raw_dir=raw, force=True)
-    before = _digest(out)
+    before = _digest(resolve_processed(out))
     bad = CORPUS / "files" / "chk_sum_mismatch.csv"
     shutil.copy(bad, raw / "dti_staff_2023.csv")
     (raw / "dti_staff_2023.csv.source.yml").write_text(
@@ -197,4 +197,4 @@ def test_data_refuses_a_staff_file_with_errors(tmp_path):
     with pytest.raises(ValidationError) as err:
         pipeline.build(out_dir=out, raw_dir=raw, force=True)
     assert any("main indicators sum to" in p.problem and p.row == 9 for p in err.value.problems)
-    assert _digest(out) == before
+    assert _digest(resolve_processed(out)) == before

@@ -14,7 +14,7 @@ from lib.datasets.dti_frameworks import main_indicator_points
 from lib.datasets.indicators import catalogue_schema
 from lib.io import read_raw_csv
 from lib.load import TABLES, load_table
-from lib.paths import RAW_DIR
+from lib.paths import RAW_DIR, resolve_processed
 
 SCHEMAS = {name: module.schema() for name, module in DATASETS.items()} | {
     "indicator_catalogue": catalogue_schema()}
@@ -93,7 +93,8 @@ def test_points_add_up_within_rounding(panel):
 def test_write_synthetic_sets_the_banner_flag(tmp_path):
     manifest = synthetic.write_synthetic(tmp_path, seed=3, n_units=5, n_years=2)
     assert manifest["synthetic"] is True
-    on_disk = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = json.loads((resolve_processed(tmp_path) / "manifest.json").read_text(
+        encoding="utf-8"))
     assert on_disk["synthetic"] is True and set(on_disk["tables"]) == set(TABLES)
     scores = load_table("dti_scores", tmp_path)
     assert len(scores) == 5 * 2 * 9 and scores["unit_code"].iloc[0] == "990"

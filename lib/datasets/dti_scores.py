@@ -200,6 +200,29 @@ def _common(raw: pd.DataFrame, file: str, parsed: pd.DataFrame, **columns) -> pd
     return table
 
 
+@lru_cache(maxsize=1)
+def covered_years() -> range:
+    """Reference years a DTI framework covers: from the first to the last
+    ``first_reference_year`` of the DTI frameworks in ``lib/reference/dti_framework_years.csv``
+    (other indices excluded). The one rule for years in ``validate``, ``make data`` and
+    ``template``."""
+    years = pd.read_csv(REFERENCE_DIR / "dti_framework_years.csv",
+                        dtype={"first_reference_year": int})
+    first = years.loc[years["index_name"] == "dti", "first_reference_year"]
+    return range(int(first.min()), int(first.max()) + 1)
+
+
+def year_problem(year: object) -> str | None:
+    """``None`` when ``year`` is a reference year a DTI framework covers, else the message
+    ("reference year 2019 is not covered by any DTI framework: the frameworks cover
+    2020–2025")."""
+    covered = covered_years()
+    if isinstance(year, (int, float)) and not isinstance(year, bool) and year in covered:
+        return None
+    return (f"reference year {year} is not covered by any DTI framework: the frameworks cover "
+            f"{covered.start}–{covered.stop - 1}")
+
+
 def _districts(raw: pd.DataFrame) -> pd.DataFrame:
     file = RAW_FILES[0]
     parsed = _parse_cells(raw, file, "score", pd.Series("points", index=raw.index))
@@ -264,6 +287,10 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         scores["reference_year"] = scores["reference_year"].astype("int64")
     except ValueError as err:
         raise DataError("dti raw files", f"reference_year is not a year: {err}") from None
+    for year, row in scores.drop_duplicates("reference_year").set_index("reference_year")[
+            ["raw_file", RAW_ROW]].iterrows():
+        if problem := year_problem(int(year)):
+            raise DataError(row["raw_file"], problem, int(row[RAW_ROW]), "reference_year", year)
     scale_max = scores["scale"].map(SCALES)
     # the points maximum is 1,000 only where the source states it (Phú Thọ 2025 does not)
     stated = (scores["raw_file"] != RAW_FILES[2]) | (scores["scale"] != "points")
