@@ -109,9 +109,13 @@ def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[d
     rows = [{key: "" if sources.loc[sid, key] is None else str(sources.loc[sid, key])
              for key in ("publisher", "type", "date", "url")}
             for sid in source_ids if sid in sources.index]
-    return [{**row, "publisher": texts.data_text("publisher", row["publisher"], lang),
-             "type": texts.data_text("source_type", row["type"], lang),
-             "date": texts.data_text("source_date", row["date"], lang)} for row in rows]
+    out = []
+    for row in rows:
+        publisher = texts.data_text("publisher", row["publisher"], lang)
+        kind = texts.data_text("source_type", row["type"], lang)
+        out.append({**row, "publisher": publisher, "type": "" if kind in publisher else kind,
+                    "date": texts.data_text("source_date", row["date"], lang)})
+    return out
 
 
 def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGUAGE) -> dict:
@@ -136,9 +140,10 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     not_published = words("site.facts.not_published")
     year = int(parameters["reference_year"])
     unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
-    level = level_name(unit.level, lang=lang)
-    parent = unit.parent_name or unit.parent_code
-    unit_line = words("site.facts.of", level=level, parent=parent) if parent else level
+    kind = say.unit_kind(unit, lang)
+    parent = say.parent_unit(unit)
+    unit_line = words("site.facts.of", level=kind, parent=say.unit_label(parent, lang)) \
+        if parent is not None else kind
     facts: list[tuple[str, str]] = []
 
     def rank_text(row) -> str:

@@ -46,7 +46,17 @@ def unit_label(unit: Unit, lang: str = "vi") -> str:
                   type=render(f"unit_type.{unit_type_key(unit.unit_type)}", lang, count=1))
 
 
-def _parent(unit: Unit) -> Unit | None:
+def unit_kind(unit: Unit, lang: str = "vi") -> str:
+    """The unit's type in words; a province-level city is "thành phố trực thuộc trung ương" /
+    "centrally governed city"."""
+    key = unit_type_key(unit.unit_type)
+    if unit.level == "province" and key == "thanh_pho":
+        key = "thanh_pho_tw"
+    return render(f"unit_type.{key}", lang, count=1)
+
+
+def parent_unit(unit: Unit) -> Unit | None:
+    """The unit's parent (a district's province) from the ``units`` table, or None."""
     if not unit.parent_code:
         return None
     units = load_table("units")
@@ -83,7 +93,7 @@ def peer_label(peer_group: str, unit: Unit, lang: str = "vi") -> str:
     types = [render(f"unit_type.{t}", lang, count=2) for t in _peer_types(peer_group)]
     kinds = render("report.peers.type_separator", lang).join(types) or \
         level_name(unit.level, plural=True, lang=lang)
-    parent = _parent(unit)
+    parent = parent_unit(unit)
     if parent is None:
         return kinds
     return render("report.peers.of_parent", lang, kinds=kinds, parent=unit_label(parent, lang))
@@ -233,12 +243,15 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
               and previous["value_status"] not in ("derived", "missing"))
     if usable and framework_break:
         delta = float(current["pct_of_max"]) - float(previous["pct_of_max"])
-        tail = render("report.change.pct_across_break", lang, delta=format_number(delta, 1, lang))
+        tail = render(f"report.change.pct_across_break_{'up' if delta >= 0 else 'down'}", lang,
+                      delta=format_number(abs(delta), 1, lang),
+                      pct_a=format_percent(previous["pct_of_max"], 1, lang),
+                      pct_b=format_percent(current["pct_of_max"], 1, lang))
     elif usable:
         factor = 1000.0 if current["scale"] == "0-1" else 1.0
         delta = (float(current["score"]) - float(previous["score"])) * factor
         tail = render("report.change.points", lang, delta=format_number(delta, 1, lang))
-    elif previous["conflict_status"] == "conflicting" or previous["value_status"] == "derived":
+    elif (not is_missing(current["score"]) and previous["value_status"] == "derived"):
         ids = conflict_ids(previous)
         tail = render("report.change.previous_conflict" if ids else "report.change.previous_derived",
                       lang, year=previous_year, ids=", ".join(ids))
@@ -408,7 +421,7 @@ def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str =
         values = " / ".join(format_number(v, 4, lang) for v in context["value"].dropna())
         key = "report.national.mean_two" if context["value"].nunique() > 1 else "report.national.mean"
         return [render(key, lang, year=year, values=values)]
-    parent = _parent(unit)
+    parent = parent_unit(unit)
     province = unit_label(parent, lang) if parent else unit.parent_code
     row = row_of(context, unit.parent_code, year) if len(context) else None
     if row is not None and not is_missing(row["rank"]):
@@ -542,9 +555,11 @@ def comparator_value_text(row: pd.Series, lang: str = "vi") -> str:
 
 def comparison_sentence(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataFrame,
                         lang: str = "vi") -> str:
-    """How many of the unit's figures have a comparable value, and how many differ in definition."""
-    n = comparisons["indicator"].nunique()
-    differ = comparisons[~comparisons["same_definition"]]["indicator"].nunique()
+    """How many of the unit's figures have a value of the same definition to compare with, and how
+    many only values of another definition (indicative only)."""
+    same = set(comparisons.loc[comparisons["same_definition"], "indicator"])
+    n = len(same)
+    differ = len(set(comparisons["indicator"]) - same)
     targets = int(comparisons["is_target"].sum())
     text = render("report.comparison.count", lang, count=n, total=len(figures),
                   unit=unit_label(unit, lang))
@@ -626,7 +641,7 @@ def coverage_sentence(matrix: pd.DataFrame, lang: str = "vi") -> str:
     cells = matrix.size
     scored = int((matrix == "score").sum().sum())
     ranked = int((matrix == "rank only").sum().sum())
-    return render("report.coverage.sentence", lang, units=len(matrix), years=len(matrix.columns),
+    return render("report.coverage.sentence", lang, cells=cells, units=len(matrix), years=len(matrix.columns),
                   scored=render("report.count.figures_with_score", lang, count=scored),
                   ranked=render("report.count.figures_rank_only", lang, count=ranked),
                   empty=render("report.count.figures_none", lang, count=cells - scored - ranked))
@@ -773,7 +788,7 @@ def robustness_sentence(unit: Unit, mc: pd.DataFrame, dominance: pd.DataFrame, n
     return render("report.analysis.robustness", lang, runs=n_runs, unit=unit_label(unit, lang),
                   n=len(mc), interval=rank_interval_text(row, lang),
                   ahead=render("report.count.units", lang, count=beats),
-                  behind=render("report.count.units", lang, count=beaten))
+                  behind=render("report.count.behind_units", lang, count=beaten))
 
 
 def rank_interval_table(mc: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:

@@ -33,6 +33,11 @@ def _label(key: str, lang: str, **params) -> str:
 def _number(value: float, lang: str, decimals: int | None = None) -> str:
     return format_number(value, decimals, lang)
 
+
+def _locale_ticks(axis, lang: str) -> None:
+    """Tick labels of a numeric axis in the report's number format ("0,5", not "0.5")."""
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(round(v, 6), lang)))
+
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
                      "axes.spines.right": False, "figure.dpi": 100})
 
@@ -52,10 +57,16 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
         if status != "reported":
             bar.set_hatch("//")
             bar.set_edgecolor("white")
-    for bar, value in zip(bars, shown[value_column]):
-        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {_number(value, lang)}",
+    for bar, value, status, high in zip(bars, shown[value_column], shown["value_status"],
+                                        shown.get("score_high", shown[value_column])):
+        label = _number(value, lang)
+        if status == "approximate":
+            label = render("report.score.just_under" if high == value else "report.score.about",
+                           lang, score=label)
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {label}",
                 va="center", fontsize=9)
     ax.set_xlabel(xlabel)
+    _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.12)
     fig.tight_layout()
     return fig
@@ -144,6 +155,7 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
     ax.set_xlim(0, 105)
     ax.set_xlabel(_label("percent", lang))
+    _locale_ticks(ax.xaxis, lang)
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
     ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
@@ -169,6 +181,7 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_label("pct_max", lang))
+    _locale_ticks(ax.xaxis, lang)
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
@@ -194,6 +207,7 @@ def waterfall(table: pd.DataFrame, value: str = "points_change", lang: str = "vi
     ax.set_yticks(range(len(steps)), steps["indicator_name"])
     ax.invert_yaxis()
     ax.set_xlabel(_label("change_pct" if value.startswith("pct") else "change_points", lang))
+    _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.15)
     fig.tight_layout()
     return fig

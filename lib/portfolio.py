@@ -23,7 +23,7 @@ import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +31,8 @@ import lib
 from lib import texts
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 from lib.paths import ROOT, TEMPLATES_DIR
+
+VIETNAM_TIME = timezone(timedelta(hours=7))
 
 NOTEBOOK_ORDER = ("scores", "infrastructure", "cashless", "overview")
 STATUSES = ("built", "stale", "failed", "no_data")
@@ -102,9 +104,10 @@ def report_title(notebook: str, unit_name: str, year: int, lang: str) -> str:
 
 
 def built_at(lang: str, when: datetime | None = None) -> str:
-    """The build time in words, UTC: "22:40 (giờ UTC) ngày 1/12/2026", "1 December 2026,
-    22:40 UTC" (date through :func:`lib.texts.period_label`; message ``site.build.built_at``)."""
-    when = when or datetime.now(timezone.utc)
+    """The build time in words, in Vietnam's time (UTC+7, where the readers are): "16:05 (giờ
+    Việt Nam) ngày 21/8/2024", "21 August 2024, 16:05 Vietnam time (UTC+7)" (date through
+    :func:`lib.texts.period_label`; message ``site.build.built_at``)."""
+    when = (when or datetime.now(timezone.utc)).astimezone(VIETNAM_TIME)
     return render("site.build.built_at", lang, time=when.strftime("%H:%M"),
                   date=texts.period_label(when.date().isoformat(), lang))
 

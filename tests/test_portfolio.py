@@ -183,8 +183,8 @@ def test_report_titles_and_build_times_in_each_language():
     assert report_title("scores", "Lập Thạch", 2023, "en") == "DTI score and rank 2023 — Lập Thạch"
     assert report_title("custom", "Lập Thạch", 2023, "vi") == "custom 2023 — Lập Thạch"
     when = datetime(2024, 8, 21, 9, 5, tzinfo=timezone.utc)
-    assert built_at("vi", when) == "09:05 (giờ UTC) ngày 21/8/2024"
-    assert built_at("en", when) == "21 August 2024, 09:05 UTC"
+    assert built_at("vi", when) == "16:05 (giờ Việt Nam) ngày 21/8/2024"
+    assert built_at("en", when) == "21 August 2024, 16:05 Vietnam time (UTC+7)"
     assert language_root("vi") == "" and language_root("en") == "en/"
     with pytest.raises(ValueError, match="lang must be one of vi, en"):
         language_root("fr")
