@@ -162,7 +162,7 @@ def test_lang_attribute_and_labels_follow_the_report_language(exported_vi):
     assert '<html lang="vi">' in page
     assert render("site.report.contents", "vi") in page and "Mục lục" in page
     assert "<dt>Điểm DTI</dt>" in page and "Mã ĐVHC 246" in page and "Năm đánh giá 2023" in page
-    assert re.search(r"<dd>\d{2}:\d{2} \(giờ UTC\) ngày \d{1,2}/\d{1,2}/\d{4}</dd>", page)
+    assert re.search(r"<dd>\d{2}:\d{2} \(giờ Việt Nam\) ngày \d{1,2}/\d{1,2}/\d{4}</dd>", page)
     assert '<a href="../index.html">Tất cả báo cáo</a>' in page
     assert 'href="../units/246.html">các báo cáo của Lập Thạch</a>' in page
     for english in ("Key figures", "Contents", "Sources cited", "Reference year", "GSO"):
