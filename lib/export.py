@@ -142,6 +142,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
     kind = say.unit_kind(unit, lang)
     parent = say.parent_unit(unit)
+    parent = None if parent is None or parent.level == "country" else parent
     unit_line = words("site.facts.of", level=kind, parent=say.unit_label(parent, lang)) \
         if parent is not None else kind
     facts: list[tuple[str, str]] = []
