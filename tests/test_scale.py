@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import analysis
+from lib import analysis, profiles
 from lib.datasets.dti_scores import usable_scores
 from lib.synthetic import generate_panel
 
@@ -35,3 +35,36 @@ def test_monte_carlo_matches_the_recorded_output(n_units, gaps, weights):
     # the intervals are real: some units move, every interval holds its median
     assert (got["rank_high"] > got["rank_low"]).any()
     assert ((got["rank_low"] <= got["median_rank"]) & (got["median_rank"] <= got["rank_high"])).all()
+
+
+def _peers(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"unit_code": [f"u{i:04d}" for i in range(n)],
+                         "rank": pd.array(range(1, n + 1), dtype="Int64")})
+
+
+def test_peers_for_display_keeps_small_groups_whole():
+    peers = _peers(40).iloc[::-1]  # any order is kept as given
+    shown = profiles.peers_for_display(peers, "u0003")
+    assert list(shown["unit_code"]) == list(peers["unit_code"])
+    assert list(shown.dtypes) == list(peers.dtypes)
+
+
+def test_peers_for_display_top_neighbours_bottom():
+    peers = _peers(1000)
+    shown = profiles.peers_for_display(peers, "u0500")
+    assert list(shown["rank"]) == [1, 2, 3, 4, 5, *range(496, 507), 996, 997, 998, 999, 1000]
+    # near the top the neighbours and the top overlap, and nothing is repeated
+    near_top = profiles.peers_for_display(peers, "u0002")
+    assert list(near_top["rank"]) == [*range(1, 9), 996, 997, 998, 999, 1000]
+    last = profiles.peers_for_display(peers, "u0999", neighbours=2, ends=1)
+    assert list(last["rank"]) == [1, 998, 999, 1000]
+    # no unit (a province overview): the top and the bottom only
+    assert list(profiles.peers_for_display(peers, "", ends=2)["rank"]) == [1, 2, 999, 1000]
+    assert len(profiles.peers_for_display(_peers(41), "u0020")) == 21
+
+
+def test_peers_for_display_errors():
+    with pytest.raises(ValueError, match="unit_code"):
+        profiles.peers_for_display(pd.DataFrame({"code": ["a"]}), "a")
+    with pytest.raises(ValueError, match="negative"):
+        profiles.peers_for_display(_peers(3), "u0001", neighbours=-1)
