@@ -10,7 +10,7 @@ import pytest
 
 from lib import analysis, profiles
 from lib.datasets.dti_scores import usable_scores
-from lib.synthetic import generate_panel
+from lib.synthetic import generate_country, generate_panel
 
 EXPECTED = Path(__file__).parent / "expected"
 
@@ -68,3 +68,34 @@ def test_peers_for_display_errors():
         profiles.peers_for_display(pd.DataFrame({"code": ["a"]}), "a")
     with pytest.raises(ValueError, match="negative"):
         profiles.peers_for_display(_peers(3), "u0001", neighbours=-1)
+
+
+def test_national_scale_synthetic_country():
+    tables = generate_country()  # validated against every processed-table schema
+    units, scores = tables["units"], tables["dti_scores"]
+    communes = units[units["unit_level"] == "commune"]
+    provinces = units[units["unit_level"] == "province"]
+    assert (len(communes), len(provinces)) == (3300, 34)
+    assert communes["unit_code"].is_unique and communes["unit_code"].str.fullmatch(r"9\d{4}").all()
+    assert set(communes["parent_code"]) == set(provinces["unit_code"])
+    totals = scores[(scores["indicator"] == "dti_total") & (scores["reference_year"] == 2026)]
+    groups = totals[totals["unit_level"] == "commune"].groupby("peer_group")
+    sizes = groups["unit_code"].nunique()
+    assert len(sizes) == 34 and sizes.sum() == 3300 and 40 <= sizes.min() < sizes.max() <= 160
+    # each commune is ranked among its own province's communes, 1 … n
+    for peer_group, rows in groups:
+        province = peer_group.removeprefix("communes_of_")
+        assert set(rows["unit_code"]) == set(communes.loc[communes["parent_code"] == province,
+                                                          "unit_code"])
+        assert sorted(rows["rank"]) == sorted(rows["score"].rank(ascending=False, method="min"))
+        assert (rows["rank_of"] == len(rows)).all()
+    assert set(tables["indicators"].loc[~tables["indicators"]["is_target"], "unit_level"]) == \
+        {"commune"}
+    assert sorted(scores.loc[scores["peer_group"] == "province_synthetic", "unit_code"]
+                  .unique()) == sorted(provinces["unit_code"])
+    again = generate_country(n_provinces=3, n_communes=20, validate=False)
+    pd.testing.assert_frame_equal(again["dti_scores"],
+                                  generate_country(n_provinces=3, n_communes=20,
+                                                   validate=False)["dti_scores"])
+    with pytest.raises(ValueError, match="at least 4 per province"):
+        generate_country(n_provinces=34, n_communes=100)
