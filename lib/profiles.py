@@ -342,7 +342,7 @@ DISPLAY_LIMIT = 40  # peer groups above this size are shown in part (peers_for_d
 
 
 def peers_for_display(peers: pd.DataFrame, unit_code: str, limit: int = DISPLAY_LIMIT,
-                      neighbours: int = 5, ends: int = 5) -> pd.DataFrame:
+                      neighbours: int = 3, ends: int = 3) -> pd.DataFrame:
     """The rows of a peer table that a page shows, so that charts and tables do not grow with
     the peer group.
 
@@ -386,3 +386,14 @@ def peers_for_display(peers: pd.DataFrame, unit_code: str, limit: int = DISPLAY_
     for place in table.index[table["unit_code"] == unit_code]:
         keep |= set(range(max(0, place - neighbours), min(n, place + neighbours + 1)))
     return table.iloc[sorted(keep)].reset_index(drop=True)
+
+
+def history_for_display(history: pd.DataFrame, peers: pd.DataFrame, unit_code: str,
+                        limit: int = DISPLAY_LIMIT) -> pd.DataFrame:
+    """The rows of a peer group's history (:func:`group_history`) that a rank chart draws: all
+    of them when ``peers`` (this year's :func:`peer_scores`) has at most ``limit`` units, else
+    those of the units :func:`peers_for_display` picks from ``peers`` (same columns)."""
+    if len(peers) <= limit:
+        return history
+    shown = peers_for_display(peers, unit_code, limit)["unit_code"]
+    return history[history["unit_code"].isin(shown)].reset_index(drop=True)

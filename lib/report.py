@@ -387,6 +387,8 @@ def expand(config: Config) -> Plan:
     seen: set[str] = set()
     availability: dict[tuple, object] = {}
     declared: dict[str, dict] = {}
+    names_at: dict[str, dict] = {}
+    groups: dict[str, list] | None = None
     for i, entry in enumerate(config.entries, 1):
         where = f"{config.path.name}: report {i} ({entry['notebook']})"
         notebook = entry["notebook"]
@@ -398,19 +400,23 @@ def expand(config: Config) -> Plan:
                 problems.append(f"{config.notebook_display_path(notebook)}: {err}")
                 declared[notebook] = None
         level = entry["unit_level"]
-        at_level = units[units["unit_level"] == level]
         if "unit_codes" in entry:
-            names = dict(zip(at_level["unit_code"], at_level["unit_name"]))
+            if level not in names_at:  # one pass over the units per level, not per entry
+                at_level = units[units["unit_level"] == level]
+                names_at[level] = dict(zip(at_level["unit_code"], at_level["unit_name"]))
+            names = names_at[level]
             unknown = [c for c in entry["unit_codes"] if c not in names]
             if unknown:
                 problems.append(f"{where}: unknown {level} code(s) {', '.join(map(repr, unknown))} "
                                 f"in the units table")
             members = [(c, names[c]) for c in entry["unit_codes"] if c in names]
         else:
-            group = totals[totals["peer_group"] == entry["peer_group"]]
-            if group.empty:
+            if groups is None:  # members of every peer group in one pass (34+ entries)
+                groups = {g: sorted(set(zip(rows["unit_code"], rows["unit_name"])))
+                          for g, rows in totals.groupby("peer_group", sort=False)}
+            members = groups.get(entry["peer_group"], [])
+            if not members:
                 problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
-            members = sorted(set(zip(group["unit_code"], group["unit_name"])))
         key = (entry["data"], tuple(entry["years"]))
         if key not in availability:
             availability[key] = _availability(entry["data"], entry["years"])
@@ -758,14 +764,14 @@ class BatchRun:
         is not, or if there is nothing to build)."""
         import multiprocessing.forkserver
 
-        from lib.batch import worker_context
+        from lib.batch import use_forkserver, worker_context
 
         preload: dict[str, None] = {}
         for entry in config.entries:
             notebook = read_notebook(config.notebook_file(entry["notebook"]))
             preload.update((m, None) for m in notebook_imports(notebook))
         self._zygote = self.start_zygote(config, tuple(preload))
-        if (cluster or workers > 1) and "forkserver" in multiprocessing.get_all_start_methods():
+        if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.dask_runner"] if cluster else [])
             multiprocessing.forkserver.ensure_running()
         if cluster and self._zygote is not None:  # its workers fork kernels only when asked

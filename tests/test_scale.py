@@ -52,15 +52,31 @@ def test_peers_for_display_keeps_small_groups_whole():
 def test_peers_for_display_top_neighbours_bottom():
     peers = _peers(1000)
     shown = profiles.peers_for_display(peers, "u0500")
-    assert list(shown["rank"]) == [1, 2, 3, 4, 5, *range(496, 507), 996, 997, 998, 999, 1000]
+    assert list(shown["rank"]) == [1, 2, 3, *range(498, 505), 998, 999, 1000]
+    wider = profiles.peers_for_display(peers, "u0500", neighbours=5, ends=5)
+    assert list(wider["rank"]) == [1, 2, 3, 4, 5, *range(496, 507), 996, 997, 998, 999, 1000]
     # near the top the neighbours and the top overlap, and nothing is repeated
     near_top = profiles.peers_for_display(peers, "u0002")
-    assert list(near_top["rank"]) == [*range(1, 9), 996, 997, 998, 999, 1000]
+    assert list(near_top["rank"]) == [*range(1, 7), 998, 999, 1000]
     last = profiles.peers_for_display(peers, "u0999", neighbours=2, ends=1)
     assert list(last["rank"]) == [1, 998, 999, 1000]
     # no unit (a province overview): the top and the bottom only
     assert list(profiles.peers_for_display(peers, "", ends=2)["rank"]) == [1, 2, 999, 1000]
-    assert len(profiles.peers_for_display(_peers(41), "u0020")) == 21
+    assert len(profiles.peers_for_display(_peers(41), "u0020")) == 13
+
+
+def test_history_for_display_follows_the_peers_shown():
+    peers = _peers(100)
+    history = pd.concat([peers.assign(reference_year=2022), peers.assign(reference_year=2023),
+                         pd.DataFrame({"unit_code": ["gone"], "rank": [1],
+                                       "reference_year": [2021]})], ignore_index=True)
+    drawn = profiles.history_for_display(history, peers, "u0050")
+    assert set(drawn["unit_code"]) == {"u0000", "u0001", "u0002", *(f"u{i:04d}" for i in
+                                                                    range(47, 54)),
+                                       "u0097", "u0098", "u0099"}
+    assert len(drawn) == 2 * 13
+    small = peers.head(40)
+    assert profiles.history_for_display(history, small, "u0001") is history  # all drawn
 
 
 def test_peers_for_display_errors():
