@@ -21,6 +21,24 @@ spell of a shared machine falls on all of them) and keeps the fastest of each; t
 line also prints the ratio of each round. The JSON keeps every time, the CPU seconds of each
 variant and the load average before it.
 
+``--scale`` measures instead how the cost grows with the peer group and the country:
+
+- per report, for peer groups of ``--sizes`` units (default 9, 63, 150, 300, 1,000): a
+  ``--jobs 1`` run of ``--sample`` scores reports (default 6, units spread over the ranks) on
+  a synthetic province of that many districts; the mean seconds per report (execute + export,
+  the group results computed by the first report of the group included), the ratio to the
+  smallest group, and the largest page;
+- the Monte Carlo (1,000 units × 1,000 runs) and the dominance pairs (1,000 units), in process;
+- at national scale (``lib.synthetic.generate_country``: 34 provinces, 3,300 communes, two
+  years, scores, infrastructure and cashless for every commune): time and peak memory of the
+  plan (``--dry-run`` with the plan cache cold), of planning and a no-op (the first run on
+  the cold plan cache) and of a no-op run (every report recorded as built; the median of 3);
+- the share of wall time each runner mechanism saves on ``--mechanism-reports`` reports of
+  the 300-unit group with ``--jobs 2`` (default 40): the run with everything against the run
+  without the kernel zygote (``DTI_NO_ZYGOTE``), without the preloaded forkserver
+  (``DTI_NO_FORKSERVER``) and without warm kernels (``DTI_KERNEL_REPORTS=1``, a new kernel per
+  report). A mechanism earns its keep when it saves at least 10 %.
+
 For each it prints wall seconds, notebooks per minute, the speed-up over ``naive``, the
 efficiency (analysis ÷ (wall × workers)) and the peak memory (whole process tree, sampled
 every 0.1 s, and per worker: worker process + its kernel, from the run manifest), and writes
@@ -47,7 +65,12 @@ PYTHON = sys.executable
 BIN = Path(sys.executable).parent
 VARIANTS = ("naive", "jobs1", "default", "noop", "dask1", "dask2")
 TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
-           "efficiency": 0.6, "memory_per_worker": 2**30}
+           "efficiency": 0.6, "memory_per_worker": 2**30, "per_report_300_vs_9": 1.5,
+           "page_bytes_1000": 1.5 * 2**20, "national_noop_seconds": 3.0,
+           "mechanism_share": 0.10}
+MECHANISMS = {"kernel zygote": {"DTI_NO_ZYGOTE": "1"},
+              "preloaded forkserver": {"DTI_NO_FORKSERVER": "1"},
+              "warm kernels": {"DTI_KERNEL_REPORTS": "1"}}
 
 
 class TreeMemory:
@@ -199,6 +222,258 @@ def ours(name: str, args: list[str], env: dict, work: Path, log, out: Path | Non
             "phases": manifest.get("phases"), "out": str(out)}
 
 
+def sample_config(work: Path, processed: Path, codes: list[str], notebook: str = "scores",
+                  level: str = "district") -> Path:
+    """A configuration building ``notebook`` for ``codes`` in the data's last year."""
+    from lib.load import load_table
+
+    last_year = int(load_table("dti_scores", processed)["reference_year"].max())
+    config = work / "reports.yml"
+    config.write_text(f"years: [{last_year}]\nlang: en\nnotebooks_dir: {ROOT / 'notebooks'}\n"
+                      f"reports:\n  - notebook: {notebook}\n    unit_level: {level}\n"
+                      f"    unit_codes: {json.dumps(codes)}\n", encoding="utf-8")
+    return config
+
+
+def spread(codes: list[str], k: int) -> list[str]:
+    """``k`` codes evenly spread over ``codes`` (all of them when there are at most ``k``)."""
+    if len(codes) <= k:
+        return list(codes)
+    step = (len(codes) - 1) / (k - 1)
+    return [codes[round(i * step)] for i in range(k)]
+
+
+def group_workspace(work: Path, units: int) -> tuple[Path, list[str]]:
+    """A synthetic province of ``units`` districts; its district codes, best first."""
+    from lib.load import load_table
+    from lib.synthetic import write_synthetic
+
+    processed = work / f"processed-{units}"
+    write_synthetic(processed, n_units=units, n_years=2)
+    scores = load_table("dti_scores", processed)
+    last = scores[(scores["indicator"] == "dti_total")
+                  & (scores["reference_year"] == scores["reference_year"].max())]
+    return processed, list(last.sort_values("rank")["unit_code"])
+
+
+def run_reports(work: Path, name: str, processed: Path, config: Path, args: list[str],
+                extra_env: dict, log) -> dict:
+    """``python -m lib reports`` into fresh outputs; wall, peak memory, per-report figures."""
+    out = work / f"out-{name}"
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "DTI_PROCESSED_DIR": str(processed), "DTI_OUTPUTS_DIR": str(out),
+           **extra_env}
+    command = [PYTHON, "-m", "lib", "reports", "--config", str(config), *args]
+    wall, code, peak = run_timed(command, env, log)
+    if code:
+        raise SystemExit(f"{name}: `{' '.join(command)}` exited with {code} (see the log)")
+    manifest = last_manifest(out)
+    reports = [r for r in manifest["reports"] if r["status"] == "built"]
+    pages = [(out / "html" / r["html"]).stat().st_size for r in reports]
+    return {"wall": wall, "reports": len(reports), "peak_memory": peak,
+            "per_report": sum(r["timings"]["total"] for r in reports) / len(reports),
+            "cells_per_report": sum(r.get("cell_seconds") or 0 for r in reports) / len(reports),
+            "largest_page": max(pages),
+            "memory_per_worker": max(manifest.get("peak_memory_per_worker", {}).values(),
+                                     default=0)}
+
+
+def seed_built(config_path: Path, out: Path) -> int:
+    """Record every report of the configuration as built, with placeholder pages, so that the
+    next run is a no-op; return the number of reports."""
+    from lib import batch_state as state_
+    from lib import report
+
+    config = report.load_config(config_path)
+    batch = report.BatchRun(out, config_path, progress=False)
+    batch.state.load()
+    manifest = report.read_data_manifest()
+    full, notebook_sha = batch.full_plan(config, manifest)
+    inputs = batch.inputs_for(full.jobs, notebook_sha, manifest, config.kernel)
+    for job in full.jobs:
+        for path in (job.executed_path(out), job.html_path(out)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("{}" if path.suffix == ".ipynb" else "<p>placeholder</p>")
+        batch.state.put({**report._record_base(job), "status": "built",
+                         "fingerprint": state_.report_fingerprint(inputs[job.key]),
+                         "inputs": inputs[job.key], "html": job.html_rel,
+                         "executed": job.executed_rel, "seconds": 1.0}, journal=False)
+    batch.state.save()
+    batch.write_index(config.lang)
+    return len(full.jobs)
+
+
+def national(work: Path, log) -> dict:
+    """Plan and no-op of every report of a synthetic country (see the module docstring)."""
+    from lib.load import load_table
+    from lib.synthetic import PROVINCE_PEER_GROUP, write_synthetic
+
+    processed = work / "processed-country"
+    started = time.perf_counter()
+    write_synthetic(processed, n_units=3300, n_years=2, country=True)
+    generated = time.perf_counter() - started
+    units = load_table("units", processed)
+    years = sorted(load_table("dti_scores", processed)["reference_year"].unique())
+    provinces = sorted(units.loc[units["unit_level"] == "province", "unit_code"])
+    entries = [f"  - {{notebook: {n}, unit_level: commune, peer_group: communes_of_{p}}}"
+               for n in ("scores", "infrastructure", "cashless") for p in provinces]
+    entries.append(f"  - {{notebook: scores, unit_level: province, "
+                   f"peer_group: {PROVINCE_PEER_GROUP}}}")
+    config = work / "country.yml"
+    config.write_text(f"years: {json.dumps([int(y) for y in years])}\nlang: en\n"
+                      f"notebooks_dir: {ROOT / 'notebooks'}\nreports:\n"
+                      + "\n".join(entries) + "\n", encoding="utf-8")
+    out = work / "out-country"
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "DTI_PROCESSED_DIR": str(processed), "DTI_OUTPUTS_DIR": str(out)}
+    previous = os.environ.get("DTI_PROCESSED_DIR")
+    os.environ["DTI_PROCESSED_DIR"] = str(processed)
+    try:
+        n = seed_built(config, out)
+    finally:
+        os.environ["DTI_PROCESSED_DIR"] = previous or ""
+    command = [PYTHON, "-m", "lib", "reports", "--config", str(config)]
+    # the plan: a configuration the plan cache has not seen (a new comment line)
+    config.write_text(config.read_text(encoding="utf-8") + "# cold plan cache\n",
+                      encoding="utf-8")
+    plan_wall, code, plan_peak = run_timed([*command, "--dry-run"], env, log)
+    if code:
+        raise SystemExit(f"national plan exited with {code} (see the log)")
+    # planning and a no-op: the first real run on the cold plan cache (it expands and
+    # validates the plan, starting the runner's helpers meanwhile, then finds nothing to do)
+    cold_wall, code, cold_peak = run_timed(command, env, log)
+    if code or last_manifest(out)["counts"] != {"up_to_date": n}:
+        raise SystemExit(f"national plan + no-op: exit {code}")
+    noops = []
+    for _ in range(3):
+        wall, code, peak = run_timed(command, env, log)
+        manifest = last_manifest(out)
+        if code or manifest["counts"] != {"up_to_date": n}:
+            raise SystemExit(f"national no-op: exit {code}, counts {manifest['counts']}")
+        noops.append((wall, peak))
+    noops.sort()
+    return {"reports": n, "communes": int((units["unit_level"] == "commune").sum()),
+            "provinces": len(provinces), "generate_seconds": generated,
+            "plan_wall": plan_wall, "plan_peak_memory": plan_peak,
+            "plan_noop_wall": cold_wall, "plan_noop_peak_memory": cold_peak,
+            "noop_wall": noops[1][0], "noop_walls": [round(w, 2) for w, _ in noops],
+            "noop_peak_memory": max(p for _, p in noops)}
+
+
+def group_analyses() -> dict:
+    """Seconds (fastest of 3) of the Monte Carlo, 1,000 units × 1,000 runs, and of the
+    dominance pairs of 1,000 units."""
+    from lib import analysis
+    from lib.datasets.dti_scores import usable_scores
+    from lib.synthetic import generate_panel
+
+    tables = generate_panel(n_units=1000, n_years=2, validate=False)
+    scores, frameworks = usable_scores(tables["dti_scores"]), tables["dti_frameworks"]
+    year = int(scores["reference_year"].max())
+    timings = {}
+    for name, call in (("monte_carlo_1000x1000", lambda: analysis.simulate_rank_uncertainty(
+            scores, frameworks, "districts_of_99", year, n_runs=1000)),
+                       ("dominance_1000", lambda: analysis.find_dominance_pairs(
+                           scores, "districts_of_99", year))):
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            call()
+            best = min(best, time.perf_counter() - started)
+        timings[name] = best
+    return timings
+
+
+def scale(args, work: Path, log) -> int:
+    """The ``--scale`` measurements (see the module docstring); prints them, writes JSON."""
+    from lib import report
+
+    mib = 2**20
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows, workspaces = {}, {}
+    print(f"Per-report cost by peer-group size ({args.sample} scores reports each, --jobs 1); "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}", flush=True)
+    report.ensure_kernel()
+    for size in sizes:
+        processed, codes = group_workspace(work, size)
+        workspaces[size] = (processed, codes)
+        config = sample_config(work, processed, spread(codes, args.sample))
+        rows[size] = run_reports(work, f"group-{size}", processed, config, ["--jobs", "1"], {},
+                                 log)
+        print(f"  {size} units: {rows[size]['per_report']:.2f} s per report", flush=True)
+    base = rows[sizes[0]]["per_report"]
+    print(f"\n{'peers':>6} {'reports':>7} {'s/report':>9} {'× ' + str(sizes[0]):>7} "
+          f"{'cells s':>8} {'page MB':>8} {'MiB/worker':>10}")
+    for size, row in rows.items():
+        row["ratio"] = row["per_report"] / base
+        print(f"{size:>6} {row['reports']:>7} {row['per_report']:>9.2f} {row['ratio']:>6.2f}× "
+              f"{row['cells_per_report']:>8.2f} {row['largest_page'] / 1e6:>8.2f} "
+              f"{row['memory_per_worker'] / mib:>10.0f}")
+    timings = group_analyses()
+    print(f"\nMonte Carlo 1,000 units × 1,000 runs: {timings['monte_carlo_1000x1000']:.3f} s; "
+          f"dominance pairs of 1,000 units: {timings['dominance_1000']:.3f} s")
+    country = national(work, log)
+    print(f"\nNational scale: {country['communes']} communes in {country['provinces']} "
+          f"provinces, {country['reports']} reports (generated in "
+          f"{country['generate_seconds']:.1f} s)\n"
+          f"  plan (--dry-run, cold plan cache): {country['plan_wall']:.2f} s, peak "
+          f"{country['plan_peak_memory'] / mib:.0f} MiB\n"
+          f"  plan and no-op (first run, cold plan cache): {country['plan_noop_wall']:.2f} s, "
+          f"peak {country['plan_noop_peak_memory'] / mib:.0f} MiB\n"
+          f"  no-op rebuild: {country['noop_wall']:.2f} s (median of "
+          f"{', '.join(map(str, country['noop_walls']))}), peak "
+          f"{country['noop_peak_memory'] / mib:.0f} MiB", flush=True)
+    mechanisms = {}
+    big = max(s for s in sizes if s <= 300) if any(s <= 300 for s in sizes) else sizes[0]
+    processed, codes = workspaces[big]
+    config = sample_config(work, processed, spread(codes, args.mechanism_reports))
+    print(f"\nRunner mechanisms: {args.mechanism_reports} reports of the {big}-unit group, "
+          "--jobs 2", flush=True)
+    variants = {"everything": {}, **{f"without {k}": v for k, v in MECHANISMS.items()}}
+    for name, extra in variants.items():
+        mechanisms[name] = run_reports(work, name.replace(" ", "-"), processed, config,
+                                       ["--jobs", "2"], extra, log)
+        print(f"  {name}: {mechanisms[name]['wall']:.1f} s", flush=True)
+    on = mechanisms["everything"]["wall"]
+    shares = {k: (mechanisms[f"without {k}"]["wall"] - on) / mechanisms[f"without {k}"]["wall"]
+              for k in MECHANISMS}
+    for name, share in shares.items():
+        print(f"  {name} saves {share:.1%} of the wall time")
+    ratio_300 = rows[300]["ratio"] if 300 in rows else None
+    page_1000 = rows[1000]["largest_page"] if 1000 in rows else None
+    worker = max(r["memory_per_worker"] for r in [*rows.values(), *mechanisms.values()])
+    checks = {}
+    if ratio_300 is not None:
+        checks[f"per report at 300 peers ≤ 1.5× the cost at {sizes[0]} ({ratio_300:.2f}×)"] = \
+            ratio_300 <= TARGETS["per_report_300_vs_9"]
+    if page_1000 is not None:
+        checks[f"largest page at 1,000 peers ≤ 1.5 MB ({page_1000 / mib:.2f} MiB)"] = \
+            page_1000 <= TARGETS["page_bytes_1000"]
+    checks[f"no-op at national scale ≤ 3 s ({country['noop_wall']:.2f} s)"] = \
+        country["noop_wall"] <= TARGETS["national_noop_seconds"]
+    checks[f"planning and no-op at national scale ≤ 3 s ({country['plan_noop_wall']:.2f} s)"] = \
+        country["plan_noop_wall"] <= TARGETS["national_noop_seconds"]
+    checks[f"memory per worker ≤ 1 GiB ({worker / mib:.0f} MiB)"] = \
+        worker <= TARGETS["memory_per_worker"]
+    for name, share in shares.items():
+        checks[f"{name} saves ≥ 10 % of wall time ({share:.1%}): keep it"] = \
+            share >= TARGETS["mechanism_share"]
+    print("\nTargets:")
+    for label, ok in checks.items():
+        print(f"  {'met   ' if ok else 'MISSED'} {label}")
+    figures = {"mode": "scale", "cores": os.cpu_count(), "python": sys.version.split()[0],
+               "load_average_at_start": os.getloadavg(), "groups": rows,
+               "group_analyses": timings, "national": country, "mechanisms": mechanisms,
+               "mechanism_shares": shares, "targets": checks,
+               "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    json_path = args.json or ROOT / "outputs" / "benchmarks" / f"scale-{stamp}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(figures, indent=1, default=str), encoding="utf-8")
+    print(f"\nFigures: {json_path}\nLog: {work / 'benchmark.log'}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -214,10 +489,25 @@ def main(argv=None) -> int:
                              "loop runs once); a shared machine's other load then hurts less")
     parser.add_argument("--json", type=Path, help="where to write the figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--scale", action="store_true",
+                        help="measure how the cost grows with the peer group and the country")
+    parser.add_argument("--sizes", default="9,63,150,300,1000",
+                        help="--scale: peer-group sizes (default 9,63,150,300,1000)")
+    parser.add_argument("--sample", type=int, default=6,
+                        help="--scale: reports per peer-group size (default 6)")
+    parser.add_argument("--mechanism-reports", type=int, default=40,
+                        help="--scale: reports of the runner-mechanism runs (default 40)")
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
 
     work = Path(tempfile.mkdtemp(prefix="dti-bench-"))
+    if args.scale:
+        try:
+            with open(work / "benchmark.log", "w", encoding="utf-8") as log:
+                return scale(args, work, log)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
     log_path = work / "benchmark.log"
     notebooks = [n for n in args.notebooks.split(",") if n]
     processed, config_path = write_workspace(work, args.units, args.years, notebooks)

@@ -1015,11 +1015,9 @@ def simulate_rank_uncertainty(scores: pd.DataFrame, frameworks: pd.DataFrame, pe
             continue
         positive = (np.maximum(normalised, _GEOMETRIC_FLOOR) if how == "official"
                     else _GEOMETRIC_FLOOR + (1 - _GEOMETRIC_FLOOR) * normalised)
-        step = max(1, 2_000_000 // (len(values) * len(w0)))  # bound the broadcast's memory
-        for start in range(0, len(runs), step):
-            chunk = runs[start:start + step]
-            composite[:, chunk] = stats.gmean(positive[:, None, :], axis=2,
-                                              weights=w[chunk][None, :, :])
+        # weighted geometric mean of every unit in every run at once (as scipy.stats.gmean):
+        # exp(Σ w log x / Σ w), one (units × indicators) @ (indicators × runs) product
+        composite[:, runs] = np.exp((np.log(positive) @ w[runs].T) / w[runs].sum(axis=1))
     ranks = stats.rankdata(-composite, method="min", axis=0)
     tail = (100.0 - interval) / 2
     low, median, high = np.percentile(ranks, [tail, 50, 100 - tail], axis=1,

@@ -239,7 +239,7 @@ class KernelSession:
         return getattr(process, "pid", None)
 
     def _ensure_kernel(self) -> None:
-        if self.km is not None and not self.dirty and self.reports < MAX_REPORTS_PER_KERNEL \
+        if self.km is not None and not self.dirty and self.reports < reports_per_kernel() \
                 and self._alive():
             pid = self._kernel_pid()
             if pid is None or _peak_rss(pid)[1] < MAX_KERNEL_RSS:
@@ -643,14 +643,31 @@ WORKER_BOOT: dict = {}  # seconds since the epoch at which this worker reached e
 PRELOAD_MODULES = ["lib.batch_preload"]
 
 
+def use_forkserver() -> bool:
+    """Whether worker processes fork from a preloaded forkserver: where available, unless
+    ``DTI_NO_FORKSERVER`` is set (the benchmark measures what it saves)."""
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods() \
+        and not os.environ.get("DTI_NO_FORKSERVER")
+
+
+def reports_per_kernel() -> int:
+    """Reports a warm kernel runs before it is replaced: :data:`MAX_REPORTS_PER_KERNEL`, or
+    ``DTI_KERNEL_REPORTS`` (``1``: a new kernel per report, what the benchmark compares
+    warm kernels with)."""
+    return int(os.environ.get("DTI_KERNEL_REPORTS") or MAX_REPORTS_PER_KERNEL)
+
+
 def worker_context(extra_preload=()):
     """The multiprocessing context of worker processes: a forkserver (where available) that
     has imported :mod:`lib.batch_preload`, so workers fork with everything imported instead
-    of importing it each; ``spawn`` elsewhere. (A forkserver is single-threaded, so forking
-    from it is safe; the preload list applies when it starts, once per process.)"""
+    of importing it each; ``spawn`` elsewhere or with ``DTI_NO_FORKSERVER``. (A forkserver is
+    single-threaded, so forking from it is safe; the preload list applies when it starts,
+    once per process.)"""
     import multiprocessing
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not use_forkserver():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*extra_preload, *PRELOAD_MODULES])

@@ -317,7 +317,9 @@ def package_versions(names=PACKAGES) -> dict:
 
 def write_run_manifest(out: Path, run_id: str, manifest: dict) -> Path:
     """Write ``runs/<run id>/manifest.json`` and point ``runs/LATEST`` at it."""
-    path = _write_json_atomic(run_dir(out, run_id) / "manifest.json", manifest, indent=1)
+    # compact: the C encoder writes the 20,000 entries of a national run in a fraction of the
+    # time of an indented dump (read it with `python -m json.tool` or jq)
+    path = _write_json_atomic(run_dir(out, run_id) / "manifest.json", manifest)
     latest = Path(out) / "runs" / "LATEST"
     tmp = latest.with_name(f".LATEST.{os.getpid()}.tmp")
     tmp.write_text(run_id + "\n", encoding="utf-8")

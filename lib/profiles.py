@@ -337,3 +337,64 @@ def national_cited_rows(unit: Unit, context: pd.DataFrame, year: int) -> pd.Data
     rows = context[(context["reference_year"] <= year) & context["rank"].notna()]
     this_year = rows[rows["reference_year"] == year]
     return this_year if len(this_year) else rows.tail(1)
+
+
+DISPLAY_LIMIT = 40  # peer groups above this size are shown in part (peers_for_display)
+
+
+def peers_for_display(peers: pd.DataFrame, unit_code: str, limit: int = DISPLAY_LIMIT,
+                      neighbours: int = 3, ends: int = 3) -> pd.DataFrame:
+    """The rows of a peer table that a page shows, so that charts and tables do not grow with
+    the peer group.
+
+    Parameters
+    ----------
+    peers
+        Any table with a ``unit_code`` column, in display order (best first), e.g.
+        :func:`peer_scores` or the table of :func:`lib.analysis.simulate_rank_uncertainty`.
+    unit_code
+        The report's unit (``""`` for none, e.g. a province overview).
+    limit
+        Up to this many rows, every row is shown.
+    neighbours
+        Above ``limit``: the rows within ``neighbours`` places of the unit, either side.
+    ends
+        Above ``limit``: the first and the last ``ends`` rows (the top and the bottom).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows of ``peers``, same columns and dtypes, in the order of ``peers``
+        (index reset): all of them when ``len(peers) <= limit``, else at most
+        ``2 × ends + 2 × neighbours + 1`` rows. A unit that is not in ``peers`` only gets
+        the top and the bottom.
+
+    Raises
+    ------
+    ValueError
+        ``peers`` has no ``unit_code`` column, or a negative ``limit``, ``neighbours`` or
+        ``ends``.
+    """
+    if "unit_code" not in peers.columns:
+        raise ValueError("peers lacks column unit_code")
+    if min(limit, neighbours, ends) < 0:
+        raise ValueError("limit, neighbours and ends must not be negative")
+    table = peers.reset_index(drop=True)
+    n = len(table)
+    if n <= limit:
+        return table
+    keep = set(range(min(ends, n))) | set(range(max(0, n - ends), n))
+    for place in table.index[table["unit_code"] == unit_code]:
+        keep |= set(range(max(0, place - neighbours), min(n, place + neighbours + 1)))
+    return table.iloc[sorted(keep)].reset_index(drop=True)
+
+
+def history_for_display(history: pd.DataFrame, peers: pd.DataFrame, unit_code: str,
+                        limit: int = DISPLAY_LIMIT) -> pd.DataFrame:
+    """The rows of a peer group's history (:func:`group_history`) that a rank chart draws: all
+    of them when ``peers`` (this year's :func:`peer_scores`) has at most ``limit`` units, else
+    those of the units :func:`peers_for_display` picks from ``peers`` (same columns)."""
+    if len(peers) <= limit:
+        return history
+    shown = peers_for_display(peers, unit_code, limit)["unit_code"]
+    return history[history["unit_code"].isin(shown)].reset_index(drop=True)

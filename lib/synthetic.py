@@ -8,6 +8,8 @@ The panel has the same tables, columns and schemas as the real pipeline (``units
   units) or ``90000``–``97999`` (more); other synthetic provinces ``98001``…; names are
   letters and numbers that read the same in every language and name no real place: districts
   "A", "B"…, provinces "P1", "P2"…, the country "Z";
+- :func:`generate_country` makes a country at national scale instead: 34 provinces and about
+  3,300 communes (codes ``90000``…), each province's communes ranked together;
 - ``source_type`` is ``synthetic`` on every row, the only source is the generator itself, and
   :func:`write_synthetic` marks the manifest ``"synthetic": true``.
 
@@ -134,8 +136,8 @@ def _shares(rng: np.random.Generator, n_units: int, n_years: int, n_indicators: 
     return 1.0 / (1.0 + np.exp(-(logit + noise)))
 
 
-def _frameworks(seed: int, first_year: int, break_year: int | None,
-                source: str) -> pd.DataFrame:
+def _frameworks(seed: int, first_year: int, break_year: int | None, source: str,
+                levels: str = "district;province") -> pd.DataFrame:
     """The QĐ 922/2022 point rows of the real raw file, relabelled as synthetic frameworks."""
     file = frameworks_module.RAW_FILES[0]
     real = frameworks_module.clean({file: read_raw_csv(RAW_DIR / file)})
@@ -150,7 +152,7 @@ def _frameworks(seed: int, first_year: int, break_year: int | None,
             framework=("Synthetic framework: the QĐ 922/2022 main-indicator points"
                        + (" (revised)" if framework_id == REVISED_FRAMEWORK_ID else "")
                        + "; not a real decision"),
-            level="district;province", first_reference_year=year, conflict_ids="",
+            level=levels, first_reference_year=year, conflict_ids="",
             conflict_status="", source_ids=source, source_type=SYNTHETIC,
             note=NOTE.format(seed=seed) + " Points copied from QĐ 922/QĐ-BTTTT (2022).",
             formula="", raw_file=SYNTHETIC)
@@ -238,9 +240,10 @@ def _mark_ties(rows: pd.DataFrame) -> pd.Series:
 
 
 def _indicator_rows(rng: np.random.Generator, level: np.ndarray, codes: list[str],
-                    names: list[str], years: list[int], source: str,
-                    note: str) -> pd.DataFrame:
-    """District infrastructure and cashless shares per year, and province targets."""
+                    names: list[str], years: list[int], source: str, note: str,
+                    unit_level: str = "district", parents=None) -> pd.DataFrame:
+    """Infrastructure and cashless shares per unit (``unit_level``, children of ``parents``,
+    default the synthetic province) and year, and the synthetic province's targets."""
     n_years, n_units = len(years), len(codes)
     specs = list(INDICATORS.values())
     base = np.array([s[3] for s in specs])
@@ -257,7 +260,9 @@ def _indicator_rows(rng: np.random.Generator, level: np.ndarray, codes: list[str
         "reference_year": year, "is_target": False,
         "unit_code": np.asarray(codes, dtype=object)[u_idx],
         "unit_name": np.asarray(names, dtype=object)[u_idx],
-        "unit_level": "district", "parent_code": PROVINCE_CODE,
+        "unit_level": unit_level,
+        "parent_code": (PROVINCE_CODE if parents is None
+                        else np.asarray(parents, dtype=object)[u_idx]),
         "theme": np.asarray([s[0] for s in specs], dtype=object)[k_idx],
         "indicator": ids[k_idx],
         "indicator_label": np.asarray([s[1] for s in specs], dtype=object)[k_idx],
@@ -285,15 +290,16 @@ def _indicator_rows(rng: np.random.Generator, level: np.ndarray, codes: list[str
 
 
 def _units(district_codes_: list[str], district_names: list[str], provinces: list[str],
-           province_names: list[str], source: str) -> pd.DataFrame:
+           province_names: list[str], source: str, unit_level: str = "district",
+           unit_type: str = "Huyện", parents=None) -> pd.DataFrame:
     columns = list(DATASETS["units"].schema().columns)
     province_rows = pd.DataFrame({
         "unit_code": provinces, "unit_name": province_names, "unit_type": "Tỉnh",
         "unit_level": "province", "parent_code": None,
     })
     district_rows = pd.DataFrame({
-        "unit_code": district_codes_, "unit_name": district_names, "unit_type": "Huyện",
-        "unit_level": "district", "parent_code": PROVINCE_CODE,
+        "unit_code": district_codes_, "unit_name": district_names, "unit_type": unit_type,
+        "unit_level": unit_level, "parent_code": PROVINCE_CODE if parents is None else parents,
     })
     units = pd.concat([province_rows, district_rows], ignore_index=True).assign(
         valid_from=None, valid_to=None, successor_code=None, name_variants="",
@@ -400,20 +406,27 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
         parts.append(_score_rows(province_frac, max_points, provinces, province_names, years,
                                  PROVINCE_PEER_GROUP, "province", "", "0-1", framework_of_year,
                                  source, note))
+    indicators = _indicator_rows(rng, level, codes, names, years, source, note)
+    return _assemble(parts, indicators, _units(codes, names, provinces, province_names, source),
+                     frameworks, PROVINCE_PEER_GROUP if n_provinces
+                     else f"districts_of_{PROVINCE_CODE}", source, url, note, validate)
+
+
+def _assemble(parts: list[pd.DataFrame], indicators: pd.DataFrame, units: pd.DataFrame,
+              frameworks: pd.DataFrame, national_group: str, source: str, url: str, note: str,
+              validate: bool) -> dict[str, pd.DataFrame]:
+    """The processed tables from the score rows of each peer group (ties marked, sorted,
+    numbered), validated when asked, with the catalogue and the one synthetic source."""
     scores = pd.concat(parts, ignore_index=True)
     scores["rank_tied"] = _mark_ties(scores)
     scores = scores.astype({c: "Int64" for c in ("rank", "rank_low", "rank_high", "rank_of")})
     scores = scores.sort_values(["reference_year", "peer_group", "unit_code", "indicator"],
                                 ignore_index=True)
     scores[RAW_ROW] = np.arange(1, len(scores) + 1)
-
-    indicators = _indicator_rows(rng, level, codes, names, years, source, note)
-    national = _national(scores, PROVINCE_PEER_GROUP if n_provinces
-                         else f"districts_of_{PROVINCE_CODE}", source, note)
     tables = {
-        "units": _units(codes, names, provinces, province_names, source),
+        "units": units,
         "dti_scores": scores,
-        "dti_national": national,
+        "dti_national": _national(scores, national_group, source, note),
         "indicators": indicators,
         "dti_frameworks": frameworks,
     }
@@ -435,8 +448,89 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
     return {name: tables[name] for name in order}
 
 
+COUNTRY_PROVINCES = 34
+COUNTRY_COMMUNES = 3300
+
+
+def generate_country(seed: int = DEFAULT_SEED, n_provinces: int = COUNTRY_PROVINCES,
+                     n_communes: int = COUNTRY_COMMUNES, n_years: int = 2,
+                     first_year: int = 2025, validate: bool = True) -> dict[str, pd.DataFrame]:
+    """A synthetic country at national scale: communes ranked among their province's communes.
+
+    Parameters
+    ----------
+    seed
+        Seed of the ``numpy.random.Generator``: the same arguments give identical tables.
+    n_provinces
+        Provinces (default 34, as since July 2025): ``99``, ``98001``…, ranked together in
+        ``province_synthetic`` (0–1 totals and main indicators).
+    n_communes
+        Communes in all (default 3,300; 1–8,000, codes ``90000``…), shared out unevenly among
+        the provinces (each gets at least 4; with the defaults 50–150 a province). Each
+        province's communes form the peer group ``communes_of_<province code>`` (points out
+        of 1,000) and have infrastructure and cashless figures.
+    n_years, first_year
+        Reference years, from ``first_year`` (default 2025–2026).
+    validate
+        Check every table against its schema (default).
+
+    Returns
+    -------
+    dict
+        The tables of :func:`generate_panel` (same names, columns and schemas).
+
+    Raises
+    ------
+    ValueError
+        Out-of-range ``n_provinces`` or ``n_communes``, fewer than 4 communes a province, or
+        ``n_years`` below 1.
+    """
+    if n_years < 1:
+        raise ValueError(f"n_years must be at least 1, not {n_years}")
+    provinces = province_codes(n_provinces)
+    if n_communes < 4 * len(provinces):
+        raise ValueError(f"n_communes must be at least 4 per province ({4 * len(provinces)}), "
+                         f"not {n_communes}")
+    codes = district_codes(max(n_communes, 11))[:n_communes]  # 5-digit codes 90000…
+    names = [_letters(i) for i in range(n_communes)]
+    province_names = [province_name(j) for j in range(len(provinces))]
+    years = list(range(first_year, first_year + n_years))
+    source, url = _source(seed, n_communes, n_years, first_year)
+    url += f"&n_provinces={n_provinces}&country=1"
+    source = source_id(url)
+    note = NOTE.format(seed=seed)
+    rng = np.random.default_rng(seed)
+    frameworks = _frameworks(seed, first_year, None, source, "commune;province")
+    max_points = frameworks_module.main_indicator_points(frameworks, FRAMEWORK_ID)
+    framework_of_year = dict.fromkeys(years, FRAMEWORK_ID)
+    # uneven provinces: 4 communes each, the rest shared in proportion to U(0.5, 1.5) weights
+    weights = rng.uniform(0.5, 1.5, size=len(provinces))
+    extra = np.floor(weights / weights.sum() * (n_communes - 4 * len(provinces))).astype(int)
+    extra[: n_communes - 4 * len(provinces) - extra.sum()] += 1
+    bounds = np.concatenate([[0], np.cumsum(4 + extra)])
+    level = rng.normal(0.0, 0.6, size=n_communes)
+    parents = np.repeat(provinces, 4 + extra).tolist()
+    parts = []
+    for j, province in enumerate(provinces):
+        part = slice(bounds[j], bounds[j + 1])
+        frac = _shares(rng, bounds[j + 1] - bounds[j], n_years, len(max_points), level[part])
+        parts.append(_score_rows(frac, max_points, codes[part], names[part], years,
+                                 f"communes_of_{province}", "commune", province, "points",
+                                 framework_of_year, source, note))
+    province_level = rng.normal(0.0, 0.6, size=len(provinces))
+    parts.append(_score_rows(_shares(rng, len(provinces), n_years, len(max_points),
+                                     province_level), max_points, provinces, province_names,
+                             years, PROVINCE_PEER_GROUP, "province", "", "0-1",
+                             framework_of_year, source, note))
+    indicators = _indicator_rows(rng, level, codes, names, years, source, note, "commune",
+                                 parents)
+    units = _units(codes, names, provinces, province_names, source, "commune", "Xã", parents)
+    return _assemble(parts, indicators, units, frameworks, PROVINCE_PEER_GROUP, source, url,
+                     note, validate)
+
+
 def write_synthetic(out_dir: str | Path, seed: int = DEFAULT_SEED, n_units: int = 9,
-                    n_years: int = 4, **options) -> dict:
+                    n_years: int = 4, country: bool = False, **options) -> dict:
     """Generate the synthetic panel and write it like the real pipeline, flagged synthetic.
 
     Parameters
@@ -445,6 +539,9 @@ def write_synthetic(out_dir: str | Path, seed: int = DEFAULT_SEED, n_units: int 
         Folder for the Parquet + CSV tables and ``manifest.json``.
     seed, n_units, n_years
         See :func:`generate_panel`.
+    country
+        Write :func:`generate_country` instead (``n_units`` is then the number of communes
+        and ``options`` are its ``n_provinces``, ``first_year``, ``validate``).
     **options
         Other :func:`generate_panel` arguments (``first_year``, ``n_provinces``, ``gaps``,
         ``break_year``).
@@ -457,7 +554,9 @@ def write_synthetic(out_dir: str | Path, seed: int = DEFAULT_SEED, n_units: int 
     """
     from lib.pipeline import write_tables
 
-    tables = generate_panel(seed=seed, n_units=n_units, n_years=n_years, **options)
+    tables = (generate_country(seed=seed, n_communes=n_units, n_years=n_years, **options)
+              if country else
+              generate_panel(seed=seed, n_units=n_units, n_years=n_years, **options))
     raw = RAW_DIR / frameworks_module.RAW_FILES[0]
     inputs = {"lib/synthetic.py": sha256_file(Path(__file__)), raw.name: sha256_file(raw)}
     return write_tables(tables, Path(out_dir), inputs, synthetic=True)
