@@ -576,8 +576,8 @@ def comparison_table(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str
     merged = comparisons.merge(names[["indicator", "_name", "value", "value_text", "unit",
                                       "value_status", "value_low", "value_high", "denominator"]],
                                on="indicator")
-    compared = [render("report.comparison.target_of" if t else "report.comparison.area", lang,
-                       area=comparator_name(u, lang))
+    compared = [capitalise(render("report.comparison.target_of" if t else "report.comparison.area",
+                                  lang, area=comparator_name(u, lang)))
                 for t, u in zip(merged["is_target"], merged["comparator_unit"])]
     return _table({
         "indicator": list(merged["_name"]),
