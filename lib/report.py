@@ -1134,6 +1134,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
     except StorageError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_CONFIG
+    state_.remove_dead_temp_dirs()
     try:
         batch.acquire(wait)
     except state_.LockHeld as err:

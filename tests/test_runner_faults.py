@@ -3,6 +3,9 @@ kernel starts; notebook names in reports.yml cannot leave notebooks/ (nor output
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from lib import report
@@ -37,3 +40,56 @@ def test_plain_notebook_name_still_loads(tmp_path):
     config = tmp_path / "reports.yml"
     config.write_text(CONFIG.format(notebook="scores"), encoding="utf-8")
     assert report.load_config(config).entries[0]["notebook"] == "scores"
+
+
+def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path, processed):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from test_batch import make_notebook
+
+    from lib import batch_state
+    from lib.paths import ROOT
+
+    make_notebook(tmp_path / "notebooks" / "slow.ipynb", "import time\ntime.sleep(120)")
+    config = tmp_path / "reports.yml"
+    config.write_text("years: [2022]\nnotebooks_dir: notebooks\nreports:\n  - {notebook: slow, "
+                      "unit_level: district, peer_group: districts_of_26, data: all}\n",
+                      encoding="utf-8")
+    env = {**os.environ, "DTI_OUTPUTS_DIR": str(tmp_path / "outputs"),
+           "DTI_PROCESSED_DIR": str(processed)}
+    runner = subprocess.Popen([sys.executable, "-m", "lib", "reports", "--config", str(config),
+                               "--jobs", "2", "--force"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(runner.pid)
+    seen: dict[int, psutil.Process] = {}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until two kernels run the slow cell
+        for child in parent.children(recursive=True):
+            seen.setdefault(child.pid, child)
+        kernels = [p for p in seen.values() if p.is_running()
+                   and "ipykernel" in " ".join(p.cmdline()) or "batch_zygote" in " ".join(
+                       p.cmdline() if p.is_running() else [])]
+        if len(kernels) >= 2:
+            time.sleep(3)
+            break
+        time.sleep(0.5)
+    for child in parent.children(recursive=True):
+        seen.setdefault(child.pid, child)
+    assert len(seen) >= 3, "the run did not start its workers and kernels"
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    time.sleep(10)
+    alive = [p for p in seen.values()
+             if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], [" ".join(p.cmdline()) for p in alive]
+    # the next run removes the temporary folders the dead run left
+    left = [p for p in Path(tempfile.gettempdir()).glob("dti-[kz]-*")
+            if (p / "pid").exists() and int((p / "pid").read_text()) in seen.keys() | {runner.pid}]
+    removed = batch_state.remove_dead_temp_dirs()
+    assert set(left) <= set(removed) and not any(p.exists() for p in left)
