@@ -188,6 +188,8 @@ class KernelSession:
         self.preload = tuple(preload)
         self.scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="dti-k-"))
         self._own_scratch = scratch is None
+        if self._own_scratch:  # who owns it: the next run removes it if this process died
+            (self.scratch / "pid").write_text(str(os.getpid()))
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="dti-kernel")
         self._exporter = exporter
         self.km = self.kc = None
@@ -674,9 +676,26 @@ def worker_context(extra_preload=()):
     return context
 
 
-def _pool_init(kernel_name: str, preload: tuple, env: dict) -> None:
+def _watch_runner(runner: int) -> None:
+    """Worker thread: end this worker (its kernels end with it: see
+    :func:`lib.batch_zygote.die_with_parent` and ``JPY_PARENT_PID``) once the runner process
+    is gone, e.g. killed with ``kill -9``."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(runner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
+
+
+def _pool_init(kernel_name: str, preload: tuple, env: dict, runner: int | None = None) -> None:
     import multiprocessing.util
 
+    if runner:
+        threading.Thread(target=_watch_runner, args=(runner,), daemon=True,
+                         name="dti-watch-runner").start()
     WORKER_BOOT["init"] = time.time()
     os.environ.update(env)
     session = acquire_session(kernel_name, preload)
@@ -740,7 +759,8 @@ class LocalPool:
         while pending:
             pool = ProcessPoolExecutor(
                 max_workers=min(self.workers, len(pending)), mp_context=worker_context(),
-                initializer=_pool_init, initargs=(self.kernel_name, self.preload, self.env))
+                initializer=_pool_init,
+                initargs=(self.kernel_name, self.preload, self.env, os.getpid()))
             try:
                 futures = {pool.submit(run_task, task): task for task in pending.values()}
                 for future in as_completed(futures):

@@ -335,3 +335,28 @@ def raw_signature(raw_dir: Path) -> str:
         name = path.relative_to(raw_dir).as_posix()
         digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+TEMP_PREFIXES = ("dti-k-", "dti-z-")  # kernel scratch and zygote folders, each with a `pid` file
+
+
+def remove_dead_temp_dirs(root: str | Path | None = None) -> list[Path]:
+    """Remove the temporary folders of runs that died (``kill -9``, power loss): those under
+    ``root`` (default the system temp folder) named with :data:`TEMP_PREFIXES` whose ``pid``
+    file names a process that no longer exists. Returns the folders removed."""
+    import shutil
+    import tempfile
+
+    removed = []
+    for path in Path(root or tempfile.gettempdir()).iterdir():
+        if not path.name.startswith(TEMP_PREFIXES) or not path.is_dir():
+            continue
+        try:
+            pid = int((path / "pid").read_text())
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except (OSError, ValueError):  # no pid file yet, or not ours to signal: leave it
+            continue
+    return removed

@@ -43,10 +43,26 @@ def _reap(signum, frame) -> None:
             return
 
 
+def die_with_parent(parent: int) -> None:
+    """Have Linux kill this process when its parent ends (``PR_SET_PDEATHSIG``: SIGKILL), so a
+    run killed with ``kill -9`` leaves no kernel behind; exit at once when ``parent`` is gone
+    already. Call it only in a child of a single-threaded parent (the signal follows the
+    forking thread). Elsewhere than Linux it does nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _become_kernel(request: dict, zygote_pid: int) -> None:
     """In the forked child: reset what the zygote set up, then run an ipykernel."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
+    die_with_parent(zygote_pid)
     os.chdir(request.get("cwd") or "/")
     os.environ.clear()
     os.environ.update(request.get("env") or {})
@@ -104,12 +120,13 @@ def serve(socket_path: str, preload: list[str]) -> None:
                 request = json.loads(conn.makefile("r", encoding="utf-8").readline())
             except (OSError, ValueError):
                 continue
+            zygote = os.getpid()
             pid = os.fork()
             if pid == 0:
                 server.close()
                 conn.close()
                 try:
-                    _become_kernel(request, os.getppid())
+                    _become_kernel(request, zygote)
                 finally:
                     os._exit(0)
             try:

@@ -136,6 +136,25 @@ def storage_problem(err: OSError) -> str:
     return reasons.get(err.errno, err.strerror or type(err).__name__)
 
 
+def check_writable(folder: str | Path, need_bytes: int) -> None:
+    """Make sure ``folder`` exists, can be written (a probe file is created and removed) and
+    has ``need_bytes`` free. Raises :class:`StorageError` with one sentence otherwise."""
+    import shutil
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-", suffix=".tmp"):
+            pass
+        free = shutil.disk_usage(folder).free
+    except OSError as err:
+        raise StorageError(f"cannot write to {folder} ({storage_problem(err)}); nothing was "
+                           "built") from None
+    if free < need_bytes:
+        raise StorageError(f"not enough free space in {folder}: {free / 1e6:.1f} MB free, at "
+                           f"least {need_bytes / 1e6:.0f} MB needed; nothing was built")
+
+
 # VISCII (RFC 1456): bytes 0x80–0xFF, and six C0 positions that hold capital letters.
 _VISCII_HIGH = (
     "1ea0 1eae 1eb0 1eb6 1ea4 1ea6 1ea8 1eac 1ebc 1eb8 1ebe 1ec0 1ec2 1ec4 1ec6 1ed0 "

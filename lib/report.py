@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -42,6 +43,7 @@ EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
 ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
 LEVELS = ("country", "province", "district", "commune")
+OUTPUTS_MIN_FREE = 50 * 10**6  # bytes free in outputs/ before a run starts
 RUNNER_PARAMETERS = ("unit_code", "reference_year", "unit_level", "lang")
 DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
 INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
@@ -178,6 +180,9 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # notebook names and unit codes
+
+
 def load_config(path: Path = REPORTS_CONFIG) -> Config:
     """Read and check ``reports.yml``; raise :class:`ConfigError` listing every problem.
 
@@ -231,7 +236,11 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
         problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
                      for k in entry if k not in ENTRY_KEYS]
         notebook = entry.get("notebook")
-        if not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
+        if isinstance(notebook, str) and not _SAFE_NAME.fullmatch(notebook):
+            # a name is also part of output paths: nothing may leave notebooks/ or outputs/
+            problems.append(f"{where}: notebook {notebook!r} must be the name of a notebook in "
+                            f"{notebooks_dir.name}/ (letters, digits, '_' and '-'), not a path")
+        elif not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
             problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
         if entry.get("unit_level") not in LEVELS:
             problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
@@ -448,6 +457,9 @@ def expand(config: Config) -> Plan:
         for code, name in members:
             if not isinstance(code, str):
                 problems.append(f"{where}: unit code {code!r} is not text")
+                continue
+            if not _SAFE_NAME.fullmatch(code):
+                problems.append(f"{where}: unit code {code!r} cannot name an output file")
                 continue
             for year in entry["years"]:
                 has_data = available is None or (code, level, year) in available \
@@ -1146,6 +1158,14 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         _print_plan(batch, selected, inputs, force)
         return EXIT_OK
 
+    from lib.io import StorageError, check_writable
+
+    try:  # a read-only or full outputs folder: one sentence before any kernel starts
+        check_writable(batch.out, OUTPUTS_MIN_FREE)
+    except StorageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    state_.remove_dead_temp_dirs()
     try:
         batch.acquire(wait)
     except state_.LockHeld as err:

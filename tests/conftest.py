@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from html.parser import HTMLParser
 
 import pytest
@@ -60,3 +62,27 @@ def visible_text(page: str) -> str:
     parser = _Visible()
     parser.feed(page)
     return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+@pytest.fixture()
+def tmpfs(tmp_path):
+    """``mount(options)`` mounts a tmpfs (e.g. ``"size=4m"``, ``"ro,size=1m"``) on a new folder
+    and returns it; unmounted after the test. Needs root and mount: skips cleanly where it
+    cannot mount (CI runs as root)."""
+    mounted = []
+
+    def mount(options: str):
+        if not hasattr(os, "geteuid") or os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+        disk = tmp_path / f"disk{len(mounted)}"
+        disk.mkdir()
+        run = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)],
+                             capture_output=True)
+        if run.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {run.stderr.decode().strip()}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", "-l", str(disk)], check=True)
