@@ -52,7 +52,7 @@ def test_tam_dao_2022_just_under_559_is_an_approximate_upper_bound(tables):
 def test_vinh_phuc_national_rank_2022_is_18_of_63(tables):
     row = _total(tables["dti_scores"], 2022, "26", "province_63")
     assert (row["rank"], row["rank_of"]) == (18, 63)
-    assert row["value_status"] == "rank_only"
+    assert row["value_status"] == "not_entered"  # dti.gov.vn has the score
     assert pd.isna(row["score"])
 
 
