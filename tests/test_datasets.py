@@ -155,12 +155,12 @@ def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
     assert figures["Điểm DTI"] == "744,213 điểm"
     assert figures["Mức độ tin cậy của thứ hạng"] == "đã công bố"
 
-    rows = profiles.unit_indicators("246", 2023, profiles.INFRASTRUCTURE_THEMES)
+    rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
     names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]
     assert list(names[:2]) == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
                                "Tỷ lệ trạm thu phát sóng di động (BTS) có 3G/4G"]
-    comparisons = profiles.comparators(rows, ["26", "VN"], 2023)
+    comparisons = profiles.comparators(rows, ["26", "VN"], 2024)
     table = narrative.comparison_table(rows, comparisons, "vi")
     assert table.iloc[0].tolist()[:4] == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
-                                          "100%", "Cả nước", "78,3% (% hộ gia đình)"]
+                                          "100%", "Cả nước", "82,4% (% hộ gia đình)"]
     assert table.iloc[1]["So với"] == "Mục tiêu của Vĩnh Phúc"

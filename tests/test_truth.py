@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import report
+from lib import profiles, report
 from lib.parse import parse_value
 from test_language import _render, visible_text
 
@@ -57,3 +57,47 @@ def test_vinh_phuc_2023_names_the_source_of_its_rank(pages):
     english = visible_text(pages[("scores", "26", 2023, "en")])
     assert "The 2023 DTI result of Vĩnh Phúc province is not in this data set " \
            "(published by MIC DTI portal" in english
+
+
+def test_one_report_year_per_figure_the_2024_08_21_snapshot_is_a_2024_figure(processed):
+    assert profiles.figure_year("2023-2024 (article of 2024-08-21)", 2023, 2024) == 2024
+    assert profiles.figure_year("2014-2024", 2014, 2024) == 2024
+    assert profiles.figure_year("end 2022", 2022, 2022) == 2022
+    assert profiles.figure_year("undated (≤2024)", None, None) is None
+    for themes in (profiles.INFRASTRUCTURE_THEMES, profiles.CASHLESS_THEMES):
+        assert profiles.unit_indicators("246", 2023, themes).empty
+    infrastructure = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
+    cashless = profiles.unit_indicators("246", 2024, profiles.CASHLESS_THEMES)
+    assert set(infrastructure["period"]) == set(cashless["period"]) == {
+        "2023-2024 (article of 2024-08-21)"}
+    assert len(infrastructure) == 5 and len(cashless) == 4
+    # the report plan: 2024 built, 2023 listed as "no data"
+    plan = report.plan(report.load_config(), units=["246"], years=[2023, 2024])
+    assert {"vi/2024/246-infrastructure", "vi/2024/246-cashless"} <= {j.key for j in plan.jobs}
+    assert {"vi/2023/246-infrastructure", "en/2023/246-cashless"} <= {
+        j.key for j in plan.no_data}
+
+
+def test_coverage_counts_what_is_published_4_scores_and_1_rank(processed):
+    from lib import narrative
+
+    matrix = profiles.coverage("districts_of_26")
+    assert matrix.loc["Tam Đảo", 2022] == "score"  # C1 cites its score, does not dispute it
+    assert matrix.loc["Lập Thạch", 2022] == "rank only"  # 582.413 is derived, not published
+    assert int((matrix == "score").sum().sum()) == 4
+    assert narrative.coverage_sentence(matrix, "en") == (
+        "For 9 units over 3 years: 4 have a published score, 1 has only a rank, 22 have nothing.")
+
+
+def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
+    from lib.profiles import conflict_descriptions
+    from lib.texts import data_text
+
+    c1 = conflict_descriptions().set_index("conflict_id").loc["C1"]
+    english = c1["description"]
+    assert "would have ranked 3rd, behind Vĩnh Yên (631) and Yên Lạc (593)" in english
+    assert "744.213 − 113 ≈ 631" in english and "more than about 185 points" in english
+    assert "Use the rank" not in english  # a statement for officials, no analysts' instruction
+    vietnamese = data_text("conflict_description", english, "vi")
+    assert "sẽ xếp thứ 3, sau Vĩnh Yên (631 điểm) và Yên Lạc (593 điểm)" in vietnamese
+    assert "hơn khoảng 185 điểm" in vietnamese
