@@ -20,7 +20,8 @@ from lib.load import load_table
 from lib.messages import render
 from lib.profiles import Unit
 
-CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures", "pos",
+CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
+            "e_documents", "pos",
             "qr", "account_ownership", "e_invoices", "cashless_facilities", "mobile_payments",
             "dt_targets")
 #: Order of unit types when a peer group mixes them ("huyện, thành phố").

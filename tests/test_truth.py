@@ -70,7 +70,7 @@ def test_one_report_year_per_figure_the_2024_08_21_snapshot_is_a_2024_figure(pro
     cashless = profiles.unit_indicators("246", 2024, profiles.CASHLESS_THEMES)
     assert set(infrastructure["period"]) == set(cashless["period"]) == {
         "2023-2024 (article of 2024-08-21)"}
-    assert len(infrastructure) == 5 and len(cashless) == 4
+    assert len(infrastructure) == 6 and len(cashless) == 4
     # the report plan: 2024 built, 2023 listed as "no data"
     plan = report.plan(report.load_config(), units=["246"], years=[2023, 2024])
     assert {"vi/2024/246-infrastructure", "vi/2024/246-cashless"} <= {j.key for j in plan.jobs}
@@ -101,3 +101,29 @@ def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
     vietnamese = data_text("conflict_description", english, "vi")
     assert "sẽ xếp thứ 3, sau Vĩnh Yên (631 điểm) và Yên Lạc (593 điểm)" in vietnamese
     assert "hơn khoảng 185 điểm" in vietnamese
+
+
+def test_seed_facts_of_the_2024_08_21_article_are_in_the_data(tables):
+    from lib import narrative
+
+    rows = tables["indicators"]
+    article = rows[(rows["unit_code"] == "246")
+                   & rows["source_ids"].str.contains(tables["sources"].set_index("url").at[
+                       "https://mic.gov.vn/lap-thach-dan-dau-ve-chuyen-doi-so-197240821085124281.htm",
+                       "source_id"])].set_index("indicator")
+    e_docs = article.loc["units_exchanging_and_signing_documents_electronically_share"]
+    assert (e_docs["value"], e_docs["unit"], e_docs["source_type"]) == (100.0, "percent", "official")
+    one_stop = article.loc["dossiers_processed_in_electronic_one_stop_share"]
+    assert one_stop["indicator_label"] == \
+        "Administrative procedures received and processed in the electronic one-stop system"
+    targets = article.loc["dt_targets_achieved"]
+    assert (targets["value"], targets["denominator"]) == (17.0, 17.0)
+    assert "several above plan" in targets["note"]
+    figures = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
+    names = list(narrative.indicator_table(figures, "vi").iloc[:, 0])
+    assert "Tỷ lệ thủ tục hành chính được tiếp nhận, xử lý trên Hệ thống thông tin một cửa " \
+           "điện tử" in names
+    groups = tables["dti_scores"]
+    firsts = groups[(groups["unit_code"] == "246") & (groups["reference_year"] == 2023)
+                    & (groups["indicator_level"] == "group") & (groups["rank"] == 1)]
+    assert len(firsts) == 2  # 2 of the 9 component criteria groups ranked 1st
