@@ -266,16 +266,31 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
         factor = 1000.0 if current["scale"] == "0-1" else 1.0
         delta = (float(current["score"]) - float(previous["score"])) * factor
         tail = render("report.change.points", lang, delta=format_number(delta, 1, lang))
-    elif previous["conflict_status"] == "conflicting" or previous["value_status"] == "derived":
-        ids = conflict_ids(previous)
-        tail = render("report.change.previous_conflict" if ids else "report.change.previous_derived",
-                      lang, year=previous_year, ids=", ".join(ids))
     else:
-        missing = [str(y) for y, r in ((previous_year, previous), (year, current))
-                   if is_missing(r["score"])]
-        tail = render("report.change.no_score", lang, count=len(missing),
-                      years=render("report.and", lang).join(missing))
+        reasons = _change_reasons(previous, current, previous_year, year, lang)
+        tail = render("report.change.not_computed", lang,
+                      reasons=render("report.and", lang).join(reasons))
     return render("report.change.joined", lang, rank=text, score=tail)
+
+
+def _change_reasons(previous: pd.Series, current: pd.Series, previous_year: int, year: int,
+                    lang: str) -> list[str]:
+    """Every reason a score change is not computed, in words: the earlier score derived or in
+    conflict (its ids), and each year whose score is missing or not entered in this data set."""
+    reasons = []
+    for when, row in ((previous_year, previous), (year, current)):
+        ids = conflict_ids(row) if row is previous else []
+        derived = row["value_status"] == "derived" and row is previous
+        if derived:
+            key = "derived_conflict" if ids else "derived"
+        elif is_missing(row["score"]):
+            key = "not_entered" if row["value_status"] == "not_entered" else "no_score"
+        elif ids:
+            key = "conflict"
+        else:
+            continue
+        reasons.append(render(f"report.change.reason.{key}", lang, year=when, ids=", ".join(ids)))
+    return reasons
 
 
 def gap_sentence(key: str, lang: str = "vi", **params) -> str:

@@ -127,3 +127,24 @@ def test_seed_facts_of_the_2024_08_21_article_are_in_the_data(tables):
     firsts = groups[(groups["unit_code"] == "246") & (groups["reference_year"] == 2023)
                     & (groups["indicator_level"] == "group") & (groups["rank"] == 1)]
     assert len(firsts) == 2  # 2 of the 9 component criteria groups ranked 1st
+
+
+def test_a_score_change_not_computed_gives_the_real_reasons(processed):
+    from lib import narrative
+
+    history = profiles.unit_history("26", "province_63")
+    unit = profiles.get_unit("26", "province", 2022)
+    sentence = narrative.change_sentence(unit, narrative.row_of(history, "26", 2021),
+                                         narrative.row_of(history, "26", 2022), 2021, 2022,
+                                         lang="en")
+    assert sentence == ("Vĩnh Phúc province fell from 12th in 2021 to 18th in 2022; the score "
+                        "change is not computed because the 2021 score is in conflict between "
+                        "sources (C2) and the 2022 score is not in this data set.")
+    assert "0.4880" not in sentence and "derived" not in sentence
+    history = profiles.unit_history("246", "districts_of_26")
+    unit = profiles.get_unit("246", "district", 2023)
+    assert narrative.change_sentence(unit, narrative.row_of(history, "246", 2022),
+                                     narrative.row_of(history, "246", 2023), 2022, 2023,
+                                     lang="vi").endswith(
+        "chưa tính thay đổi điểm vì điểm năm 2022 là số tính từ số liệu công bố và không thống "
+        "nhất giữa các nguồn (C1).")
