@@ -20,7 +20,8 @@ from lib.load import load_table
 from lib.messages import render
 from lib.profiles import Unit
 
-CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures", "pos",
+CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
+            "e_documents", "pos",
             "qr", "account_ownership", "e_invoices", "cashless_facilities", "mobile_payments",
             "dt_targets")
 #: Order of unit types when a peer group mixes them ("huyện, thành phố").
@@ -171,6 +172,8 @@ def score_text(row: pd.Series, lang: str = "vi") -> str:
     """A DTI score as a reader should see it: "744,213 điểm", "gần 559 điểm", "ít nhất …",
     or why it is not shown ("không dùng: số tính từ số liệu công bố, không thống nhất (C1)")."""
     if is_missing(row["score"]):
+        if row["value_status"] == "not_entered":
+            return not_entered_text(row, lang)
         if row["value_status"] == "derived" and row["conflict_status"] == "conflicting":
             return render("report.score.withheld", lang, ids=", ".join(conflict_ids(row)))
         return no_data(lang)
@@ -182,6 +185,27 @@ def score_text(row: pd.Series, lang: str = "vi") -> str:
     if row["value_status"] == "lower_bound":
         return render("report.score.at_least", lang, score=text)
     return text
+
+
+def source_names(source_ids: object, lang: str = "vi") -> str:
+    """The publishers of ``;``-joined source ids in the report's language ("MIC DTI portal
+    (dti.gov.vn)"), joined by "; "; ``""`` when none is recorded."""
+    from lib.load import load_table
+
+    sources = load_table("sources").set_index("source_id")
+    ids = [i for i in str("" if is_missing(source_ids) else source_ids).split(";")
+           if i in sources.index]
+    names = dict.fromkeys(texts.data_text("publisher", sources.at[i, "publisher"], lang)
+                          for i in ids)
+    return "; ".join(names)
+
+
+def not_entered_text(row: pd.Series, lang: str = "vi") -> str:
+    """A value published by its source but not entered in this data set, naming the source:
+    "not in this data set (published by MIC DTI portal (dti.gov.vn))"."""
+    source = source_names(row.get("source_ids"), lang)
+    return (render("report.score.not_entered", lang, source=source) if source
+            else render("status.not_entered", lang))
 
 
 def conflict_ids(row: pd.Series, kind: str = "conflict") -> list[str]:
@@ -209,8 +233,11 @@ def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int
     """The headline: "Năm 2023, huyện Lập Thạch đạt 744,213 điểm, xếp thứ 1/9 huyện, thành phố
     của tỉnh Vĩnh Phúc." — with the qualifier of a score or a rank, and what is not published."""
     name = unit_label(unit, lang)
-    if row is None or (is_missing(row["score"]) and is_missing(row["rank"])
-                       and is_missing(row["rank_low"])):
+    no_rank = row is None or (is_missing(row["rank"]) and is_missing(row["rank_low"]))
+    if no_rank and row is not None and row["value_status"] == "not_entered":
+        return render("report.result.not_entered", lang, year=year, unit=name,
+                      why=not_entered_text(row, lang))
+    if no_rank and (row is None or is_missing(row["score"])):
         return render("report.result.none", lang, year=year, unit=name)
     rank = _rank_phrase(row, peers_text, lang)
     if not is_missing(row["score"]):
@@ -218,8 +245,9 @@ def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int
         out_of = row["scale"] == "points" and row["score_max"] == 1000
         return render(key, lang, year=year, unit=name, score=score_text(row, lang), rank=rank,
                       scale=render("report.result.out_of_1000" if out_of else "report.empty", lang))
-    return render("report.result.rank_no_score" if rank else "report.result.nothing", lang,
-                  year=year, unit=name, rank=rank, why=score_text(row, lang))
+    key = "report.result.rank_not_entered" if row["value_status"] == "not_entered" \
+        else "report.result.rank_no_score" if rank else "report.result.nothing"
+    return render(key, lang, year=year, unit=name, rank=rank, why=score_text(row, lang))
 
 
 def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series | None,
@@ -251,16 +279,31 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
         factor = 1000.0 if current["scale"] == "0-1" else 1.0
         delta = (float(current["score"]) - float(previous["score"])) * factor
         tail = render("report.change.points", lang, delta=format_number(delta, 1, lang))
-    elif (not is_missing(current["score"]) and previous["value_status"] == "derived"):
-        ids = conflict_ids(previous)
-        tail = render("report.change.previous_conflict" if ids else "report.change.previous_derived",
-                      lang, year=previous_year, ids=", ".join(ids))
     else:
-        missing = [str(y) for y, r in ((previous_year, previous), (year, current))
-                   if is_missing(r["score"])]
-        tail = render("report.change.no_score", lang, count=len(missing),
-                      years=render("report.and", lang).join(missing))
+        reasons = _change_reasons(previous, current, previous_year, year, lang)
+        tail = render("report.change.not_computed", lang,
+                      reasons=render("report.and", lang).join(reasons))
     return render("report.change.joined", lang, rank=text, score=tail)
+
+
+def _change_reasons(previous: pd.Series, current: pd.Series, previous_year: int, year: int,
+                    lang: str) -> list[str]:
+    """Every reason a score change is not computed, in words: the earlier score derived or in
+    conflict (its ids), and each year whose score is missing or not entered in this data set."""
+    reasons = []
+    for when, row in ((previous_year, previous), (year, current)):
+        ids = conflict_ids(row) if row is previous else []
+        derived = row["value_status"] == "derived" and row is previous
+        if derived:
+            key = "derived_conflict" if ids else "derived"
+        elif is_missing(row["score"]):
+            key = "not_entered" if row["value_status"] == "not_entered" else "no_score"
+        elif ids:
+            key = "conflict"
+        else:
+            continue
+        reasons.append(render(f"report.change.reason.{key}", lang, year=when, ids=", ".join(ids)))
+    return reasons
 
 
 def gap_sentence(key: str, lang: str = "vi", **params) -> str:

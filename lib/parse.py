@@ -2,7 +2,9 @@
 
 Every parser either returns a value *with a status* or raises :class:`ParseError`; none returns
 a silent NaN. Status vocabulary (shared with ``data/raw/README.md``): ``reported``,
-``approximate``, ``lower_bound``, ``upper_bound``, ``range``, ``derived``, ``missing``.
+``approximate``, ``lower_bound``, ``upper_bound``, ``range``, ``rank_only``, ``derived``,
+``missing`` (a known gap in the public record) and ``not_entered`` (published by the cited source
+but not entered in this data set: the source has the value, we have not copied it).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ VALUE_STATUSES = (
     "rank_only",
     "derived",
     "missing",
+    "not_entered",
 )
+# statuses whose value cell is empty
+EMPTY_STATUSES = ("missing", "rank_only", "not_entered")
 
+NOT_ENTERED_TOKENS = {"not entered", "not in this data set", "chưa nhập",
+                      "chưa có trong bộ số liệu này"}
 MISSING_TOKENS = {"", "-", "–", "—", "n/a", "na", "n.a.", "..", "...", "x", "không có", "kxđ", "nan"}
 
 # Qualifier words, longest first so that "just under" wins over "under".
@@ -248,7 +255,9 @@ def parse_value(text: object, decimal: str | None = ".") -> ParsedValue:
     Returns
     -------
     ParsedValue
-        ``value`` is None only with status ``missing``.
+        ``value`` is None only with status ``missing`` (tokens such as ``n/a``) or
+        ``not_entered`` (``"not entered"``, ``"chưa nhập"``: the source has a value that was
+        not copied into this data set).
 
     Raises
     ------
@@ -260,6 +269,8 @@ def parse_value(text: object, decimal: str | None = ".") -> ParsedValue:
     footnote = raw[len(s):].strip()
     if s.lower() in MISSING_TOKENS:
         return ParsedValue(None, "missing", footnote=footnote)
+    if s.lower() in NOT_ENTERED_TOKENS:
+        return ParsedValue(None, "not_entered", footnote=footnote)
     value = _parse_value_text(s, raw, decimal)
     return replace(value, footnote=footnote) if footnote else value
 

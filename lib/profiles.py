@@ -14,6 +14,7 @@ import pandas as pd
 
 from lib.datasets.dti_scores import best_estimates, usable_scores
 from lib.load import load_table, table_signature
+from lib.parse import ParseError, parse_period_fields
 
 INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
 CASHLESS_THEMES = ("cashless", "financial_inclusion")
@@ -132,24 +133,61 @@ def coverage(peer_group: str) -> pd.DataFrame:
     """What is published per unit and year in ``peer_group``.
 
     Returns a units × years frame (index ``unit_name``, columns reference years) of labels:
-    ``score`` (a score is published and not derived or conflicting), ``rank only``, or ``none``.
+    ``score`` (a source publishes the score: not derived by us; a conflict elsewhere in the
+    argument, such as C1 citing Tam Đảo's score, does not unpublish it), ``rank only``, or
+    ``none``.
     """
     totals = dti_totals()
     rows = totals[totals["peer_group"] == peer_group]
-    published = rows["score"].notna() & ~rows["value_status"].isin(["derived"]) \
-        & (rows["conflict_status"] != "conflicting")
+    published = rows["score"].notna() & (rows["value_status"] != "derived")
     label = published.map({True: "score", False: None}).fillna(
         rows["rank_low"].notna().map({True: "rank only", False: "none"}))
     return rows.assign(label=label).pivot_table(index="unit_name", columns="reference_year",
                                                 values="label", aggfunc="first").fillna("none")
 
 
-def _covers(indicators: pd.DataFrame, year: int) -> pd.Series:
-    return (indicators["period_start_year"] <= year) & (indicators["period_end_year"] >= year)
+#: qualifiers of a period that name the moment a figure describes
+_SNAPSHOT_RELATIONS = ("as_of", "article", "refers_to")
+
+
+def figure_year(period: str, start_year: object, end_year: object) -> int | None:
+    """The one report year of an indicator figure — the rule every report follows:
+
+    1. a period that names the moment it describes has that moment's year: "as of", the date
+       of the article that gives the figure, "refers to" ("2023-2024 (article of 2024-08-21)"
+       → 2024; "2025 (refers to 2024)" → 2024);
+    2. otherwise a single-year period has its year ("end 2022" → 2022, "Jan-Aug 2023" → 2023);
+    3. otherwise a multi-year period has its last year, the state at its end ("2014-2024"
+       → 2024);
+    4. an undated figure has none (``None``): reports list it apart, never under a year.
+
+    So a snapshot appears in one report year only; the other years say "no data". Inputs are
+    the ``indicators`` columns ``period``, ``period_start_year`` and ``period_end_year``.
+    """
+    if pd.isna(start_year) or pd.isna(end_year):
+        return None
+    try:
+        parts = parse_period_fields(period)
+    except ParseError:
+        parts = ()
+    for part in parts:
+        for qualifier in part.qualifiers:
+            when = qualifier.when
+            if qualifier.relation in _SNAPSHOT_RELATIONS and when is not None and when.year:
+                return int(when.year)
+    return int(end_year)
+
+
+def figure_years(indicators: pd.DataFrame) -> pd.Series:
+    """:func:`figure_year` of every row of an ``indicators`` frame (Int64, NA when undated)."""
+    years = [figure_year(p, s, e) for p, s, e in zip(
+        indicators["period"], indicators["period_start_year"], indicators["period_end_year"])]
+    return pd.Series(years, index=indicators.index, dtype="Int64")
 
 
 def unit_indicators(unit_code: str, year: int, themes: tuple[str, ...]) -> pd.DataFrame:
-    """The unit's published indicator values whose period covers ``year`` (targets excluded).
+    """The unit's published indicator values whose report year (:func:`figure_year`) is
+    ``year`` (targets excluded).
 
     Returns ``indicators`` rows joined with the catalogue columns ``name_en``, ``name_vi``,
     ``concept``, ``population``, sorted by theme and indicator.
@@ -158,7 +196,8 @@ def unit_indicators(unit_code: str, year: int, themes: tuple[str, ...]) -> pd.Da
     catalogue = load_table("indicator_catalogue")[["indicator", "name_en", "name_vi", "concept",
                                                    "population", "higher_is_better"]]
     rows = indicators[(indicators["unit_code"] == unit_code) & indicators["theme"].isin(themes)
-                      & ~indicators["is_target"] & _covers(indicators, year).fillna(False)]
+                      & ~indicators["is_target"]]
+    rows = rows[(figure_years(rows) == year).fillna(False).astype(bool)]
     return rows.merge(catalogue, on="indicator", how="left").sort_values(
         ["theme", "indicator"]).reset_index(drop=True)
 

@@ -392,12 +392,9 @@ def _availability(rule: str, years: list[int]):
               else profiles.CASHLESS_THEMES)
     indicators = load_table("indicators")
     rows = indicators[indicators["theme"].isin(themes) & ~indicators["is_target"]]
-    found = set()
-    for year in years:  # as profiles.unit_indicators: a period that covers the year
-        covers = ((rows["period_start_year"] <= year) & (rows["period_end_year"] >= year))
-        covers = pd.Series(covers, index=rows.index).fillna(False).astype(bool)
-        found.update((code, None, year) for code in rows.loc[covers, "unit_code"])
-    return found
+    figure_years = profiles.figure_years(rows)  # as profiles.unit_indicators
+    return {(code, None, int(year)) for code, year in zip(rows["unit_code"], figure_years)
+            if not pd.isna(year) and int(year) in years}
 
 
 def expand(config: Config) -> Plan:

@@ -68,8 +68,9 @@ def _instructions(year: int, province_name: str, n_units: int, maxima: dict) -> 
         "mã, tên đơn vị, tiêu đề cột và tên các trang.",
         "2. Mỗi ô chỉ số chính: điểm đạt được, từ 0 đến điểm tối đa ghi ở tiêu đề cột. Nhập số "
         "(dấu thập phân theo cài đặt của Excel); nếu nhập dạng chữ thì dùng dấu phẩy: 87,5.",
-        "3. Đơn vị không được đánh giá chỉ số nào: ghi n/a. Không để trống ô giữa các ô đã nhập; "
-        "dòng để trống toàn bộ được bỏ qua.",
+        "3. Đơn vị không được đánh giá chỉ số nào: ghi n/a. Điểm đã được công bố nhưng chưa "
+        "nhập vào tệp này: ghi 'chưa nhập' và nêu văn bản có điểm đó trong tệp .source.yml. "
+        "Không để trống ô giữa các ô đã nhập; dòng để trống toàn bộ được bỏ qua.",
         "4. Tổng điểm DTI: ghi theo quyết định công bố kết quả; để trống thì được tính bằng tổng "
         "các chỉ số chính. Tổng phải bằng tổng các chỉ số chính (sai số làm tròn).",
         f"5. Xếp hạng: số nguyên 1–{n_units}, 1 = cao nhất; đồng hạng ghi cùng số. Để trống "
@@ -83,7 +84,8 @@ def _instructions(year: int, province_name: str, n_units: int, maxima: dict) -> 
         "nếu khác, sửa '(tối đa …)' ở tiêu đề cột; chương trình đọc điểm tối đa từ tiêu đề.",
         "",
         "ENGLISH. Enter one row per unit in the data sheet: the points of each main indicator "
-        "(0 to the maximum in the column header), 'n/a' when not assessed, the total as "
+        "(0 to the maximum in the column header), 'n/a' when not assessed, 'not entered' when "
+        "the score is published but not copied here (name the document in the sidecar), the total as "
         "published (blank = sum of the main indicators) and the rank (blank = ranked by the "
         "total). Do not edit codes, names, headers or sheet names. Check the file with "
         "`python -m lib validate FILE`, then copy it with its .source.yml sidecar into data/raw "
@@ -156,17 +158,22 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
             data.cell(row, col).protection = Protection(locked=False)
     first_row, last_row = h2 + 1, h2 + n
     note_row = last_row + 2
-    data.cell(note_row, 1, "Ghi chú: điểm tối đa ở tiêu đề cột; 'n/a' = không đánh giá. "
-                           "Notes: maxima in the headers; 'n/a' = not assessed.")
+    data.cell(note_row, 1, "Ghi chú: điểm tối đa ở tiêu đề cột; 'n/a' = không đánh giá; "
+                           "'chưa nhập' = đã công bố nhưng chưa nhập. Notes: maxima in the "
+                           "headers; 'n/a' = not assessed; 'not entered' = published, not "
+                           "entered here.")
     for offset, maximum in enumerate([*maxima.values(), TOTAL_MAX]):
         col = get_column_letter(first_ind + offset)
         top = f"{col}{first_row}"
         rule = DataValidation(
             type="custom", allow_blank=True, showErrorMessage=True,
             errorTitle="Giá trị không hợp lệ",
-            formula1=f'OR(AND(ISNUMBER({top}),{top}>=0,{top}<={maximum:g}),LOWER({top})="n/a")',
-            error=f"Nhập một số từ 0 đến {maximum:g}, hoặc n/a. Enter 0–{maximum:g} or n/a.",
-            showInputMessage=True, promptTitle="Điểm", prompt=f"0 – {maximum:g} điểm, hoặc n/a")
+            formula1=(f'OR(AND(ISNUMBER({top}),{top}>=0,{top}<={maximum:g}),'
+                      f'LOWER({top})="n/a",LOWER({top})="chưa nhập",LOWER({top})="not entered")'),
+            error=f"Nhập một số từ 0 đến {maximum:g}, n/a hoặc chưa nhập. "
+                  f"Enter 0–{maximum:g}, n/a or not entered.",
+            showInputMessage=True, promptTitle="Điểm",
+            prompt=f"0 – {maximum:g} điểm, n/a hoặc chưa nhập")
         rule.add(f"{top}:{col}{last_row}")
         data.add_data_validation(rule)
     rank_letter = get_column_letter(rank_col)

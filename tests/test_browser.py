@@ -1,6 +1,7 @@
 """Built pages opened in a real browser: Debian's chromium, driven by Playwright, network blocked.
 
-One small portfolio (Lập Thạch's 2023 reports, its unit page and the index) is built once into
+One small portfolio (Lập Thạch's 2023 scores and 2024 indicator reports, its unit page and
+the index) is built once into
 a temporary folder through the real runner; every page is opened offline and must make no
 request to another host, log no console error, show every image and link, and have its
 sections. axe-core (npm, installed by ``.ci/run`` into tests/assets) checks accessibility. A
@@ -87,7 +88,7 @@ def offline(browser):
 
 def build_portfolio(out, only=None) -> list:
     report.ensure_kernel()
-    jobs = report.plan(report.load_config(), only=only, units=["246"], years=[2023])
+    jobs = report.plan(report.load_config(), only=only, units=["246"], years=[2023, 2024])
     outcomes = report.run(jobs, out=out, progress=False)
     assert outcomes and all(o.status == "built" for o in outcomes), [o.error for o in outcomes]
     return outcomes
@@ -95,7 +96,8 @@ def build_portfolio(out, only=None) -> list:
 
 @pytest.fixture(scope="session")
 def portfolio(browser, processed, tmp_path_factory):
-    """Lập Thạch's 2023 reports (scores, infrastructure, cashless) with index and unit page."""
+    """Lập Thạch's 2023 scores and 2024 infrastructure and cashless reports (the 2024-08-21
+    snapshot), with index and unit page."""
     out = tmp_path_factory.mktemp("outputs")
     build_portfolio(out)
     return out / "html"
@@ -111,7 +113,7 @@ def mandatory_headings(notebook: str, lang: str = "en") -> list[str]:
 
 def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, offline):
     pages = portfolio_pages(portfolio)
-    one_language = ["2023/246-cashless.html", "2023/246-infrastructure.html",
+    one_language = ["2024/246-cashless.html", "2024/246-infrastructure.html",
                     "2023/246-scores.html", "index.html", "units/246.html"]
     assert sorted(p.relative_to(portfolio).as_posix() for p in pages) == sorted(
         one_language + [f"en/{page}" for page in one_language])

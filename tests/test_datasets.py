@@ -52,7 +52,7 @@ def test_tam_dao_2022_just_under_559_is_an_approximate_upper_bound(tables):
 def test_vinh_phuc_national_rank_2022_is_18_of_63(tables):
     row = _total(tables["dti_scores"], 2022, "26", "province_63")
     assert (row["rank"], row["rank_of"]) == (18, 63)
-    assert row["value_status"] == "rank_only"
+    assert row["value_status"] == "not_entered"  # dti.gov.vn has the score
     assert pd.isna(row["score"])
 
 
@@ -155,12 +155,14 @@ def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
     assert figures["Điểm DTI"] == "744,213 điểm"
     assert figures["Mức độ tin cậy của thứ hạng"] == "đã công bố"
 
-    rows = profiles.unit_indicators("246", 2023, profiles.INFRASTRUCTURE_THEMES)
+    rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
     names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]
-    assert list(names[:2]) == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
-                               "Tỷ lệ trạm thu phát sóng di động (BTS) có 3G/4G"]
-    comparisons = profiles.comparators(rows, ["26", "VN"], 2023)
+    assert list(names[:3]) == [
+        "Tỷ lệ cơ quan, đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi trường điện tử",
+        "Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
+        "Tỷ lệ trạm thu phát sóng di động (BTS) có 3G/4G"]
+    comparisons = profiles.comparators(rows, ["26", "VN"], 2024)
     table = narrative.comparison_table(rows, comparisons, "vi")
     assert table.iloc[0].tolist()[:4] == ["Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
-                                          "100%", "Cả nước", "78,3% (% hộ gia đình)"]
+                                          "100%", "Cả nước", "82,4% (% hộ gia đình)"]
     assert table.iloc[1]["So với"] == "Mục tiêu của Vĩnh Phúc"

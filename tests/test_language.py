@@ -123,8 +123,8 @@ REAL_PAGES = [("scores", "246", "district", "Lập Thạch", 2023),
               ("scores", "246", "district", "Lập Thạch", 2022),
               ("scores", "48", "province", "Đà Nẵng", 2022),
               ("scores", "26", "province", "Vĩnh Phúc", 2021),
-              ("infrastructure", "246", "district", "Lập Thạch", 2023),
-              ("cashless", "246", "district", "Lập Thạch", 2023),
+              ("infrastructure", "246", "district", "Lập Thạch", 2024),
+              ("cashless", "246", "district", "Lập Thạch", 2024),
               ("overview", "26", "province", "Vĩnh Phúc", 2023)]
 SYNTHETIC_PAGES = [("scores", "990", "district", "", 2023),
                    ("scores", "99", "province", "", 2022),
@@ -208,7 +208,7 @@ def test_lap_thach_2022_states_the_rank_and_the_unpublished_score(real_pages):
 
 @pytest.mark.slow
 def test_infrastructure_periods_and_national_values_in_vietnamese(real_pages):
-    text = visible_text(real_pages[("infrastructure", "246", 2023, "vi")])
+    text = visible_text(real_pages[("infrastructure", "246", 2024, "vi")])
     assert "theo bài viết ngày 21/8/2024" in text
-    assert "78,3% (% hộ gia đình)" in text and "tháng 8–9/2023" in text
+    assert "82,4% (% hộ gia đình)" in text and "năm 2024" in text
     assert "Bộ Thông tin và Truyền thông" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
@@ -74,6 +75,8 @@ def test_filled_template_validates_and_builds(template, tmp_path):
     book = openpyxl.load_workbook(filled)
     book["DTI 2024"]["D8"] = "87,5"  # typed as text in the Vietnamese convention
     book["DTI 2024"]["M8"] = 1  # Lập Thạch ranked first, as its total is the highest
+    book["DTI 2024"]["E9"] = "chưa nhập"  # Tam Dương: published, not copied into the workbook
+    book["DTI 2024"]["L9"] = 612.5  # its total as published
     book.save(filled)
     problems = validate_paths([filled], raw_dir=raw)
     assert not [p for p in problems if p.severity == "error"], problems
@@ -89,6 +92,10 @@ def test_filled_template_validates_and_builds(template, tmp_path):
     assert lap_thach.at["nhan_thuc_so_digital_awareness", "raw_row"] == 8
     assert lap_thach.at["dti_total", "value_status"] == "derived"
     assert lap_thach.at["dti_total", "score_max"] == 1000
+    tam_duong = staff[(staff["raw_row"] == 9)].set_index("indicator")
+    assert tam_duong.at["the_che_so_digital_institutions", "value_status"] == "not_entered"
+    assert pd.isna(tam_duong.at["the_che_so_digital_institutions", "score"])
+    assert tam_duong.at["dti_total", "score"] == 612.5
     assert len(scores) - len(staff) == 300  # the curated rows are unchanged
 
 

@@ -17,7 +17,9 @@ and ``preferred_rank`` mark the row to use (:func:`best_estimates` collapses the
   ``scale`` str (``points`` = points out of 1,000; ``0-1`` = index, points ÷ 1,000);
   ``pct_of_max`` float64, 0–100.
 - ``value_status`` str (``reported``, ``approximate``, ``lower_bound``, ``range``,
-  ``rank_only``, ``derived``, ``missing``); ``formula`` str for derived values.
+  ``rank_only``, ``derived``, ``missing`` = a known gap in the public record,
+  ``not_entered`` = published by the cited source but not entered in this data set; the
+  source ids name the source that has it); ``formula`` str for derived values.
 - ``rank`` Int64 (1 = best, NA unless exact); ``rank_low`` / ``rank_high`` Int64 (a range such as
   "bottom 3"); ``rank_of`` Int64 (number of units ranked); ``rank_status`` str; ``rank_text``
   str (as printed); ``rank_tied`` bool (another unit has the same rank).
@@ -40,7 +42,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lib.io import RAW_ROW, DataError
-from lib.parse import VALUE_STATUSES, ParseError, parse_rank, parse_value
+from lib.parse import EMPTY_STATUSES, VALUE_STATUSES, ParseError, parse_rank, parse_value
 from lib.paths import REFERENCE_DIR
 from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
 from lib.validate import provenance_columns
@@ -100,9 +102,9 @@ def schema() -> pa.DataFrameSchema:
                      | (t["rank"] <= t["rank_of"]), name="rank_within_rank_of",
                      error="rank is larger than the number ranked"),
             pa.Check(lambda t: t["score"].isna()
-                     == t["value_status"].isin(["missing", "rank_only"]),
+                     == t["value_status"].isin(list(EMPTY_STATUSES)),
                      name="status_matches_value",
-                     error="a missing/rank_only status needs an empty score, "
+                     error="a missing/rank_only/not_entered status needs an empty score, "
                            "other statuses a score"),
         ],
         strict=True,
@@ -166,7 +168,7 @@ def _parse_cells(raw: pd.DataFrame, file: str, value_col: str, scale: pd.Series)
                                                  and not row.get("score") else "reported")
         if rank.status == "range":
             rank_status = "range"
-        if value.value is None and status not in ("missing", "rank_only"):
+        if value.value is None and status not in EMPTY_STATUSES:
             # in the provincial file a row's status describes its rank when no score is given
             rank_status = status if status in RANK_STATUSES else rank_status
             status = "missing" if rank.status == "missing" else "rank_only"

@@ -11,7 +11,7 @@ services, cashless payments, financial inclusion…) for any administrative leve
 - ``theme`` str (``infrastructure``, ``online_services``, ``e_government``, ``cashless``,
   ``financial_inclusion``, ``digital_economy``, ``digital_society``, ``dt_programme``);
   ``indicator`` str; ``indicator_label`` str (English, as compiled).
-- ``value`` float64 in ``unit`` (NaN only when ``value_status`` is ``missing``);
+- ``value`` float64 in ``unit`` (NaN only when ``value_status`` is ``missing`` or ``not_entered``);
   ``value_low`` / ``value_high`` float64 bounds; ``denominator`` float64 for fractions
   ("17/17"); ``value_text`` str (as published); ``unit`` str (``percent`` 0–100 of the stated
   base, ``percent_change``, ``count``, ``ratio``, ``per_100_people``, ``billion_vnd``,
@@ -90,9 +90,10 @@ def schema() -> pa.DataFrameSchema:
             pa.Check(lambda t: ~((t["unit"] == "percent") & t["indicator"].str.endswith("_share"))
                      | t["value"].isna() | t["value"].between(0, 100),
                      name="share_within_0_100", error="a share must be within 0–100 %"),
-            pa.Check(lambda t: t["value"].isna() == (t["value_status"] == "missing"),
+            pa.Check(lambda t: t["value"].isna()
+                     == t["value_status"].isin(["missing", "not_entered"]),
                      name="status_matches_value",
-                     error="only a 'missing' status may have an empty value"),
+                     error="only a 'missing' or 'not_entered' status may have an empty value"),
         ],
         strict=True,
         name="indicators",
@@ -166,7 +167,7 @@ def _clean_file(raw: pd.DataFrame, file: str, kinds: dict[str, str]) -> pd.DataF
             status = value.status
         if status not in VALUE_STATUSES:
             raise DataError(file, f"unknown value_status {status!r}", line, "value_status", status)
-        if (value.value is None) != (status == "missing"):
+        if (value.value is None) != (status in ("missing", "not_entered")):
             raise DataError(file, f"value_status {status!r} does not match the value", line,
                             "value", row["value"])
         unit, number = normalize_unit(row["unit"], value.value)
