@@ -167,6 +167,8 @@ def required_sections(kind: str) -> dict[str, str]:
 
 def _link_problem(href: str, page: Path, ids: set[str]) -> str | None:
     parts = urlsplit(href)
+    if parts.scheme == "data" or (parts.scheme in ("http", "https") and parts.netloc):
+        return None  # a table's CSV download, or a link to a cited source (opened, never loaded)
     if parts.scheme or parts.netloc or href.startswith("/"):
         return f"{href} is not a relative link"
     if not parts.path:

@@ -31,7 +31,7 @@ def tables(processed):
 
 def visible_text(page: str) -> str:
     """The words a reader sees in an HTML page (and the labels read aloud): no styles, no
-    markup."""
-    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    scripts, no markup."""
+    page = re.sub(r"<(style|script)>.*?</\1>", " ", page, flags=re.S)
     labels = " ".join(re.findall(r'aria-label="([^"]*)"', page))
     return re.sub(r"<[^>]+>", " ", page) + " " + labels
