@@ -167,6 +167,8 @@ def required_sections(kind: str) -> dict[str, str]:
 
 def _link_problem(href: str, page: Path, ids: set[str]) -> str | None:
     parts = urlsplit(href)
+    if parts.scheme == "data" or (parts.scheme in ("http", "https") and parts.netloc):
+        return None  # a table's CSV download, or a link to a cited source (opened, never loaded)
     if parts.scheme or parts.netloc or href.startswith("/"):
         return f"{href} is not a relative link"
     if not parts.path:
@@ -299,6 +301,58 @@ def print_layout_overflow(offline: OfflineContext, path: Path, width_mm: float =
                         + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')
               .slice(0, 10);
         }""")
+    finally:
+        page.close()
+
+
+_LAYOUT_JS = """(minPx) => {
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
+    const problems = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > window.innerWidth + 1)
+        problems.push(`page ${root.scrollWidth}px wide in a ${window.innerWidth}px window`);
+    const broken = new Set();
+    for (const cell of document.querySelectorAll('td, th, caption')) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            // a line may end after a hyphen or dash ("one-|stop", "2023–|2024"), never elsewhere
+            for (const m of node.data.matchAll(/[^\\s\\-\u2010\u2013\u2014]+[\\-\u2010\u2013\u2014]?/g)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                      .map(r => Math.round(r.top)));
+                if (tops.size > 1) broken.add(m[0]);
+            }
+        }
+    }
+    broken.forEach(w => problems.push(`word broken in a table cell: ${JSON.stringify(w)}`));
+    const small = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!node.data.trim() || !el || !el.getClientRects().length) continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < minPx) small.add(`${el.tagName.toLowerCase()} ${size}px: ${node.data.trim().slice(0, 30)}`);
+    }
+    small.forEach(t => problems.push(`text under ${minPx}px: ${t}`));
+    return problems.slice(0, 20);
+}"""
+
+
+def screen_layout_problems(offline: OfflineContext, path: Path, width: int,
+                           min_font_px: float = 10) -> list[str]:
+    """Layout problems of a page shown in a window ``width`` CSS px wide, with every
+    ``<details>`` opened: the page wider than the window (horizontal page overflow; a table
+    that scrolls inside its own wrapper is fine), a word or number broken across two lines
+    inside a table cell ("10/0", "Statu/s"; a line may end after a hyphen or a dash), and page
+    text under ``min_font_px``. Returns up
+    to 20 problems as sentences; empty when the page reads."""
+    page = offline.context.new_page()
+    try:
+        page.set_viewport_size({"width": int(width), "height": 900})
+        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        return page.evaluate(_LAYOUT_JS, min_font_px)
     finally:
         page.close()
 

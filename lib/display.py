@@ -47,6 +47,24 @@ def show_finding(text: str) -> None:
     show_html(f'<p class="dti-finding">{escape(_capitalise(text))}</p>')
 
 
+def findings_html(sentences: list[str], lang: str = "vi") -> str:
+    """The findings box under the header: ``<section class="dti-findings">`` with the heading
+    "Những điểm chính" / "Key findings" and one list item per sentence (escaped); ``""`` when
+    there is no sentence."""
+    if not sentences:
+        return ""
+    title = escape(render("report.findings.title", lang))
+    items = "".join(f"<li>{escape(_capitalise(s))}</li>" for s in sentences)
+    return (f'<section class="dti-findings" aria-labelledby="dti-findings-title">'
+            f'<h2 class="dti-findings-title" id="dti-findings-title">{title}</h2><ul>{items}</ul></section>')
+
+
+def show_findings(sentences: list[str], lang: str = "vi") -> None:
+    """Show :func:`findings_html` (the sentences of :func:`lib.narrative.findings`)."""
+    if sentences:
+        show_html(findings_html(sentences, lang))
+
+
 def show_note(text: str, kind: str = "note") -> None:
     """A note paragraph; ``kind`` is ``note``, ``warning`` (definitions differ, conflicts) or
     ``gap`` (data not published). An empty text shows nothing."""
@@ -55,14 +73,82 @@ def show_note(text: str, kind: str = "note") -> None:
     show_html(f'<p class="dti-{escape(kind)}">{escape(_capitalise(text))}</p>')
 
 
-def show_table(table: pd.DataFrame, caption: str = "", lang: str = "vi") -> None:
-    """A static table with header cells; missing cells read "chưa có số liệu" / "no data"."""
-    shown = table.astype(object).where(table.notna(), no_data(lang))
-    markup = shown.to_html(index=False, escape=True, border=0, classes="dti-table")
-    markup = markup.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
-    if caption:
-        markup = markup.replace(">", f"><caption>{escape(caption)}</caption>", 1)
-    show_html(markup)
+LONG_TABLE_ROWS = 15
+"""Tables with more rows than this show one sentence and the full table collapsed."""
+
+_NUMBER = re.compile(r"^[−\-+]?[\d.,\u00a0 ]*\d[\d.,\u00a0 ]*(%| ?/ ?\d+)?$")
+
+_TABLE = None
+
+
+def _table_template():
+    global _TABLE
+    if _TABLE is None:
+        import jinja2
+
+        from lib.paths import TEMPLATES_DIR
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "dti_report"),
+                                 autoescape=True, trim_blocks=True, lstrip_blocks=True)
+        _TABLE = env.get_template("table.html.j2")
+    return _TABLE
+
+
+def numeric_columns(table: pd.DataFrame) -> list[bool]:
+    """For each column, True when every filled cell reads as a number ("744,213", "1/9",
+    "−2,5", "97,4%"), so the column is right-aligned; a column of numbers (dtype int/float)
+    counts too. Missing cells are ignored; a column with no filled cell is not numeric."""
+    flags = []
+    for column in table.columns:
+        values = [v for v in table[column] if not is_missing(v)]
+        flags.append(bool(values) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) or bool(_NUMBER.match(str(v).strip()))
+            for v in values))
+    return flags
+
+
+def csv_data_uri(table: pd.DataFrame) -> str:
+    """The table as a CSV download link target: UTF-8 with a byte-order mark (so Excel reads
+    Vietnamese letters), comma-separated, header row, no index, base64 in a ``data:`` URI
+    (works offline and from a zipped folder)."""
+    import base64
+
+    data = ("\ufeff" + table.to_csv(index=False)).encode("utf-8")
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _empty_cells(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return table.isna() | table.astype(str).eq(no_data(lang))
+
+
+def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: str = "") -> str:
+    """The markup of :func:`show_table`: a ``<table class="dti-table">`` inside a wrapper that
+    scrolls sideways on narrow screens, number columns right-aligned (``class="num"``), missing
+    cells "chưa có số liệu" / "no data", and a "Tải bảng (CSV)" / "Download table (CSV)" link.
+    A table longer than :data:`LONG_TABLE_ROWS` rows, or with more than half its value cells
+    (all columns but the first) missing,
+    shows one sentence (rows, units with data) and the table collapsed in ``<details>``.
+    ``name`` (or the caption) names the CSV file (ASCII, from :func:`heading_id`)."""
+    empty = no_data(lang)
+    shown = table.astype(object).where(table.notna(), empty)
+    empty_cells = _empty_cells(table, lang)
+    values = empty_cells.iloc[:, 1:] if len(table.columns) > 1 else empty_cells  # beside the labels
+    collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and float(values.to_numpy().mean()) > 0.5)
+    filled = int((~values).any(axis=1).sum())
+    stem = heading_id(name or caption or "table")[2:]
+    return _table_template().render(
+        caption=caption, columns=[str(c) for c in shown.columns],
+        numeric=numeric_columns(table), rows=shown.itertuples(index=False, name=None),
+        csv_href=csv_data_uri(table), csv_name=f"{stem}.csv",
+        csv_label=render("report.table.download_csv", lang), table_label=render("report.table.label", lang),
+        collapse=collapse,
+        summary_text=render("report.table.collapsed", lang, count=len(table), rows=len(table), filled=filled),
+        open_label=render("report.table.show_all", lang, count=len(table), rows=len(table)))
+
+
+def show_table(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: str = "") -> None:
+    """Show a table as :func:`table_html` builds it (``table``: any columns; values shown as
+    text, missing values as "chưa có số liệu")."""
+    show_html(table_html(table, caption, lang, name))
 
 
 def show_synthetic_banner(lang: str = "vi") -> None:
@@ -70,6 +156,38 @@ def show_synthetic_banner(lang: str = "vi") -> None:
     if read_manifest().get("synthetic"):
         show_html(f'<p class="dti-synthetic-banner" role="alert">'
                   f'{escape(render("report.synthetic_banner", lang))}</p>')
+
+
+def _ids(cells) -> list[str]:
+    """The distinct ids of ``;``-joined cells, in order of appearance."""
+    return list(dict.fromkeys(i.strip() for cell in cells if not is_missing(cell)
+                              for i in str(cell).split(";") if i.strip()))
+
+
+def _cited_sources(source_ids, lang: str) -> list[tuple[str, str]]:
+    """``(text, url)`` per cited source: publisher and date in the report's language."""
+    if isinstance(source_ids, str):
+        source_ids = [source_ids]
+    sources = load_table("sources").set_index("source_id")
+    cited = []
+    for sid in _ids(source_ids):
+        if sid in sources.index:
+            s = sources.loc[sid]
+            items = (texts.data_text("publisher", s["publisher"], lang),
+                     texts.data_text("source_date", s["date"], lang))
+            url = "" if is_missing(s["url"]) else str(s["url"])
+            cited.append((", ".join(str(i) for i in items if not is_missing(i) and str(i)), url))
+    return cited
+
+
+def _raw_refs_text(raw_refs: "list[tuple[str, int]] | None", lang: str) -> str:
+    by_file: dict[str, list[int]] = {}
+    for file, row in raw_refs or []:
+        if file and not is_missing(row):
+            by_file.setdefault(file, []).append(int(row))
+    return "; ".join(render("report.source.raw_rows", lang, file=f"data/raw/{f}", count=len(set(r)),
+                            rows=", ".join(str(x) for x in sorted(set(r))))
+                     for f, r in by_file.items())
 
 
 def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, int]] | None" = None,
@@ -80,41 +198,65 @@ def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, i
     tệp data/raw/dti_district_vinhphuc.csv, dòng 13." (publisher and date in the report's
     language, from :mod:`lib.texts`).
     """
-    if isinstance(source_ids, str):
-        source_ids = [source_ids]
-    ids = list(dict.fromkeys(i for cell in source_ids if not is_missing(cell)
-                             for i in str(cell).split(";") if i))
-    sources = load_table("sources").set_index("source_id")
-    parts = []
-    for sid in ids:
-        if sid in sources.index:
-            s = sources.loc[sid]
-            items = (texts.data_text("publisher", s["publisher"], lang),
-                     texts.data_text("source_date", s["date"], lang), s["url"])
-            parts.append(", ".join(str(i) for i in items if not is_missing(i) and str(i)))
+    parts = [", ".join(p for p in (text, url) if p) for text, url in _cited_sources(source_ids, lang)]
     text = render("report.source.line", lang, sources="; ".join(parts)) if parts else \
         render("report.source.not_recorded", lang)
-    if raw_refs:
-        by_file: dict[str, list[int]] = {}
-        for file, row in raw_refs:
-            if file:
-                by_file.setdefault(file, []).append(int(row))
-        refs = "; ".join(render("report.source.raw_rows", lang, file=f"data/raw/{f}", count=len(set(r)),
-                                rows=", ".join(str(x) for x in sorted(set(r))))
-                         for f, r in by_file.items())
-        text += f" — {refs}"
-    return text + "."
+    refs = _raw_refs_text(raw_refs, lang)
+    return text + (f" — {refs}" if refs else "") + "."
+
+
+def _link_text(url: str, lang: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or render("report.source.link", lang)
+
+
+def _status_words(values, lang: str) -> str:
+    words = [render(f"status.{v}", lang) or render("report.status.published", lang)
+             for v in dict.fromkeys(v for v in values if not is_missing(v) and str(v))]
+    return "; ".join(words)
+
+
+def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
+    """The markup of :func:`show_source` for rows of a processed table (columns
+    ``source_ids``; optionally ``raw_file``, ``raw_row``, ``value_status``, ``rank_status``,
+    ``conflict_ids``): one short visible line — "Nguồn: publisher, date, <a href=URL>host</a>" —
+    then a collapsed ``<details class="dti-analyst">`` "Dành cho người phân tích: nguồn và ghi
+    chú số liệu" with the raw files and rows, the value and rank statuses in words, the conflict
+    ids and the data version of ``data/processed/manifest.json``. Everything escaped."""
+    cited = _cited_sources(table["source_ids"], lang)
+    if cited:
+        parts = []
+        for text, url in cited:
+            link = (f'<a href="{escape(url)}">{escape(_link_text(url, lang))}</a>' if url else "")
+            parts.append(", ".join(p for p in (escape(text), link) if p))
+        line = escape(render("report.source.line", lang, sources="\x00")).replace("\x00", "; ".join(parts))
+    else:
+        line = escape(render("report.source.not_recorded", lang))
+    notes = []
+    refs = _raw_refs_text(list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None, lang)
+    if refs:
+        notes.append(render("report.source.raw", lang, refs=refs))
+    for column, key in (("value_status", "value_statuses"), ("rank_status", "rank_statuses")):
+        if column in table and (words := _status_words(table[column], lang)):
+            notes.append(render(f"report.source.{key}", lang, statuses=words))
+    if "conflict_ids" in table and (ids := _ids(table["conflict_ids"])):
+        notes.append(render("report.source.conflicts", lang, ids=", ".join(ids)))
+    if version := read_manifest().get("data_version"):
+        notes.append(render("report.source.data_version", lang, version=version))
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return (f'<p class="dti-source">{line}.</p>'
+            f'<details class="dti-analyst"><summary>{escape(render("report.source.analyst", lang))}'
+            f'</summary><ul>{items}</ul></details>')
 
 
 def show_source(table: pd.DataFrame, lang: str = "vi") -> None:
-    """Show the source line under a chart or table built from rows of a processed table
-    (uses its ``source_ids``, ``raw_file`` and ``raw_row`` columns)."""
-    refs = list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None
-    ids = sorted({i for cell in table["source_ids"] if not is_missing(cell)
-                  for i in str(cell).split(";") if i})
+    """Show the source line under a chart or table built from rows of a processed table, with
+    its collapsed full provenance (:func:`source_html`)."""
+    ids = sorted(_ids(table["source_ids"]))
     # The ids travel in the output's metadata: the exported page lists these sources in its footer.
-    display(HTML(f'<p class="dti-source">{escape(cite(table["source_ids"], refs, lang))}</p>'),
-            metadata={"dti": {"source_ids": ids}})
+    display(HTML(source_html(table, lang)), metadata={"dti": {"source_ids": ids}})
 
 
 def figure_image(fig, dpi: int = 150) -> tuple[str, int, int]:

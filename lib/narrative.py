@@ -927,3 +927,68 @@ def with_comparator_labels(comparisons: pd.DataFrame, lang: str = "vi") -> pd.Da
     """:func:`lib.profiles.comparators` rows with ``comparator_label`` (the area in words)."""
     return comparisons.assign(comparator_label=[comparator_name(u, lang)
                                                 for u in comparisons["comparator_unit"]])
+
+
+# --------------------------------------------------------------------------- findings box
+
+MAX_FINDINGS = 5
+
+
+def findings(sentences: list[str], more_data: str = "", lang: str = "vi") -> list[str]:
+    """The findings box under a report's header: at most :data:`MAX_FINDINGS` sentences.
+
+    ``sentences`` are the report's own sentences (where the unit stands, how that changed,
+    strongest and weakest areas, what is missing), in that order; empty ones and repeats are
+    dropped, the rest cut to leave room for the last line. ``more_data`` names the data that
+    would let the report say more ("kết quả DTI năm 2023 của cả 9 huyện, thành phố"); when
+    given, the last line says so and points to the DTI data-entry template
+    (``report.findings.more_data``). Returns plain sentences (first letter upper-case).
+    """
+    kept = list(dict.fromkeys(capitalise(s.strip()) for s in sentences if s and s.strip()))
+    tail = [render("report.findings.more_data", lang, data=more_data)] if more_data else []
+    return kept[:MAX_FINDINGS - len(tail)] + tail
+
+
+def scores_findings(unit: Unit, current: pd.Series | None, previous: pd.Series | None,
+                    peers: pd.DataFrame | None, peers_text: str, peer_group: str, year: int,
+                    framework_break: bool = False, lang: str = "vi") -> list[str]:
+    """:func:`findings` of the scores report: the headline (:func:`score_sentence`), the
+    change from ``year - 1`` (:func:`change_sentence`), strengths and weaknesses when
+    main-indicator scores exist (:func:`strengths_sentence`), and, when the peers' results or
+    the main-indicator scores are missing, the data that would complete them."""
+    from lib import analysis
+    from lib.datasets.dti_scores import usable_scores
+
+    sentences = [score_sentence(unit, current, peers_text, year, lang),
+                 change_sentence(unit, previous, current, year - 1, year, framework_break, lang)]
+    profile = analysis.find_strengths_weaknesses(usable_scores(load_table("dti_scores")),
+                                                 peer_group or "", year, unit.code)
+    if profile.ok and len(profile.table):
+        sentences.append(strengths_sentence(unit, profile.table, lang))
+    complete = (peers is not None and len(peers) and bool(peers["score"].notna().all())
+                and profile.ok and len(profile.table))
+    more = "" if complete else render("report.findings.need_scores", lang, year=year,
+                                      peers=peers_text or level_name(unit.level, True, lang))
+    return findings(sentences, more, lang)
+
+
+def indicator_findings(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataFrame,
+                       themes: tuple[str, ...], year: int, lang: str = "vi") -> list[str]:
+    """:func:`findings` of the infrastructure and cashless reports: what is published
+    (:func:`indicators_sentence`), how it compares (:func:`comparison_sentence`) and which
+    topics have no figure (:func:`concept_gaps_sentence`)."""
+    sentences = [indicators_sentence(unit, figures, year, lang)]
+    if len(comparisons) and len(percent_rows(figures, lang)):
+        sentences.append(comparison_sentence(unit, figures, comparisons, lang))
+    sentences.append(concept_gaps_sentence(unit, figures, themes, lang))
+    return findings(sentences, "", lang)
+
+
+def overview_findings(unit: Unit, children: pd.DataFrame, child_level: str, year: int,
+                      peers_text: str, lang: str = "vi") -> list[str]:
+    """:func:`findings` of the overview: what is published for the province's units
+    (:func:`overview_sentence`) and, when some have no score, the data that would complete it."""
+    complete = len(children) and bool(children["score"].notna().all())
+    more = "" if complete else render("report.findings.need_scores", lang, year=year,
+                                      peers=peers_text or level_name(child_level, True, lang))
+    return findings([overview_sentence(unit, children, child_level, year, lang, peers_text)], more, lang)

@@ -2,8 +2,12 @@
 :func:`lib.display.show_figure` (alt text + source line).
 
 Colour-blind-safe palette (seaborn ``colorblind``); the unit of interest is highlighted in
-the first colour, other units in grey; approximate values are hatched; rank axes put 1st on
-top. Fonts: DejaVu Sans, which has every Vietnamese diacritic.
+the first colour, other units in grey; approximate values are hatched and named in the legend;
+rank axes put 1st on top with integer ticks within 1…N. Every chart has a title and labelled
+axes. Fonts: DejaVu Sans, which has every Vietnamese diacritic; no text is smaller than
+:data:`MIN_FONT` points, i.e. at least 11 px where the figure is shown at its own width (a
+figure is embedded at 100 px per inch, at most 8 inches wide, so a 1280 px page never shrinks
+it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from lib.formatting import format_number  # noqa: E402
 from lib.messages import render  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
+MIN_FONT = 8.5
+"""Smallest text in a chart, in points: 8.5 pt at 100 dpi is 11.8 px."""
 HIGHLIGHT, OTHER, TARGET = PALETTE[0], "#9a9a9a", PALETTE[3]
 
 
@@ -38,25 +44,59 @@ def _locale_ticks(axis, lang: str) -> None:
     """Tick labels of a numeric axis in the report's number format ("0,5", not "0.5")."""
     axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(round(v, 6), lang)))
 
+
+def _title(ax, key: str, lang: str, **params) -> None:
+    """The chart's title from the catalogue (``report.chart.<key>``), left-aligned."""
+    ax.set_title(render(f"report.chart.{key}", lang, **params), loc="left", fontsize=11,
+                 fontweight="bold", pad=10)
+
+
+def _year_of(table: pd.DataFrame) -> str:
+    years = sorted(table["reference_year"].dropna().unique()) if "reference_year" in table else []
+    return "–".join(str(int(y)) for y in (years[:1] + years[-1:] if len(years) > 1 else years))
+
+
+def rank_ticks(ax, axis: str, n: int) -> None:
+    """Integer rank ticks within 1…``n`` only (1 and ``n`` always shown), 1st at the top or
+    left; the axis spans 0.5…n + 0.5."""
+    locator = matplotlib.ticker.MaxNLocator(nbins=8, integer=True, min_n_ticks=2)
+    ticks = sorted({1, n} | {int(t) for t in locator.tick_values(1, n) if 1 <= t <= n})
+    ticks = [t for t in ticks if t in (1, n) or (t - 1 >= n / 20 and n - t >= n / 20)]
+    if axis == "y":
+        ax.set_yticks(ticks)
+        ax.set_ylim(n + 0.5, 0.5)
+    else:
+        ax.set_xticks(ticks)
+        ax.set_xlim(0.5, n + 0.5)
+
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
-                     "axes.spines.right": False, "figure.dpi": 100})
+                     "axes.spines.right": False, "figure.dpi": 100, "legend.fontsize": 9,
+                     "xtick.labelsize": 9.5, "ytick.labelsize": 9.5, "axes.labelsize": 10})
 
 
 def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
                value_column: str = "score", lang: str = "vi") -> plt.Figure:
-    """Horizontal bars of the peers' scores, best on top, the unit highlighted.
+    """Horizontal bars of the peers' scores, best on top, the unit highlighted (with no
+    ``highlight_code``, e.g. a province's overview of its units, every bar is in the unit
+    colour); values that are not reported as such (approximate, derived…) are hatched and the
+    legend says so. Title: the year(s) of ``reference_year``.
 
     ``peers`` needs ``unit_code``, ``unit_name``, ``value_status`` and ``value_column``; rows
     without a value are left out (the caller says so in text).
     """
+    from matplotlib.patches import Patch
+
     shown = peers[peers[value_column].notna()].sort_values(value_column)
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(shown) + 1.2))
-    colors = [HIGHLIGHT if c == highlight_code else OTHER for c in shown["unit_code"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(shown) + 1.6))
+    colors = [HIGHLIGHT if c == highlight_code or not highlight_code else OTHER
+              for c in shown["unit_code"]]
     bars = ax.barh(shown["unit_name"], shown[value_column], color=colors)
+    hatched = False
     for bar, status in zip(bars, shown["value_status"]):
         if status != "reported":
             bar.set_hatch("//")
             bar.set_edgecolor("white")
+            hatched = True
     for bar, value, status, high in zip(bars, shown[value_column], shown["value_status"],
                                         shown.get("score_high", shown[value_column])):
         label = _number(value, lang)
@@ -65,9 +105,19 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
                            lang, score=label)
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {label}",
                 va="center", fontsize=9)
+    if highlight_code in set(shown["unit_code"]):
+        for tick, code in zip(ax.get_yticklabels(), shown["unit_code"]):
+            if code == highlight_code:
+                tick.set_fontweight("bold")
+    if hatched:
+        ax.legend(handles=[Patch(facecolor=OTHER, hatch="//", edgecolor="white",
+                                 label=_label("approximate", lang))],
+                  loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlabel(xlabel)
     _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.12)
+    if "reference_year" in shown:
+        _title(ax, "scores", lang, year=_year_of(shown))
     fig.tight_layout()
     return fig
 
@@ -80,7 +130,7 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     ``history`` needs ``reference_year``, ``unit_code``, ``unit_name``, ``rank``. Framework
     breaks are marked with dotted vertical lines between years.
     """
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4))
     ranked = history.dropna(subset=["rank"])
     label_all = ranked["unit_code"].nunique() <= 12  # beyond that, name only the unit
     for code, rows in ranked.groupby("unit_code"):
@@ -93,35 +143,41 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
         if not (mine or label_all):
             continue
         ax.annotate(last["unit_name"], (last["reference_year"], float(last["rank"])),
-                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
+                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=MIN_FONT,
                     color=HIGHLIGHT if mine else "#555555")
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
         ax.annotate(_label("break", lang), (year - 0.5, 1), xycoords=("data", "axes fraction"),
                     xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
-                    fontsize=7, color="#555555")
-    years = sorted(history["reference_year"].unique())
-    ax.set_xticks(years)
+                    fontsize=MIN_FONT, color="#555555")
+    years = sorted(int(y) for y in ranked["reference_year"].unique())  # no empty years
+    ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
-    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.invert_yaxis()
+    n = int(rank_of) if rank_of else int(ranked["rank"].max())
+    rank_ticks(ax, "y", max(n, int(ranked["rank"].max())))
     ax.set_ylabel(_label("rank_of", lang, count=rank_of) if rank_of else _label("rank", lang))
     ax.set_xlabel(_label("year", lang))
+    _title(ax, "rank_history", lang, years=f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
     fig.tight_layout()
     return fig
 
 
-def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str]) -> plt.Figure:
-    """Units × years grid of what is published (``score``, ``rank only``, ``none``)."""
+def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str], lang: str = "vi") -> plt.Figure:
+    """Units × years grid of what is published (``score``, ``rank only``, ``none``), the
+    words in each cell at :data:`MIN_FONT` or more, dark text on light cells and white on dark
+    ones (seaborn picks the contrast)."""
     codes = {"score": 2, "rank only": 1, "none": 0}
     numeric = matrix.replace(codes).astype(float)
-    fig, ax = plt.subplots(figsize=(1.1 * len(matrix.columns) + 3, 0.4 * len(matrix) + 1.2))
+    fig, ax = plt.subplots(figsize=(min(8, 1.7 * len(matrix.columns) + 2.6), 0.5 * len(matrix) + 1.6))
     cmap = matplotlib.colors.ListedColormap(["#eeeeee", PALETTE[1], PALETTE[0]])
     sns.heatmap(numeric, cmap=cmap, vmin=-0.5, vmax=2.5, cbar=False, linewidths=1,
                 linecolor="white", annot=matrix.replace(labels), fmt="", ax=ax,
-                annot_kws={"fontsize": 8})
-    ax.set_xlabel("")
+                annot_kws={"fontsize": 9})
+    for text, value in zip(ax.texts, numeric.to_numpy().ravel()):
+        text.set_color("white" if value == 2 else "black")  # white on blue, black on orange, grey
+    ax.set_xlabel(_label("year", lang))
     ax.set_ylabel("")
+    _title(ax, "coverage", lang)
     ax.tick_params(left=False, bottom=False)
     fig.tight_layout()
     return fig
@@ -144,11 +200,13 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     markers = {}
     areas = list(dict.fromkeys(comparisons.loc[~comparisons["is_target"], "comparator_unit"]))
     for i, row in rows.iterrows():
-        for comp in comparisons[comparisons["indicator"] == row["indicator"]].itertuples():
+        mine = comparisons[comparisons["indicator"] == row["indicator"]]
+        for j, comp in enumerate(mine.itertuples()):
+            offset = (j - (len(mine) - 1) / 2) * 0.17  # markers on one row never hide each other
             key = (f"{_label('target', lang)}: " if comp.is_target else "") + comp.comparator_label
             color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
             style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
-            handle = ax.scatter(comp.comparator_value, i, marker=style, s=55, zorder=3,
+            handle = ax.scatter(comp.comparator_value, i + offset, marker=style, s=55, zorder=3,
                                 facecolors=color if comp.same_definition else "none",
                                 edgecolors=color, linewidths=1.5)
             markers.setdefault(key, handle)
@@ -159,7 +217,9 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
     ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8)
+              bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
+    _title(ax, "comparison", lang)
+    ax.title.set_position((0, 1.0 + 0.12 * ((len(markers) + 2) // 2)))
     fig.tight_layout()
     return fig
 
@@ -178,10 +238,11 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
         medians = rows["indicator"].map(peer_median)
         ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
                    label=_label("median", lang))
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=8)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_label("pct_max", lang))
     _locale_ticks(ax.xaxis, lang)
+    _title(ax, "decomposition", lang)
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
@@ -201,7 +262,7 @@ def waterfall(table: pd.DataFrame, value: str = "points_change", lang: str = "vi
         delta = getattr(row, value)
         ax.barh(i, delta, left=start, color=HIGHLIGHT if delta >= 0 else PALETTE[1], height=0.55)
         sign = "+" if delta >= 0 else "−"
-        ax.text(start + delta, i, f" {sign}{_number(abs(delta), lang, 1)}", va="center", fontsize=8)
+        ax.text(start + delta, i, f" {sign}{_number(abs(delta), lang, 1)}", va="center", fontsize=9)
         start += delta
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(range(len(steps)), steps["indicator_name"])
@@ -209,6 +270,7 @@ def waterfall(table: pd.DataFrame, value: str = "points_change", lang: str = "vi
     ax.set_xlabel(_label("change_pct" if value.startswith("pct") else "change_points", lang))
     _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.15)
+    _title(ax, "change_split", lang)
     fig.tight_layout()
     return fig
 
@@ -224,8 +286,12 @@ def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "vi") -
                 solid_capstyle="round")
         ax.scatter(row["median_rank"], i, color="black", zorder=3, s=18)
     ax.set_yticks(range(len(table)), table["unit_name"])
+    for tick, code in zip(ax.get_yticklabels(), table["unit_code"]):
+        if code == highlight_code:
+            tick.set_fontweight("bold")
     ax.invert_yaxis()
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    rank_ticks(ax, "x", len(table))
     ax.set_xlabel(_label("interval", lang))
+    _title(ax, "robustness", lang)
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ zipped, e-mailed or served as it is.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -208,6 +209,12 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
             "site.index.open", lang, report=notebook_label(entry.notebook, lang),
             unit=entry.unit_name, year=str(entry.reference_year))}
 
+    def report_link(entry: IndexEntry, page: Path) -> dict | None:
+        c = cell(entry, page)
+        if c is None or not c["href"]:
+            return None
+        return {**c, "title": report_title(entry.notebook, entry.unit_name, entry.reference_year, lang)}
+
     def unit_row(key: tuple, page: Path) -> dict:
         unit = units[key]
         return {"name": unit.unit_name, "code": unit.unit_code,
@@ -220,19 +227,35 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
     index_path = root / "index.html"
     common = {"synthetic": bool(data.get("synthetic"))}
     years = sorted(by_year, reverse=True)
+    order = {n: i for i, n in enumerate(NOTEBOOK_ORDER)}
+    reports = [link for entry in sorted(entries, key=lambda e: (-e.reference_year, _unit_key(e),
+                                                                 order.get(e.notebook, 99), e.notebook))
+               if (link := report_link(entry, index_path))]
+    all_units = [unit_row(key, index_path) for key in sorted(units)]
+    built_years = [y for y in years if any(report_link(e, index_path) for row in by_year[y].values()
+                                           for e in row.values())]
+    empty_years = [render("site.index.empty_year", lang, year=str(y), count=len(by_year[y]))
+                   for y in years if y not in built_years]
+    empty_units = [u["name"] for u in all_units if not u["built"]]
     index = _environment().get_template("portfolio_index.html.j2").render(
         d=frame(lang, index_path, html_dir, languages, data_version), **common,
         summary=render("site.index.summary", lang, **{
             s: render(f"site.index.count_{s}", lang, count=counts[s]) for s in STATUSES}),
-        years=[str(y) for y in years],
-        units=[unit_row(key, index_path) for key in sorted(units)],
+        reports=reports, empty_years=empty_years,
+        empty_units=render("site.index.empty_units", lang, count=len(empty_units),
+                           units=", ".join(empty_units)) if empty_units else "",
+        years=[str(y) for y in built_years],
+        units=[u for u in all_units if u["built"]],
         tables=[{"year": str(year), "notebooks": [notebook_label(n, lang) for n in notebooks],
                  "rows": [{**unit_row(key, index_path),
                            "cells": [cell(by_year[year][key].get(n), index_path)
                                      for n in notebooks]}
                           for key in sorted(by_year[year])]}
-                for year in years for notebooks in [_notebooks_of(by_year[year].values())]])
+                for year in built_years for notebooks in [_notebooks_of(by_year[year].values())]])
     written = write_text_atomic(index_path, index)
+    for entry in entries:
+        if entry.status == "stale" and entry.html:
+            mark_stale(html_dir / entry.html, lang)
 
     template = _environment().get_template("portfolio_unit.html.j2")
     for key, per_year in by_unit.items():
@@ -245,6 +268,34 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
                                                  for n in notebooks]}
                   for year in sorted(per_year, reverse=True)]))
     return written
+
+
+STALE_MARK = 'id="dti-stale"'
+_STALE_BANNER = re.compile(r'<p class="dti-stale-banner"[^>]*id="dti-stale"[^>]*>.*?</p>', re.S)
+
+
+def mark_stale(page: Path, lang: str = DEFAULT_LANGUAGE) -> bool:
+    """Put the stale banner at the top of a report kept from an earlier build (its last
+    rebuild failed): "Trang này là bản lập lúc … ; lần lập lại gần nhất bị lỗi …" (message
+    ``site.page.stale``, the build time read from the page's own footer). Rewrites the page
+    atomically; a page already marked gets the banner once. Returns False (page unchanged)
+    when the file is missing or has no ``<main id="content">``."""
+    from lib.io import write_text_atomic
+
+    page = Path(page)
+    if not page.is_file():
+        return False
+    text = _STALE_BANNER.sub("", page.read_text(encoding="utf-8"))
+    built = re.search(r"<dt>" + re.escape(html.escape(render("site.build.built", lang), quote=False))
+                      + r"</dt>\s*<dd>(.*?)</dd>", text, re.S)
+    when = html.unescape(built.group(1)).strip() if built else render("site.page.stale_unknown", lang)
+    banner = (f'<p class="dti-stale-banner" role="status" {STALE_MARK}>'
+              f'{html.escape(render("site.page.stale", lang, built=when))}</p>')
+    main = '<main id="content">'
+    if main not in text:
+        return False
+    write_text_atomic(page, text.replace(main, main + banner, 1))
+    return True
 
 
 def write_portfolio(entries: list[IndexEntry], html_dir: Path, languages=LANGUAGES) -> list[Path]:

@@ -38,6 +38,7 @@ from lib.browser import (
     print_pdfs,
     required_sections,
     run_axe,
+    screen_layout_problems,
 )
 from lib.export import make_exporter
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR
@@ -131,6 +132,46 @@ def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, 
     assert problems == []
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_reads_at_desktop_and_phone_width(portfolio, offline, width):
+    """No horizontal page overflow, no word or number broken inside a table cell, no page text
+    under 10 px (charts: lib.plots.MIN_FONT, tests/test_plots.py)."""
+    found = {p.relative_to(portfolio).as_posix(): screen_layout_problems(offline, p, width)
+             for p in portfolio_pages(portfolio)}
+    assert found == {page: [] for page in found}
+
+
+def test_the_layout_check_catches_broken_words_overflow_and_small_text(offline, tmp_path):
+    bad = tmp_path / "squeezed.html"
+    bad.write_text('<!DOCTYPE html><html lang="en"><body style="margin:0">'
+                   '<table style="width:60px"><tr><td style="overflow-wrap:anywhere">reported '
+                   '1000000000</td><td>one-stop</td></tr></table><div style="width:600px">wide</div>'
+                   '<p style="font-size:8px">tiny</p></body></html>', encoding="utf-8")
+    problems = screen_layout_problems(offline, bad, 390)
+    assert problems[0] == "page 600px wide in a 390px window"
+    assert 'word broken in a table cell: "reported"' in problems
+    assert not any("one-" in p for p in problems)
+    assert 'word broken in a table cell: "1000000000"' in problems
+    assert "text under 10px: p 8px: tiny" in problems
+    assert screen_layout_problems(offline, bad, 1280)[:1] != ["page 600px wide in a 1280px window"]
+
+
+def test_index_filter_box_works_offline(portfolio, offline):
+    page = offline.context.new_page()
+    try:
+        page.goto((portfolio / "en" / "index.html").as_uri())
+        items = page.locator("#dti-reports li")
+        assert items.count() == 3  # Lập Thạch's scores, infrastructure and cashless reports
+        page.fill("#dti-filter-text", "lap thach cashless")
+        assert [t.strip() for t in items.evaluate_all(
+            "els => els.filter(e => !e.hidden).map(e => e.textContent)")] == [
+            "Cashless payments 2023 — Lập Thạch"]
+        page.fill("#dti-filter-text", "nothing like this")
+        assert page.locator("#dti-filter-none").is_visible()
+    finally:
+        page.close()
+
+
 def test_pages_stay_under_1_5_mb(portfolio):
     sizes = {p.name: p.stat().st_size for p in portfolio_pages(portfolio)}
     assert max(sizes.values()) < MAX_PAGE_BYTES, sizes
@@ -166,7 +207,8 @@ def test_the_checker_reports_external_requests_errors_and_broken_parts(offline, 
         '<script src="https://cdn.jsdelivr.net/npm/require.js"></script></head>'
         '<body><h2>No title</h2>'
         '<img src="missing.png" alt="missing"><img src="data:image/png;base64,AAAA">'
-        '<a href="https://example.org/">out</a><a href="#nowhere">in</a>'
+        '<a href="https://example.org/">a cited source</a><a href="/root.html">root</a>'
+        '<a href="#nowhere">in</a>'
         '<a href="gone.html">gone</a>'
         '<p style="color:#bbb;background:#fff">pale</p>'
         '<script>console.error("boom"); alert("injected")</script></body></html>', encoding="utf-8")
@@ -176,7 +218,8 @@ def test_the_checker_reports_external_requests_errors_and_broken_parts(offline, 
     assert any("boom" in m for m in check.console_errors)
     assert check.dialogs == ["alert: injected"]
     assert len(check.broken_images) == 2 and len(check.images_without_alt) == 1
-    assert len(check.broken_links) == 3
+    assert len(check.broken_links) == 3  # a link to another host is fine, an absolute path is not
+    assert not any("example.org" in p for p in check.broken_links)
     assert len(check.missing_sections) == len(REPORT_SECTIONS)
     assert check.heading_problems
     impacts = {v["id"]: v["impact"] for v in run_axe(offline, bad, axe)}
@@ -242,11 +285,12 @@ def test_markup_in_data_shows_as_text_and_runs_nothing(evil_portfolio, offline):
         check = check_page(offline, path, required_sections(page_kind(path, evil_portfolio)))
         assert check.problems == [], name  # no dialog, no script error, no request, no broken img
         source = path.read_text(encoding="utf-8")
-        assert "<script" not in source.lower() and "<img src=x" not in source
+        scripts = 1 if name == "index.html" else 0  # the index's own filter box
+        assert source.lower().count("<script") == scripts and "<img src=x" not in source
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
         page = offline.context.new_page()
         page.goto(path.as_uri())
-        assert page.evaluate("document.scripts.length") == 0
+        assert page.evaluate("document.scripts.length") == scripts
         assert page.locator("[onerror], img[src='x'], b").count() == 0
         assert EVIL_NAME in page.locator("main h1" if name != "index.html" else "main").inner_text()
         if name.startswith("2023"):

@@ -80,4 +80,9 @@ def test_html_contains_no_code_and_loads_nothing_external(lap_thach_scores):
     assert 'class="jp-CodeMirrorEditor' not in page and 'class="highlight' not in page
     assert "In&nbsp;[" not in page and "python -m lib" not in page
     assert not re.search(r"<script[^>]+src=", page)
-    assert not re.search(r"""(src|href)=["']https?://""", page)
+    assert not re.search(r"""src=["']https?://""", page)
+    assert not re.search(r"""<link[^>]+href=["']https?://""", page)
+    # the only links to another host are the cited sources, in the source lines
+    linked = set(re.findall(r"""<a href="(https?://[^"]+)">""", page))
+    assert "https://mic.gov.vn/lap-thach-dan-dau-ve-chuyen-doi-so-197240821085124281.htm" in linked
+    assert linked == set(re.findall(r'<span class="dti-url">(https?://[^<]+)</span>', page))

@@ -12,6 +12,7 @@ from conftest import visible_text
 from lib.portfolio import (IndexEntry, built_at, language_root, report_title, unit_page_href,
                            write_index, write_portfolio)
 
+FILTER_JS = (Path(__file__).parents[1] / "lib/templates/dti_report/filter.js").read_text(encoding="utf-8")
 EVIL = 'Lập Thạch "><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
@@ -157,16 +158,19 @@ def test_unit_names_with_markup_show_as_text(portfolio):
             continue
         text = page.read_text(encoding="utf-8")
         parsed = parse(page)
-        assert "script" not in parsed.tags and "img" not in parsed.tags
+        # the index's filter box is the only script; injected markup adds none
+        assert parsed.tags.count("script") == (page.name == "index.html") and "img" not in parsed.tags
         assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in text
-        assert "<script>" not in text
+        assert "<script>alert" not in text
 
 
 def test_pages_are_self_contained(portfolio):
     html_dir, _ = portfolio
     for page in pages_of(html_dir):
         text = page.read_text(encoding="utf-8")
-        assert "<style>" in text and "<link" not in text and "<script" not in text
+        assert "<style>" in text and "<link" not in text
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", text, re.S)
+        assert scripts == ([("", FILTER_JS)] if page.name == "index.html" else [])
         assert ".dti-build > div" in text  # the stylesheet is inlined as it is, not escaped
 
 
@@ -197,3 +201,53 @@ def test_site_messages_have_the_same_keys_and_parameters_in_both_languages():
             for lang in ("vi", "en")}
     assert site["vi"] == site["en"]
     assert len(site["vi"]) > 50
+
+
+def _report_page(path: Path, built: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'<html><body><main id="content"><h1>Lập Thạch</h1></main><footer>'
+                    f'<dl class="dti-build"><div><dt>Thời điểm lập</dt><dd>{built}</dd></div></dl>'
+                    f'</footer></body></html>', encoding="utf-8")
+
+
+def test_index_lists_built_reports_first_by_title_and_collapses_empty_years_and_units(tmp_path):
+    html_dir = tmp_path / "html"
+    _report_page(html_dir / "2023/246-scores.html", "x")
+    _report_page(html_dir / "2022/246-scores.html", "x")
+    entries = [IndexEntry("scores", "246", "Lập Thạch", "district", 2023, "built", "2023/246-scores.html"),
+               IndexEntry("scores", "246", "Lập Thạch", "district", 2022, "built", "2022/246-scores.html"),
+               IndexEntry("scores", "246", "Lập Thạch", "district", 2024, "no_data"),
+               IndexEntry("scores", "247", "Tam Dương", "district", 2024, "no_data"),
+               IndexEntry("scores", "247", "Tam Dương", "district", 2023, "no_data")]
+    page = write_index(entries, html_dir, "vi").read_text(encoding="utf-8")
+    reports = re.search(r'<ul class="dti-reports" id="dti-reports">(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', reports) == [
+        ("2023/246-scores.html", "Điểm và thứ hạng DTI 2023 — Lập Thạch"),
+        ("2022/246-scores.html", "Điểm và thứ hạng DTI 2022 — Lập Thạch")]
+    assert page.index('id="dti-reports"') < page.index('id="units"')
+    assert '<p class="dti-empty">Năm 2024: chưa có báo cáo nào cho 2 đơn vị.</p>' in page
+    assert 'id="y2024"' not in page and 'id="y2023"' in page
+    assert '<p class="dti-empty">Chưa có báo cáo cho 1 đơn vị: Tam Dương.</p>' in page
+    units = page[page.index('id="units"'):page.index('id="y2023"')]
+    assert '<a href="units/246.html">' in units and '<a href="units/247.html">' not in units
+    english = write_index([IndexEntry(**{**e.__dict__, "lang": "en"}) for e in entries],
+                          html_dir, "en").read_text(encoding="utf-8")
+    assert '<p class="dti-empty">2024: no report for any of the 2 units.</p>' in english
+    assert '<label for="dti-filter-text">Filter by unit, year or kind of report</label>' in english
+
+
+def test_a_stale_report_says_so_at_the_top_once(tmp_path):
+    html_dir = tmp_path / "html"
+    _report_page(html_dir / "2023/246-scores.html", "22:40 (giờ UTC) ngày 1/12/2026")
+    entry = IndexEntry("scores", "246", "Lập Thạch", "district", 2023, "stale", "2023/246-scores.html")
+    for _ in range(2):
+        write_index([entry], html_dir, "vi")
+    page = (html_dir / "2023/246-scores.html").read_text(encoding="utf-8")
+    banner = ('<main id="content"><p class="dti-stale-banner" role="status" id="dti-stale">Trang này là '
+              'bản lập lúc 22:40 (giờ UTC) ngày 1/12/2026; lần lập lại gần nhất bị lỗi nên trang chưa '
+              'được cập nhật.</p><h1>')
+    assert banner in page and page.count('id="dti-stale"') == 1
+    built = IndexEntry(**{**entry.__dict__, "status": "built"})
+    _report_page(html_dir / "2023/246-scores.html", "23:00")  # the rebuilt page replaces it
+    write_index([built], html_dir, "vi")
+    assert 'id="dti-stale"' not in (html_dir / "2023/246-scores.html").read_text(encoding="utf-8")
