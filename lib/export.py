@@ -127,7 +127,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     and the previous year's rank; for ``overview`` how many children have a published score, who
     is first and the province's national rank; for ``infrastructure`` and ``cashless`` the
     number of published figures and the first three of them. A value that is not published
-    says so (words: messages ``site.facts.*``). Returns ``{}`` when the parameters do not name
+    says so, and a score published but not entered says "not in this data set" (words: messages ``site.facts.*``). Returns ``{}`` when the parameters do not name
     a unit.
     """
     from lib import narrative as say
@@ -147,26 +147,30 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
         if parent is not None else kind
     facts: list[tuple[str, str]] = []
 
+    def absent(row) -> str:
+        entered = row is None or row["value_status"] != "not_entered"
+        return not_published if entered else words("status.not_entered")
+
     def rank_text(row) -> str:
         if row is None:
             return not_published
         text = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
-        return not_published if text == no_data(lang) else text
+        return absent(row) if text == no_data(lang) else text
 
     if notebook_name == "scores":
         group = profiles.peer_group_of(unit.code, unit.level, year)
         row = say.row_of(profiles.peer_scores(group, year), unit.code) if group else None
         score = None if row is None or is_missing(row["score"]) else row["score"]
-        facts.append((words("site.facts.score"), not_published if score is None
+        facts.append((words("site.facts.score"), absent(row) if score is None
                       else format_score(score, row["scale"], lang)))
         rank = rank_text(row)
-        if group and rank != not_published:
+        if group and rank not in (not_published, absent(row)):
             rank += " " + words("site.facts.among", peers=say.peer_label(group, unit, lang))
         facts.append((words("site.facts.rank"), rank))
         previous = say.row_of(profiles.unit_history(unit.code, group), unit.code, year - 1) \
             if group else None
         facts.append((words("site.facts.previous", year=str(year - 1)),
-                      not_published if previous is None or is_missing(previous["rank"])
+                      absent(previous) if previous is None or is_missing(previous["rank"])
                       else ordinal(previous["rank"], lang)))
     elif notebook_name == "overview":
         level_below = profiles.child_level(unit.level)

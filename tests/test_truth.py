@@ -45,11 +45,16 @@ def test_scores_published_at_the_portal_are_not_entered_not_missing(tables):
 def test_da_nang_2022_shows_no_not_published_for_a_published_score(pages):
     english = visible_text(pages[("scores", "48", 2022, "en")])
     assert "not published" not in english
-    # 58 scores of ranks 6–63 are not entered; Trà Vinh's (25th) comes from another source
-    assert english.count("not in this data set (published by ") == 57
+    # 58 scores of ranks 6–63 are not entered (Trà Vinh's, 25th, comes from another source);
+    # of the 63 peers the table shows the top, the unit's neighbours and the bottom three
+    assert "Cao Bằng not in this data set (published by MIC DTI portal (dti.gov.vn)) 61 of 63" \
+        in english
+    assert english.count("not in this data set (published by ") == 3
     vietnamese = visible_text(pages[("scores", "48", 2022, "vi")])
     assert "chưa được công bố" not in vietnamese
-    assert vietnamese.count("chưa có trong bộ số liệu này (") == 57
+    assert "Bắc Kạn chưa có trong bộ số liệu này (Cổng thông tin DTI của Bộ TT&TT " \
+           "(dti.gov.vn) có công bố) 63/63" in vietnamese
+    assert vietnamese.count("chưa có trong bộ số liệu này (") == 3
 
 
 @pytest.mark.slow
@@ -86,7 +91,7 @@ def test_coverage_counts_what_is_published_4_scores_and_1_rank(processed):
     assert matrix.loc["Lập Thạch", 2022] == "rank only"  # 582.413 is derived, not published
     assert int((matrix == "score").sum().sum()) == 4
     assert narrative.coverage_sentence(matrix, "en") == (
-        "For 9 units over 3 years: 4 have a published score, 1 has only a rank, 22 have nothing.")
+        "Of 27 cases (9 units × 3 years): 4 have a published score, 1 has only a rank, 22 have nothing.")
 
 
 def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
