@@ -1451,7 +1451,8 @@ TARGET_COLUMNS = {
     "period": "str", "reference_year": "Int64", "value": "float64", "unit": "str",
     "value_status": "str", "target_indicator": "str", "target_unit_code": "str",
     "target_unit_name": "str", "target_period": "str", "target_year": "Int64",
-    "target_value": "float64", "target_status": "str", "comparable": "bool",
+    "target_value": "float64", "target_low": "float64", "target_high": "float64",
+    "target_status": "str", "comparable": "bool",
     "explanation": "object", "gap": "float64", "met": "boolean",
 }
 
@@ -1494,7 +1495,8 @@ def measure_target_gaps(indicators: pd.DataFrame, catalogue: pd.DataFrame, unit_
           ``value_status`` str;
         - ``target_indicator``, ``target_unit_code``, ``target_unit_name``, ``target_period``
           str; ``target_year`` Int64 (end of the target period); ``target_value`` float64 (the
-          lower end of a range target); ``target_status`` str;
+          lower end of a range target); ``target_low``, ``target_high`` float64 (the range as
+          published, NaN for a point target); ``target_status`` str;
         - ``comparable`` bool and ``explanation`` str (see :func:`check_comparable`);
         - ``gap`` float64 = target − value for a higher-is-better indicator (percentage
           points for shares; NaN when not comparable); ``met`` boolean (NA when not comparable).
@@ -1540,6 +1542,7 @@ def measure_target_gaps(indicators: pd.DataFrame, catalogue: pd.DataFrame, unit_
                 "target_indicator": target["indicator"], "target_unit_code": target["unit_code"],
                 "target_unit_name": target["unit_name"], "target_period": target["period"],
                 "target_year": target["period_end_year"], "target_value": threshold,
+                "target_low": target["value_low"], "target_high": target["value_high"],
                 "target_status": target["value_status"], "comparable": verdict.comparable,
                 "explanation": verdict.explanation, "gap": gap,
                 "met": (gap <= 0) if verdict.comparable else pd.NA,

@@ -117,7 +117,10 @@ def csv_data_uri(table: pd.DataFrame) -> str:
 
 
 def _empty_cells(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return table.isna() | table.astype(str).eq(no_data(lang))
+    """Cells without a value: NaN, "chưa có số liệu", or a status word that says the value is
+    not in the sources used / not in this data set."""
+    words = (no_data(lang), render("status.missing", lang), render("status.not_entered", lang))
+    return table.isna() | table.map(lambda value: str(value).startswith(words))
 
 
 def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: str = "") -> str:
@@ -141,7 +144,7 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
         csv_href=csv_data_uri(table), csv_name=f"{stem}.csv",
         csv_label=render("report.table.download_csv", lang), table_label=render("report.table.label", lang),
         collapse=collapse,
-        summary_text=render("report.table.collapsed", lang, count=len(table), rows=len(table), filled=filled),
+        summary_text=render("report.table.collapsed", lang, count=filled, rows=len(table)),
         open_label=render("report.table.show_all", lang, count=len(table), rows=len(table)))
 
 

@@ -148,12 +148,17 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     facts: list[tuple[str, str]] = []
 
     def absent(row) -> str:
-        entered = row is None or row["value_status"] != "not_entered"
-        return not_published if entered else words("status.not_entered")
+        """No row: not in the sources used; a row not entered: not in this data set; a row
+        whose value is withheld (derived, in conflict): not published."""
+        if row is None:
+            return words("status.missing")
+        if row["value_status"] in ("not_entered", "missing"):
+            return words(f"status.{row['value_status']}")
+        return not_published
 
     def rank_text(row) -> str:
         if row is None:
-            return not_published
+            return absent(row)
         text = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
         return absent(row) if text == no_data(lang) else text
 
@@ -175,12 +180,13 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     elif notebook_name == "overview":
         level_below = profiles.child_level(unit.level)
         children = profiles.peer_scores(profiles.child_peer_group(unit, level_below), year)
-        plural = level_name(level_below, plural=True, lang=lang)
+        child_group = profiles.child_peer_group(unit, level_below)
+        plural = say.peer_kinds(child_group, level_below, lang)
         scored = int(children["score"].notna().sum())
-        facts.append((words("site.facts.children_scored", children=plural).capitalize(),
-                      f"{scored} / {len(children)}"))
+        facts.append((say.capitalise(words("site.facts.children_scored", children=plural)),
+                      words("rank.of", rank=scored, rank_of=len(children))))
         first = children[children["rank"] == 1]["unit_name"].tolist()
-        facts.append((words("site.facts.first"), ", ".join(first) or not_published))
+        facts.append((words("site.facts.first"), ", ".join(first) or words("status.missing")))
         national = profiles.unit_history(unit.code, "province_63")
         facts.append((words("site.facts.national_rank"),
                       rank_text(say.row_of(national, unit.code, year))))

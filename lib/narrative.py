@@ -85,15 +85,21 @@ def _peer_types(peer_group: str) -> list[str]:
     return sorted(types, key=lambda t: UNIT_TYPE_ORDER.index(t) if t in UNIT_TYPE_ORDER else 99)
 
 
+def peer_kinds(peer_group: str, level: str, lang: str = "vi") -> str:
+    """The kinds of unit in a peer group: "huyện, thành phố" / "districts and cities"; the
+    level's plural name when the group has no scored unit yet."""
+    types = [render(f"unit_type.{t}", lang, count=2) for t in _peer_types(peer_group)]
+    return render("report.peers.type_separator", lang).join(types) or \
+        level_name(level, plural=True, lang=lang)
+
+
 def peer_label(peer_group: str, unit: Unit, lang: str = "vi") -> str:
     """The peer group in words: "huyện, thành phố của tỉnh Vĩnh Phúc" / "districts and cities
     of Vĩnh Phúc province"; "tỉnh, thành phố cả nước" / "provinces of Vietnam"."""
     if peer_group.startswith("province_"):
         key = "national" if peer_group.removeprefix("province_").isdigit() else "example_provinces"
         return render(f"report.peers.{key}", lang)
-    types = [render(f"unit_type.{t}", lang, count=2) for t in _peer_types(peer_group)]
-    kinds = render("report.peers.type_separator", lang).join(types) or \
-        level_name(unit.level, plural=True, lang=lang)
+    kinds = peer_kinds(peer_group, unit.level, lang)
     parent = parent_unit(unit)
     if parent is None:
         return kinds
@@ -134,6 +140,8 @@ def _reason_param(key: str, value, lang: str, unit: Unit | None, peers_text: str
         return render(f"report.theme.{value}", lang).lower()
     if key == "level":
         return level_name(value, lang=lang)
+    if key == "n_ranked":
+        return render("report.count.ranked_both", lang, count=value)
     if key.startswith("concept_"):
         return render(f"report.concept.{value}", lang) if value in CONCEPTS else value
     if key.startswith("population_"):
@@ -278,7 +286,13 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
     elif usable:
         factor = 1000.0 if current["scale"] == "0-1" else 1.0
         delta = (float(current["score"]) - float(previous["score"])) * factor
-        tail = render("report.change.points", lang, delta=format_number(delta, 1, lang))
+        decimals = 1 if factor == 1000.0 else None
+        points = {when: render("score.points", lang,
+                               points=format_number(float(row["score"]) * factor, decimals, lang))
+                  for when, row in (("previous", previous), ("current", current))}
+        key = "up" if delta > 0 else "down" if delta < 0 else "same"
+        tail = render(f"report.change.points_{key}", lang,
+                      delta=format_number(abs(delta), 1, lang), **points)
     else:
         reasons = _change_reasons(previous, current, previous_year, year, lang)
         tail = render("report.change.not_computed", lang,
@@ -427,7 +441,8 @@ def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
     return text
 
 
-def _years_list(pieces: list[str], lang: str) -> str:
+def _and_list(pieces: list[str], lang: str) -> str:
+    """"a, b và c" / "a, b and c" (any list of words, not only years)."""
     if len(pieces) == 1:
         return pieces[0]
     return ", ".join(pieces[:-1]) + render("report.and", lang) + pieces[-1]
@@ -439,7 +454,7 @@ def history_sentence(unit: Unit, mine: pd.DataFrame, lang: str = "vi") -> str:
     pieces = [render("report.history.rank_in_year", lang, rank=ordinal(r, lang), year=int(y))
               for y, r in zip(ranked["reference_year"], ranked["rank"])]
     return render("report.history.sentence", lang, unit=unit_label(unit, lang),
-                  ranks=_years_list(pieces, lang))
+                  ranks=_and_list(pieces, lang))
 
 
 def break_sentence(year: int, level: str, lang: str = "vi") -> str:
@@ -499,7 +514,8 @@ def components_sentence(unit: Unit, components: pd.DataFrame, lang: str = "vi") 
                   count=len(components))
     if firsts:
         key = "report.components.all_first" if firsts == len(components) else "report.components.some_first"
-        text += " " + render(key, lang, count=firsts)
+        text += " " + render(key, lang, count=firsts,
+                             scope=render(f"report.components.scope.{unit.level}", lang))
     return text
 
 
@@ -529,9 +545,12 @@ def conflict_notes(rows: list[pd.Series | None], lang: str = "vi") -> list[str]:
     return notes
 
 
-def data_notes(lang: str = "vi") -> list[str]:
-    """Standing notes on the data: provenance, what "no data" means, the 2025 reform."""
-    return [render(f"report.data_notes.{key}", lang) for key in ("provenance", "no_data", "reform")]
+def data_notes(lang: str = "vi", figures: bool = False) -> list[str]:
+    """Standing notes on the data: provenance, what "no data" means, the 2025 reform; with
+    ``figures`` (infrastructure and cashless reports) also the one-report-year rule of
+    :func:`lib.profiles.figure_year`."""
+    keys = ("provenance", "no_data") + (("figure_year",) if figures else ()) + ("reform",)
+    return [render(f"report.data_notes.{key}", lang) for key in keys]
 
 
 def indicators_sentence(unit: Unit, figures: pd.DataFrame, year: int, lang: str = "vi") -> str:
@@ -555,7 +574,7 @@ def indicator_table(figures: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     return _table({
         "indicator": list(indicator_names(figures, lang)),
         "value": [value_text(r, lang) for _, r in figures.iterrows()],
-        "base": [texts.data_text("value_unit", u, lang) for u in figures["unit_label"]],
+        "base": [base_text(u, i, lang) for u, i in zip(figures["unit_label"], figures["indicator"])],
         "period": [texts.period_label(r, lang) for _, r in figures.iterrows()],
         "status": [status_note(s, lang) or render("report.status.published", lang)
                    for s in figures["value_status"]],
@@ -585,6 +604,23 @@ def percent_rows(figures: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 def comparator_name(name: str, lang: str = "vi") -> str:
     """A comparison area in words ("Việt Nam" → "Cả nước" / "Vietnam")."""
     return render("report.comparison.country", lang) if name in ("Việt Nam", "Vietnam") else name
+
+
+BARE_PERCENT_LABELS = ("%", "% (all)")
+"""Published bases that name no population: the catalogue's population is shown instead."""
+
+
+def base_text(unit_label: str, indicator: str, lang: str = "vi") -> str:
+    """The base of a figure in words: its published unit label translated ("% số xã, thị
+    trấn"), or, for a bare "%", the share of the catalogue's population ("% phòng, ban cấp
+    huyện và UBND cấp xã"). Raises :class:`lib.texts.MissingText` for an untranslated label."""
+    if unit_label in BARE_PERCENT_LABELS:
+        catalogue = load_table("indicator_catalogue").set_index("indicator")
+        population = catalogue["population"].get(indicator, "")
+        if isinstance(population, str) and population and "not stated" not in population:
+            return render("report.base_percent_of", lang,
+                          population=texts.data_text("base", population, lang))
+    return texts.data_text("value_unit", unit_label, lang)
 
 
 def comparator_value_text(row: pd.Series, lang: str = "vi") -> str:
@@ -627,9 +663,10 @@ def comparison_table(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: str
         "this_unit": [value_text(r, lang) for _, r in merged.iterrows()],
         "compared_with": compared,
         "value": [render("report.comparison.value_base", lang, value=comparator_value_text(r, lang),
-                         base=texts.data_text("value_unit", r["comparator_unit_label"], lang))
+                         base=base_text(r["comparator_unit_label"], r["comparator_indicator"], lang))
                   for _, r in merged.iterrows()],
-        "period": [texts.period_label(p, lang) for p in merged["comparator_period"]],
+        "period": [texts.period_label(p, lang, ("target",) if t else ())
+                   for p, t in zip(merged["comparator_period"], merged["is_target"])],
         "same_definition": [render(f"report.yes_no.{str(bool(s)).lower()}", lang)
                             for s in merged["same_definition"]],
     }, lang)
@@ -644,8 +681,9 @@ def definition_warnings(figures: pd.DataFrame, comparisons: pd.DataFrame, lang: 
         out.append(render("report.comparison.definition_differs", lang,
                           indicator=labels.get(row.indicator, row.indicator),
                           area=comparator_name(row.comparator_unit, lang),
-                          base=texts.data_text("value_unit", bases.get(row.indicator, ""), lang),
-                          other_base=texts.data_text("value_unit", row.comparator_unit_label, lang)))
+                          base=base_text(bases.get(row.indicator, ""), row.indicator, lang),
+                          other_base=base_text(row.comparator_unit_label, row.comparator_indicator,
+                                               lang)))
     return out
 
 
@@ -700,11 +738,14 @@ def indicator_counts_table(counts: pd.DataFrame, lang: str = "vi") -> pd.DataFra
 
 def indicator_counts_sentence(unit: Unit, counts: pd.DataFrame, lang: str = "vi",
                               peers_text: str = "") -> str:
-    """How many of the province's units have any published non-DTI indicator."""
+    """How many of the province's units have any published non-DTI indicator (every year of
+    the data set and undated figures), naming the themes counted."""
     numbers = counts.drop(columns=["unit_code", "unit_name"])
     with_any = int((numbers.sum(axis=1) > 0).sum())
+    themes = [render(f"report.theme.{t}", lang).lower() for t in numbers.columns if t != "undated"]
     return render("report.overview.indicator_counts", lang, count=with_any, n=len(counts),
-                  peers=peers_text or level_name("district", plural=True, lang=lang))
+                  peers=peers_text or level_name("district", plural=True, lang=lang),
+                  themes=_and_list(themes, lang))
 
 
 def indicator_counts_source(lang: str = "vi") -> str:
@@ -767,11 +808,23 @@ def change_split_sentence(unit: Unit, table: pd.DataFrame, year_a: int, year_b: 
     return text + "."
 
 
+MIN_MAIN_FOR_PROFILE = 3
+"""Fewer main indicators with a score than this: no strength or weakness is named (with two,
+one is always "stronger" than the other)."""
+
+
 def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "vi") -> str:
-    """Strengths and weaknesses by % of maximum, naming weaknesses all peers share."""
+    """Strengths and weaknesses by % of maximum, naming weaknesses all peers share. With fewer
+    than :data:`MIN_MAIN_FOR_PROFILE` scored main indicators it lists their ranks instead."""
     def names(mask):
         return ", ".join(indicator_name(i, lang) for i in table.loc[mask, "indicator"])
 
+    if len(table) < MIN_MAIN_FOR_PROFILE:
+        items = [render("report.analysis.main_rank", lang, indicator=indicator_name(i, lang),
+                        rank=format_rank(r, o, "", lang))
+                 for i, r, o in zip(table["indicator"], table["rank"], table["rank_of"])]
+        return render("report.analysis.too_few_main", lang, count=len(table), unit=unit_label(unit, lang),
+                      items=_and_list(items, lang), needed=MIN_MAIN_FOR_PROFILE)
     none = render("report.analysis.not_distinguishable", lang)
     strengths = names(table["by_pct"] == "strength") or none
     weaknesses = names(table["by_pct"] == "weakness") or none
@@ -787,6 +840,8 @@ def strengths_table(table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Display table: main indicator, % of maximum, rank, vs peer median, assessment."""
     shared = table["shared_weakness"].fillna(False).astype(bool)
     verdicts = []
+    if len(table) < MIN_MAIN_FOR_PROFILE:  # too few to name strengths (see strengths_sentence)
+        table, shared = table.assign(by_pct=None), shared & False
     for verdict, is_shared in zip(table["by_pct"], shared):
         text = render(f"report.analysis.verdict_{verdict}", lang) if verdict else ""
         verdicts.append(text + (render("report.analysis.verdict_shared", lang) if is_shared else ""))
@@ -882,17 +937,26 @@ def _measure(value: object, unit: str, lang: str) -> str:
     return format_percent(value, None, lang) if unit == "percent" else format_number(value, None, lang)
 
 
+def _target_value_text(row: pd.Series, lang: str) -> str:
+    """A target as published: "65–70%" for a range, "ít nhất 70%" for a lower bound."""
+    return value_text(pd.Series({
+        "value": row["target_value"], "value_status": row["target_status"],
+        "value_low": row["target_low"], "value_high": row["target_high"],
+        "denominator": None, "unit": row["unit"]}), lang)
+
+
 def target_table(gaps: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Display table of target gaps."""
     return _table({
         "indicator": [texts.data_text("indicator_name", n, lang)
                       for i, n in zip(gaps["indicator"], gaps["indicator_name"])],
         "value": [_measure(v, u, lang) for v, u in zip(gaps["value"], gaps["unit"])],
-        "target": [render("report.targets.target_cell", lang, value=_measure(v, u, lang),
-                          area=comparator_name(a, lang), period=texts.period_label(p, lang))
-                   for v, u, a, p in zip(gaps["target_value"], gaps["unit"], gaps["target_unit_name"],
-                                         gaps["target_period"])],
-        "gap": [format_number(v, 1, lang) for v in gaps["gap"]],
+        "target": [render("report.targets.target_cell", lang, value=_target_value_text(row, lang),
+                          area=comparator_name(row["target_unit_name"], lang),
+                          period=texts.period_label(row["target_period"], lang, ("target",)))
+                   for _, row in gaps.iterrows()],
+        "gap": [format_number(v, 1, lang) if c else render("report.targets.gap_not_computed", lang)
+                for v, c in zip(gaps["gap"], gaps["comparable"])],
         "comparable": [render(f"report.yes_no.{str(bool(c)).lower()}", lang) for c in gaps["comparable"]],
         "explanation": [explain(e, lang) if isinstance(e, Reason) else "" for e in gaps["explanation"]],
     }, lang)

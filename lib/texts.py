@@ -275,23 +275,25 @@ def _leading(fields: PeriodFields) -> Qualifier | None:
     return None
 
 
-def _label(fields: PeriodFields, lang: str) -> str:
+def _label(fields: PeriodFields, lang: str, without: tuple[str, ...] = ()) -> str:
     if fields.note:
         return data_text("period_note", fields.note, lang)
     lead = _leading(fields)
     head = _qualifier(lead, lang) if lead else \
         _join([_when(w, lang) for w in fields.main], fields.conjunction, lang)
-    rest = [_qualifier(q, lang) for q in fields.qualifiers if q is not lead]
+    rest = [_qualifier(q, lang) for q in fields.qualifiers
+            if q is not lead and q.relation not in without]
     return _say("qualified", lang, main=head, qualifiers=", ".join(rest)) if rest else head
 
 
-def period_label(row_or_fields, lang: str) -> str:
+def period_label(row_or_fields, lang: str, without: tuple[str, ...] = ()) -> str:
     """A period or date in ``lang``, rendered from structured fields.
 
     ``row_or_fields`` is the published text (``"end 2022"``), a row / mapping with a
     ``period`` (``indicators``) or ``date`` (``sources``) field, or the result of
     :func:`lib.parse.parse_period_fields`. Parts separated by ``;`` in the source are joined
-    with "; ".
+    with "; ". Qualifiers whose relation is in ``without`` are left out (``("target",)`` where
+    the row already says it is a target).
 
     >>> period_label("2023-2024 (article of 2024-08-21)", "vi")
     'theo bài viết ngày 21/8/2024'
@@ -312,4 +314,4 @@ def period_label(row_or_fields, lang: str) -> str:
         if not isinstance(row_or_fields, str):
             text = row_or_fields["period"] if "period" in row_or_fields else row_or_fields["date"]
         parts = parse_period_fields(text)
-    return "; ".join(_label(part, lang) for part in parts)
+    return "; ".join(_label(part, lang, without) for part in parts)

@@ -78,7 +78,8 @@ def test_source_line_is_short_with_a_link_and_the_provenance_is_collapsed(proces
 def test_findings_box_has_at_most_five_sentences_and_says_which_data_would_say_more(processed):
     many = narrative.findings([f"câu {i}" for i in range(8)], "kết quả DTI", "vi")
     assert len(many) == 5 and many[:4] == ["Câu 0", "Câu 1", "Câu 2", "Câu 3"]
-    assert "kết quả DTI" in many[4] and "make template" in many[4]
+    assert "kết quả DTI" in many[4] and "mẫu nhập liệu DTI" in many[4]
+    assert "make" not in many[4]  # no command names for officials
     assert narrative.findings(["a", "a", ""], "", "en") == ["A"]
     unit = profiles.get_unit("246", "district", 2023)
     group = profiles.peer_group_of("246", "district", 2023)

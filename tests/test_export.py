@@ -115,7 +115,10 @@ def test_table_of_contents_links_every_section_in_order(exported):
 def test_footer_has_sources_data_version_build_date_and_project_version(exported):
     footer = exported[exported.index('<footer class="dti-footer"'):]
     assert 'id="dti-sources"' in footer
-    assert "abc123def456" in footer and "hash of the processed data" in footer
+    analyst = footer[footer.index('<details class="dti-analyst">'):footer.index("</details>")]
+    assert "For analysts: data and program versions" in analyst
+    assert "abc123def456" in analyst and "dti-notebooks 0." in analyst  # not in the first read
+    assert "abc123def456" not in footer.replace(analyst, "")
     assert re.search(r"<dd>\d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2} Vietnam time \(UTC\+7\)</dd>", footer)
     assert "dti-notebooks 0." in footer
     assert 'href="../index.html"' in footer and 'href="../units/246.html"' in footer
@@ -212,7 +215,17 @@ def test_header_facts_of_the_province_overview(processed):
     facts = dict(header_facts("overview", {"unit_code": "26", "unit_level": "province",
                                            "reference_year": 2022}, "en")["facts"])
     assert facts["National DTI rank"] == "18 of 63"
-    assert facts["Districts with a published score"].endswith("/ 9")
+    assert facts["Districts and cities with a published score"] == "3 of 9"
+    vi = dict(header_facts("overview", {"unit_code": "26", "unit_level": "province",
+                                        "reference_year": 2022}, "vi")["facts"])
+    assert vi["Số huyện, thành phố có điểm"] == "3/9" and vi["Đứng đầu"] == "Vĩnh Yên"
+
+
+def test_header_facts_say_a_rank_absent_from_the_sources_is_not_in_them(processed):
+    facts = dict(header_facts("scores", {"unit_code": "246", "unit_level": "district",
+                                         "reference_year": 2022}, "vi")["facts"])
+    assert facts["Thứ hạng năm 2021"] == "không có trong các nguồn đã dùng"  # not "chưa được công bố"
+    assert facts["Điểm DTI"] == "chưa được công bố"  # 582.413 is derived and in conflict C1
 
 
 def test_header_facts_say_not_published_instead_of_blank(processed):
