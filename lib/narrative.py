@@ -819,11 +819,12 @@ def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "vi") -> str
     def names(mask):
         return ", ".join(indicator_name(i, lang) for i in table.loc[mask, "indicator"])
 
-    if len(table) < MIN_MAIN_FOR_PROFILE:
+    scored = table.dropna(subset=["pct_of_max"])
+    if len(scored) < MIN_MAIN_FOR_PROFILE:
         items = [render("report.analysis.main_rank", lang, indicator=indicator_name(i, lang),
                         rank=format_rank(r, o, "", lang))
-                 for i, r, o in zip(table["indicator"], table["rank"], table["rank_of"])]
-        return render("report.analysis.too_few_main", lang, count=len(table), unit=unit_label(unit, lang),
+                 for i, r, o in zip(scored["indicator"], scored["rank"], scored["rank_of"])]
+        return render("report.analysis.too_few_main", lang, count=len(scored), unit=unit_label(unit, lang),
                       items=_and_list(items, lang), needed=MIN_MAIN_FOR_PROFILE)
     none = render("report.analysis.not_distinguishable", lang)
     strengths = names(table["by_pct"] == "strength") or none
@@ -840,7 +841,7 @@ def strengths_table(table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """Display table: main indicator, % of maximum, rank, vs peer median, assessment."""
     shared = table["shared_weakness"].fillna(False).astype(bool)
     verdicts = []
-    if len(table) < MIN_MAIN_FOR_PROFILE:  # too few to name strengths (see strengths_sentence)
+    if table["pct_of_max"].notna().sum() < MIN_MAIN_FOR_PROFILE:  # see strengths_sentence
         table, shared = table.assign(by_pct=None), shared & False
     for verdict, is_shared in zip(table["by_pct"], shared):
         text = render(f"report.analysis.verdict_{verdict}", lang) if verdict else ""

@@ -43,6 +43,12 @@ def test_two_main_indicators_are_too_few_to_name_a_strength(processed):
     assert sentence.startswith("Các nguồn đã dùng mới có điểm 2 chỉ số chính của thành phố Đà Nẵng: ")
     assert "cần điểm của ít nhất 3 chỉ số chính" in sentence and "Điểm mạnh" not in sentence
     assert "điểm mạnh" not in " ".join(narrative.strengths_table(two, "vi").iloc[:, -1])
+    # Đà Nẵng 2023: 8 main indicators, only digital economy and digital society scored
+    profile = analysis.find_strengths_weaknesses(usable_scores(load_table("dti_scores")),
+                                                 "province_63", 2023, "48")
+    sentence = narrative.strengths_sentence(profiles.get_unit("48", "province", 2023),
+                                            profile.table, "vi")
+    assert sentence.startswith("Các nguồn đã dùng mới có điểm 2 chỉ số chính")
 
 
 def test_a_score_change_names_its_direction(processed):
