@@ -825,7 +825,7 @@ def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "vi") -> str
                         rank=format_rank(r, o, "", lang))
                  for i, r, o in zip(scored["indicator"], scored["rank"], scored["rank_of"])]
         return render("report.analysis.too_few_main", lang, count=len(scored), unit=unit_label(unit, lang),
-                      items=_and_list(items, lang), needed=MIN_MAIN_FOR_PROFILE)
+                      items=_and_list(items, lang) if items else "", needed=MIN_MAIN_FOR_PROFILE)
     none = render("report.analysis.not_distinguishable", lang)
     strengths = names(table["by_pct"] == "strength") or none
     weaknesses = names(table["by_pct"] == "weakness") or none

@@ -49,6 +49,8 @@ def test_two_main_indicators_are_too_few_to_name_a_strength(processed):
     sentence = narrative.strengths_sentence(profiles.get_unit("48", "province", 2023),
                                             profile.table, "vi")
     assert sentence.startswith("Các nguồn đã dùng mới có điểm 2 chỉ số chính")
+    none = narrative.strengths_sentence(unit, two.iloc[0:0], "vi")
+    assert none.startswith("Các nguồn đã dùng chưa có điểm chỉ số chính nào của thành phố Đà Nẵng;")
 
 
 def test_a_score_change_names_its_direction(processed):
