@@ -731,9 +731,10 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
     def rank_key(i):
         return ranked.at[i, "rank"], np.nan_to_num(ranked.at[i, "pct_of_max"], nan=-1.0)
 
-    table["by_rank"] = table.index.map(_untie(_top_bottom(by_rank, n), rank_key)).fillna("")
-    table["by_pct"] = table.index.map(_untie(_top_bottom(by_pct, n),
-                                             lambda i: valued.at[i, "pct_of_max"])).fillna("")
+    by_rank_labels = _untie(_top_bottom(by_rank, n), rank_key)
+    by_pct_labels = _untie(_top_bottom(by_pct, n), lambda i: valued.at[i, "pct_of_max"])
+    table["by_rank"] = [by_rank_labels.get(i, "") for i in table.index]
+    table["by_pct"] = [by_pct_labels.get(i, "") for i in table.index]
     # each unit's own weaknesses: its k lowest % of max (ties in framework order, as above)
     profiles = pct[pct.notna().sum(axis=1) >= 2]
     compared = len(profiles)

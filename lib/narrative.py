@@ -815,17 +815,21 @@ one is always "stronger" than the other)."""
 
 def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "vi") -> str:
     """Strengths and weaknesses by % of maximum, naming weaknesses all peers share. With fewer
-    than :data:`MIN_MAIN_FOR_PROFILE` scored main indicators it lists their ranks instead."""
+    than :data:`MIN_MAIN_FOR_PROFILE` scored main indicators it names none and lists the
+    published main-indicator ranks (scored or not) instead."""
     def names(mask):
         return ", ".join(indicator_name(i, lang) for i in table.loc[mask, "indicator"])
 
-    scored = table.dropna(subset=["pct_of_max"])
-    if len(scored) < MIN_MAIN_FOR_PROFILE:
+    scored = table["pct_of_max"].notna().sum()
+    if scored < MIN_MAIN_FOR_PROFILE:
+        text = render("report.analysis.too_few_main", lang, count=scored, unit=unit_label(unit, lang),
+                      needed=MIN_MAIN_FOR_PROFILE)
+        ranked = table.dropna(subset=["rank"])
         items = [render("report.analysis.main_rank", lang, indicator=indicator_name(i, lang),
                         rank=format_rank(r, o, "", lang))
-                 for i, r, o in zip(scored["indicator"], scored["rank"], scored["rank_of"])]
-        return render("report.analysis.too_few_main", lang, count=len(scored), unit=unit_label(unit, lang),
-                      items=_and_list(items, lang) if items else "", needed=MIN_MAIN_FOR_PROFILE)
+                 for i, r, o in zip(ranked["indicator"], ranked["rank"], ranked["rank_of"])]
+        return text + (" " + render("report.analysis.main_ranks", lang, items=_and_list(items, lang))
+                       if items else "")
     none = render("report.analysis.not_distinguishable", lang)
     strengths = names(table["by_pct"] == "strength") or none
     weaknesses = names(table["by_pct"] == "weakness") or none
