@@ -19,6 +19,7 @@ from lib.formatting import (format_number, format_percent, format_rank, format_s
 from lib.load import load_table
 from lib.messages import render
 from lib.profiles import Unit
+from lib.sources import WEAK_SOURCE_TYPES
 
 CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
             "e_documents", "pos",
@@ -364,15 +365,22 @@ def first_int(values: pd.Series) -> int | None:
     return None if values.empty else int(values.iloc[0])
 
 
+def weak_source_note(source_type: object, lang: str = "vi") -> str:
+    """Words marking a figure whose most trusted source is weak (:data:`lib.sources.WEAK_SOURCE_TYPES`):
+    "chỉ có trong một bộ dữ liệu của bên thứ ba, …"; ``""`` for any other source type."""
+    return render(f"report.status.weak.{source_type}", lang) if source_type in WEAK_SOURCE_TYPES else ""
+
+
 def status_cell(row: pd.Series, lang: str = "vi") -> str:
-    """A value's status in words, with its conflicts and caveats: "đã công bố",
+    """A value's status in words, with its conflicts, caveats and a weak source: "đã công bố",
     "số tính từ số liệu công bố; không thống nhất (C1)"."""
-    notes = [status_note(row["value_status"], lang) or render("report.status.published", lang)]
+    notes = [status_note(row["value_status"], lang) or render("report.status.published", lang),
+             weak_source_note(row.get("source_type"), lang)]
     for kind in ("conflict", "caveat"):
         ids = conflict_ids(row, kind)
         if ids:
             notes.append(render(f"report.status.{kind}", lang, ids=", ".join(ids)))
-    return "; ".join(notes)
+    return "; ".join(note for note in notes if note)
 
 
 def _table(columns: dict[str, list], lang: str) -> pd.DataFrame:
@@ -576,8 +584,9 @@ def indicator_table(figures: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
         "value": [value_text(r, lang) for _, r in figures.iterrows()],
         "base": [base_text(u, i, lang) for u, i in zip(figures["unit_label"], figures["indicator"])],
         "period": [texts.period_label(r, lang) for _, r in figures.iterrows()],
-        "status": [status_note(s, lang) or render("report.status.published", lang)
-                   for s in figures["value_status"]],
+        "status": ["; ".join(filter(None, [status_note(s, lang) or render("report.status.published", lang),
+                                            weak_source_note(t, lang)]))
+                   for s, t in zip(figures["value_status"], figures["source_type"])],
     }, lang)
 
 
