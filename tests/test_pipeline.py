@@ -24,7 +24,7 @@ def test_manifest_records_inputs_rows_and_version(processed):
     manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is False
     assert manifest["tables"]["dti_scores"]["rows"] == 297
-    assert manifest["tables"]["units"]["rows"] == 244
+    assert manifest["tables"]["units"]["rows"] == 245
     assert "dti_district_vinhphuc.csv" in manifest["inputs"]
     assert len(manifest["inputs"]["dti_district_vinhphuc.csv"]) == 64
     assert (current / "dti_scores.csv").exists() and (current / "dti_scores.parquet").exists()

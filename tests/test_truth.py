@@ -189,3 +189,23 @@ def test_a_figure_only_in_a_third_party_data_set_is_marked_beside_it(tables):
     press = scores[(scores["unit_code"] == "246") & (scores["reference_year"] == 2023)
                    & (scores["indicator"] == "dti_total")].iloc[0]
     assert narrative.status_cell(press, "en") == "published; caveat (C8)"
+
+
+def test_hue_is_thua_thien_hue_before_2025_and_hcmc_keeps_its_full_name(processed):
+    # NQ 175/2024/QH15: Tỉnh Thừa Thiên Huế became Thành phố Huế on 2025-01-01 (same code 46)
+    assert profiles.get_unit("46", "province", 2024).name == "Thừa Thiên Huế"
+    assert narrative.unit_label(profiles.get_unit("46", "province", 2025), "vi") == "thành phố Huế"
+    peers = profiles.peer_scores("province_63", 2020)
+    assert peers.loc[peers["unit_code"] == "46", "unit_name"].item() == "Thừa Thiên Huế"  # 2nd, 0.4097
+    hcmc = profiles.get_unit("79", "province", 2024)
+    assert narrative.unit_label(hcmc, "vi") == "Thành phố Hồ Chí Minh"
+    assert profiles.peer_scores("province_63", 2024).iloc[0]["unit_name"] == "Thành phố Hồ Chí Minh"
+
+
+def test_2024_pages_name_both_rankings_and_their_leaders(processed):
+    # VTC News (2025-10-21): HCMC 1st of the 63 pre-merger provinces, Hà Nội 1st of the 34
+    unit = profiles.get_unit("48", "province", 2024)
+    assert narrative.other_rankings_sentence(unit, "province_63", 2024, "vi") == (
+        "Kết quả DTI năm 2024 còn được xếp hạng trong 34 tỉnh, thành phố theo địa giới sau sắp xếp "
+        "năm 2025, do Hà Nội đứng đầu; trong bảng đó, thành phố Đà Nẵng xếp thứ 17/34.")
+    assert narrative.other_rankings_sentence(unit, "province_63", 2023, "vi") == ""
