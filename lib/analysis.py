@@ -649,6 +649,13 @@ def _top_bottom(order: list[str], n: int) -> dict[str, str]:
     return labels | {i: "weakness" for i in order[len(order) - k:]}
 
 
+def _untie(labels: dict[str, str], key) -> dict[str, str]:
+    """Drop each weakness that ties a strength (same ``key``): when, say, five main indicators
+    all rank 1st, the framework order alone must not make some of them weaknesses."""
+    best = {key(i) for i, label in labels.items() if label == "strength"}
+    return {i: label for i, label in labels.items() if label == "strength" or key(i) not in best}
+
+
 def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, unit_code: str,
                               n: int = 3) -> Result:
     """Best and worst main indicators of a unit, by rank among peers and by % of maximum.
@@ -685,9 +692,11 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
     Notes
     -----
     This follows COINr's ``get_str_weak``. Ties in rank are broken by % of max, then by
-    framework order. Units with ranks only (no scores) get strengths and weaknesses by rank
-    only. Ranks computed among a few units with published details (the 2022 top 5) are ranks
-    among those units, as ``rank_basis`` says.
+    framework order, but an indicator tied with a strength (same rank and % of max) is never
+    a weakness: Đà Nẵng's five published 2023 ranks are all 1st, so none of them is one.
+    Units with ranks only (no scores) get strengths and weaknesses by rank only. Ranks
+    computed among a few units with published details (the 2022 top 5) are ranks among those
+    units, as ``rank_basis`` says.
     """
     pct, rows = _main_matrix(scores, peer_group, year)
     mine = rows[(rows["unit_code"] == unit_code)
@@ -718,8 +727,14 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
                                                                  nan=-1.0), position[i]))
     valued = table[table["pct_of_max"].notna()]
     by_pct = sorted(valued.index, key=lambda i: (-valued.at[i, "pct_of_max"], position[i]))
-    table["by_rank"] = table.index.map(_top_bottom(by_rank, n)).fillna("")
-    table["by_pct"] = table.index.map(_top_bottom(by_pct, n)).fillna("")
+
+    def rank_key(i):
+        return ranked.at[i, "rank"], np.nan_to_num(ranked.at[i, "pct_of_max"], nan=-1.0)
+
+    by_rank_labels = _untie(_top_bottom(by_rank, n), rank_key)
+    by_pct_labels = _untie(_top_bottom(by_pct, n), lambda i: valued.at[i, "pct_of_max"])
+    table["by_rank"] = [by_rank_labels.get(i, "") for i in table.index]
+    table["by_pct"] = [by_pct_labels.get(i, "") for i in table.index]
     # each unit's own weaknesses: its k lowest % of max (ties in framework order, as above)
     profiles = pct[pct.notna().sum(axis=1) >= 2]
     compared = len(profiles)

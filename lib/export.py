@@ -126,9 +126,10 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     with plain text (the template escapes it): for ``scores`` the DTI score, the rank among peers
     and the previous year's rank; for ``overview`` how many children have a published score, who
     is first and the province's national rank; for ``infrastructure`` and ``cashless`` the
-    number of published figures and the first three of them. A value that is not published
-    says so, and a score published but not entered says "not in this data set" (words: messages ``site.facts.*``). Returns ``{}`` when the parameters do not name
-    a unit.
+    number of published figures and the first three of them. A value that is not in the
+    sources used says so, a score published but not entered says "not in this data set", and a
+    derived value withheld for a conflict names it (words: messages ``site.facts.*``). Returns
+    ``{}`` when the parameters do not name a unit.
     """
     from lib import narrative as say
     from lib import profiles
@@ -137,7 +138,6 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
         return {}
     words = Messages(lang)
-    not_published = words("site.facts.not_published")
     year = int(parameters["reference_year"])
     unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
     kind = say.unit_kind(unit, lang)
@@ -149,12 +149,13 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
 
     def absent(row) -> str:
         """No row: not in the sources used; a row not entered: not in this data set; a row
-        whose value is withheld (derived, in conflict): not published."""
-        if row is None:
-            return words("status.missing")
-        if row["value_status"] in ("not_entered", "missing"):
-            return words(f"status.{row['value_status']}")
-        return not_published
+        whose value is withheld (derived, in conflict): the sources disagree, with the ids."""
+        if row is not None and row["value_status"] == "not_entered":
+            return words("status.not_entered")
+        conflicts = [] if row is None else say.conflict_ids(row, "conflict")
+        if conflicts and row["value_status"] == "derived":
+            return words("site.facts.withheld", ids=", ".join(conflicts))
+        return words("status.missing")
 
     def rank_text(row) -> str:
         if row is None:
@@ -169,7 +170,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
         facts.append((words("site.facts.score"), absent(row) if score is None
                       else format_score(score, row["scale"], lang)))
         rank = rank_text(row)
-        if group and rank not in (not_published, absent(row)):
+        if group and rank != absent(row):
             rank += " " + words("site.facts.among", peers=say.peer_label(group, unit, lang))
         facts.append((words("site.facts.rank"), rank))
         previous = say.row_of(profiles.unit_history(unit.code, group), unit.code, year - 1) \

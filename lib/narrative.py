@@ -17,8 +17,9 @@ from lib.analysis import Reason
 from lib.formatting import (format_number, format_percent, format_rank, format_score,
                             is_missing, level_name, no_data, ordinal, status_note)
 from lib.load import load_table
-from lib.messages import render
+from lib.messages import catalogue, render
 from lib.profiles import Unit
+from lib.sources import WEAK_SOURCE_TYPES
 
 CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
             "e_documents", "pos",
@@ -42,7 +43,10 @@ def unit_type_key(unit_type: str) -> str:
 
 
 def unit_label(unit: Unit, lang: str = "vi") -> str:
-    """The unit named with its type: "huyện Lập Thạch" / "Lập Thạch district"."""
+    """The unit named with its type: "huyện Lập Thạch" / "Lập Thạch district"; a name that holds
+    its type ("Thành phố Hồ Chí Minh") stands alone."""
+    if unit.unit_type and unit.name.startswith(unit.unit_type + " "):
+        return unit.name
     return render("report.unit_named", lang, name=unit.name,
                   type=render(f"unit_type.{unit_type_key(unit.unit_type)}", lang, count=1))
 
@@ -239,7 +243,7 @@ def _rank_phrase(row: pd.Series, peers_text: str, lang: str) -> str:
 def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int,
                    lang: str = "vi") -> str:
     """The headline: "Năm 2023, huyện Lập Thạch đạt 744,213 điểm, xếp thứ 1/9 huyện, thành phố
-    của tỉnh Vĩnh Phúc." — with the qualifier of a score or a rank, and what is not published."""
+    của tỉnh Vĩnh Phúc." — with the qualifier of a score or a rank, and what the sources used do not give."""
     name = unit_label(unit, lang)
     no_rank = row is None or (is_missing(row["rank"]) and is_missing(row["rank_low"]))
     if no_rank and row is not None and row["value_status"] == "not_entered":
@@ -253,9 +257,12 @@ def score_sentence(unit: Unit, row: pd.Series | None, peers_text: str, year: int
         out_of = row["scale"] == "points" and row["score_max"] == 1000
         return render(key, lang, year=year, unit=name, score=score_text(row, lang), rank=rank,
                       scale=render("report.result.out_of_1000" if out_of else "report.empty", lang))
+    withheld = row["value_status"] == "derived" and conflict_ids(row, "conflict")
     key = "report.result.rank_not_entered" if row["value_status"] == "not_entered" \
-        else "report.result.rank_no_score" if rank else "report.result.nothing"
-    return render(key, lang, year=year, unit=name, rank=rank, why=score_text(row, lang))
+        else "report.result.nothing" if not rank \
+        else "report.result.rank_withheld_score" if withheld else "report.result.rank_no_score"
+    return render(key, lang, year=year, unit=name, rank=rank, why=score_text(row, lang),
+                  ids=", ".join(conflict_ids(row, "conflict")))
 
 
 def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series | None,
@@ -364,15 +371,22 @@ def first_int(values: pd.Series) -> int | None:
     return None if values.empty else int(values.iloc[0])
 
 
+def weak_source_note(source_type: object, lang: str = "vi") -> str:
+    """Words marking a figure whose most trusted source is weak (:data:`lib.sources.WEAK_SOURCE_TYPES`):
+    "chỉ có trong một bộ dữ liệu của bên thứ ba, …"; ``""`` for any other source type."""
+    return render(f"report.status.weak.{source_type}", lang) if source_type in WEAK_SOURCE_TYPES else ""
+
+
 def status_cell(row: pd.Series, lang: str = "vi") -> str:
-    """A value's status in words, with its conflicts and caveats: "đã công bố",
+    """A value's status in words, with its conflicts, caveats and a weak source: "đã công bố",
     "số tính từ số liệu công bố; không thống nhất (C1)"."""
-    notes = [status_note(row["value_status"], lang) or render("report.status.published", lang)]
+    notes = [status_note(row["value_status"], lang) or render("report.status.published", lang),
+             weak_source_note(row.get("source_type"), lang)]
     for kind in ("conflict", "caveat"):
         ids = conflict_ids(row, kind)
         if ids:
             notes.append(render(f"report.status.{kind}", lang, ids=", ".join(ids)))
-    return "; ".join(notes)
+    return "; ".join(note for note in notes if note)
 
 
 def _table(columns: dict[str, list], lang: str) -> pd.DataFrame:
@@ -426,6 +440,32 @@ def score_axis_label(peers: pd.DataFrame, lang: str = "vi") -> str:
 
 
 # --- sentences -------------------------------------------------------------------------------
+
+def other_rankings_sentence(unit: Unit, peer_group: str, year: int, lang: str = "vi") -> str:
+    """The other national rankings of ``year`` (DTI 2024 was ranked among the 63 provinces
+    before the 2025 merger and among the 34 after it; Thành phố Hồ Chí Minh leads one, Hà Nội
+    the other), with their leader and the unit's rank there; ``""`` when there is none.
+    Rankings whose name has no message ``report.peers.ranking.<group>`` are left out."""
+    from lib.profiles import dti_totals
+
+    totals = dti_totals()
+    others = totals[(totals["reference_year"] == year) & (totals["peer_group"] != peer_group)
+                    & (totals["unit_level"] == unit.level)]
+    sentences = []
+    for group, rows in others.groupby("peer_group", sort=True):
+        key = f"report.peers.ranking.{group}"
+        leaders = rows.loc[rows["rank"] == 1, "unit_name"].tolist()
+        if not leaders or key not in catalogue(lang):
+            continue
+        mine = rows[rows["unit_code"] == unit.code]
+        row = None if mine.empty or mine.iloc[0][["rank", "rank_of"]].isna().any() else mine.iloc[0]
+        rank = "" if row is None else render(
+            "report.peers.other_ranking_mine", lang, unit=unit_label(unit, lang),
+            ordinal=ordinal(row["rank"], lang), rank_of=int(row["rank_of"]))
+        sentences.append(render("report.peers.other_ranking", lang, year=year,
+                                group=render(key, lang), leader=", ".join(leaders), mine=rank))
+    return " ".join(sentences)
+
 
 def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
                    lang: str = "vi") -> str:
@@ -576,8 +616,9 @@ def indicator_table(figures: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
         "value": [value_text(r, lang) for _, r in figures.iterrows()],
         "base": [base_text(u, i, lang) for u, i in zip(figures["unit_label"], figures["indicator"])],
         "period": [texts.period_label(r, lang) for _, r in figures.iterrows()],
-        "status": [status_note(s, lang) or render("report.status.published", lang)
-                   for s in figures["value_status"]],
+        "status": ["; ".join(filter(None, [status_note(s, lang) or render("report.status.published", lang),
+                                            weak_source_note(t, lang)]))
+                   for s, t in zip(figures["value_status"], figures["source_type"])],
     }, lang)
 
 
@@ -815,17 +856,21 @@ one is always "stronger" than the other)."""
 
 def strengths_sentence(unit: Unit, table: pd.DataFrame, lang: str = "vi") -> str:
     """Strengths and weaknesses by % of maximum, naming weaknesses all peers share. With fewer
-    than :data:`MIN_MAIN_FOR_PROFILE` scored main indicators it lists their ranks instead."""
+    than :data:`MIN_MAIN_FOR_PROFILE` scored main indicators it names none and lists the
+    published main-indicator ranks (scored or not) instead."""
     def names(mask):
         return ", ".join(indicator_name(i, lang) for i in table.loc[mask, "indicator"])
 
-    scored = table.dropna(subset=["pct_of_max"])
-    if len(scored) < MIN_MAIN_FOR_PROFILE:
+    scored = table["pct_of_max"].notna().sum()
+    if scored < MIN_MAIN_FOR_PROFILE:
+        text = render("report.analysis.too_few_main", lang, count=scored, unit=unit_label(unit, lang),
+                      needed=MIN_MAIN_FOR_PROFILE)
+        ranked = table.dropna(subset=["rank"])
         items = [render("report.analysis.main_rank", lang, indicator=indicator_name(i, lang),
                         rank=format_rank(r, o, "", lang))
-                 for i, r, o in zip(scored["indicator"], scored["rank"], scored["rank_of"])]
-        return render("report.analysis.too_few_main", lang, count=len(scored), unit=unit_label(unit, lang),
-                      items=_and_list(items, lang) if items else "", needed=MIN_MAIN_FOR_PROFILE)
+                 for i, r, o in zip(ranked["indicator"], ranked["rank"], ranked["rank_of"])]
+        return text + (" " + render("report.analysis.main_ranks", lang, items=_and_list(items, lang))
+                       if items else "")
     none = render("report.analysis.not_distinguishable", lang)
     strengths = names(table["by_pct"] == "strength") or none
     weaknesses = names(table["by_pct"] == "weakness") or none

@@ -37,8 +37,10 @@ class UnknownUnit(LookupError):
     """No administrative unit with that code and level in the ``units`` table."""
 
 
-def _valid_in_year(units: pd.DataFrame, year: int) -> pd.Series:
-    start, end = f"{year}-01-01", f"{year}-12-31"
+def _valid_in_year(units: pd.DataFrame, year) -> pd.Series:
+    """Rows valid at some day of ``year`` (an int, or a Series of year strings)."""
+    start, end = (year + "-01-01", year + "-12-31") if isinstance(year, pd.Series) \
+        else (f"{year}-01-01", f"{year}-12-31")
     valid_from = units["valid_from"].fillna("0000")
     valid_to = units["valid_to"].fillna("9999")
     return (valid_from <= end) & (valid_to >= start)
@@ -81,7 +83,26 @@ def dti_totals() -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def _dti_totals(directory: str, mtime_ns: int, size: int) -> pd.DataFrame:
     scores = usable_scores(load_table("dti_scores", Path(directory)))
-    return best_estimates(scores[scores["indicator"] == "dti_total"])
+    totals = best_estimates(scores[scores["indicator"] == "dti_total"])
+    return with_names_of_the_year(totals, load_table("units", Path(directory)))
+
+
+def with_names_of_the_year(rows: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (``unit_code``, ``unit_level``, ``reference_year``, ``unit_name``) with each
+    ``unit_name`` replaced by the ``units`` name valid that year (the earlier one when two are):
+    code 46 is "Thừa Thiên Huế" up to 2024 and "Huế" from 2025, whatever the source printed.
+    Rows whose unit is not in ``units`` keep their name."""
+    keys = rows[["unit_code", "unit_level", "reference_year"]].drop_duplicates()
+    pairs = keys.merge(units[["unit_code", "unit_level", "unit_name", "valid_from", "valid_to"]],
+                       on=["unit_code", "unit_level"])
+    pairs = pairs[_valid_in_year(pairs, pairs["reference_year"].astype(str))]
+    names = pairs.sort_values("valid_to", na_position="last") \
+        .drop_duplicates(["unit_code", "unit_level", "reference_year"])
+    out = rows.merge(names[["unit_code", "unit_level", "reference_year", "unit_name"]],
+                     on=["unit_code", "unit_level", "reference_year"], how="left",
+                     suffixes=("", "_of_year"))
+    out["unit_name"] = out["unit_name_of_year"].fillna(out["unit_name"])
+    return out.drop(columns="unit_name_of_year").set_axis(rows.index)
 
 
 def peer_group_of(unit_code: str, level: str, year: int) -> str | None:

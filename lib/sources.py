@@ -17,6 +17,8 @@ SIDECAR_KEYS = ("title", "publisher", "url", "published", "accessed", "licence",
 # most to least trusted; "synthetic" marks the generated example panel (lib.synthetic), never real data
 SOURCE_TYPES = ("official", "legal_database", "press", "aggregator", "secondary",
                 "third_party_dataset", "weak_republication", "synthetic")
+# a figure whose most trusted source is one of these is marked beside the number on the pages
+WEAK_SOURCE_TYPES = ("third_party_dataset", "weak_republication")
 SOURCE_COLUMNS = ("source_url", "source_publisher", "source_type", "source_date")
 
 

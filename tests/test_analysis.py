@@ -316,14 +316,20 @@ def test_da_nang_2022_decomposition(real):
     assert result.summary["max_abs_residual_points"] < 0.1  # rounding of 0–1 values only
 
 
-def test_da_nang_change_2022_2023_partial(real):
+def test_da_nang_change_2022_2023_total_only(real):
+    # no 2023 main-indicator score is published by a usable source (the 0.7262 and 0.5881 were
+    # cited only to a sports-site republication and are dropped), so no split by indicator
     result = A.decompose_change(real["dti_scores"], real["dti_frameworks"], "province_63",
                                 2022, 2023, unit_code="48")
-    table = result.table.set_index("indicator")
-    assert table.loc["dti_total", "points_change"] == pytest.approx(33.8)
-    assert table.loc[MAIN[6], "points_change"] == pytest.approx((0.7262 - 0.7836) * 150)
-    assert table.loc[MAIN[7], "points_change"] == pytest.approx((0.5881 - 0.5197) * 150)
-    assert math.isnan(table.loc["rounding_residual", "points_change"])  # 6 main indicators missing
+    assert not result.ok and result.reason == A.why("no_main_scores", peer_group="province_63",
+                                                    year=2023)
+    # the total change is still there: 0.8340 (2023, Báo Mới) − 0.8002 (2022, dti.gov.vn)
+    ranks = A.rank_units(real["dti_scores"], "province_63", 2023).table
+    dn = ranks[ranks["unit_code"] == "48"].iloc[0]
+    assert dn["pct_of_max"] == pytest.approx(83.40)
+    assert dn["previous_pct_of_max"] == pytest.approx(80.02)
+    assert dn["pct_of_max_change"] == pytest.approx(3.38)
+    assert (dn["rank"], dn["previous_rank"]) == (1, 1)
 
 
 def test_da_nang_shared_weaknesses_2022(real):
@@ -337,9 +343,25 @@ def test_da_nang_shared_weaknesses_2022(real):
 def test_da_nang_2023_strengths_from_ranks_only(real):
     table = A.find_strengths_weaknesses(real["dti_scores"], "province_63", 2023, "48").table
     table = table.set_index("indicator")
-    assert table.loc[MAIN[6], "rank"] == 6 and table.loc[MAIN[6], "by_rank"] == "weakness"
-    assert table.loc[MAIN[0], "rank_basis"] == "published" and pd.isna(table.loc[MAIN[0],
-                                                                               "pct_of_max"])
+    # five published ranks, all 1st of 63 (Báo Mới): strengths, and no rank-1 "weakness"
+    first = [MAIN[0], MAIN[1], MAIN[3], MAIN[4], MAIN[5]]
+    assert list(table.index) == first
+    assert (table["rank"] == 1).all() and (table["rank_of"] == 63).all()
+    assert (table["rank_basis"] == "published").all() and table["pct_of_max"].isna().all()
+    assert table.loc[[MAIN[0], MAIN[1]], "by_rank"].tolist() == ["strength", "strength"]
+    assert "weakness" not in set(table["by_rank"])
+    assert MAIN[6] not in table.index  # 6th in digital economy: only a sports-site source
+
+
+def test_tied_rank_is_never_a_weakness():
+    # four main indicators with published ranks only, all 1st: framework order must not make
+    # two of them weaknesses; a rank of 5 among them is one
+    rows = [_row(2023, "901", i, None, "0-1", rank=1) for i in MAIN[:4]]
+    table = A.find_strengths_weaknesses(pd.DataFrame(rows), GROUP, 2023, "901").table
+    assert table["by_rank"].tolist() == ["strength", "strength", "", ""]
+    rows[3] = _row(2023, "901", MAIN[3], None, "0-1", rank=5)
+    table = A.find_strengths_weaknesses(pd.DataFrame(rows), GROUP, 2023, "901").table
+    assert table["by_rank"].tolist() == ["strength", "strength", "", "weakness"]
 
 
 def test_rank_only_unit_has_no_benchmark(real):

@@ -96,7 +96,7 @@ def test_units_codes_are_zero_padded_strings(tables):
                                               "252", "253"]
     assert (districts["valid_to"] == "2025-06-30").all()
     provinces = units[units["unit_level"] == "province"]
-    assert len(provinces) == 63 + 34
+    assert len(provinces) == 63 + 34 + 1  # code 46 renamed on 2025-01-01 (Thừa Thiên Huế → Huế)
     vinh_phuc = provinces[provinces["unit_code"] == "26"].iloc[0]
     assert vinh_phuc["unit_name"] == "Vĩnh Phúc" and vinh_phuc["successor_code"] == "25"
 

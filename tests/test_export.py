@@ -225,7 +225,10 @@ def test_header_facts_say_a_rank_absent_from_the_sources_is_not_in_them(processe
     facts = dict(header_facts("scores", {"unit_code": "246", "unit_level": "district",
                                          "reference_year": 2022}, "vi")["facts"])
     assert facts["Thứ hạng năm 2021"] == "không có trong các nguồn đã dùng"  # not "chưa được công bố"
-    assert facts["Điểm DTI"] == "chưa được công bố"  # 582.413 is derived and in conflict C1
+    assert facts["Điểm DTI"] == "chưa nêu vì các nguồn không thống nhất (C1)"  # 582.413 derived
+    facts = dict(header_facts("scores", {"unit_code": "48", "unit_level": "province",
+                                         "reference_year": 2024}, "vi")["facts"])
+    assert facts["Điểm DTI"] == "không có trong các nguồn đã dùng"  # VTC gives the rank only
 
 
 def test_header_facts_say_not_published_instead_of_blank(processed):

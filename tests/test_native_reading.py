@@ -40,15 +40,18 @@ def test_two_main_indicators_are_too_few_to_name_a_strength(processed):
     assert full.startswith("Điểm mạnh của thành phố Đà Nẵng: ")
     two = profile.table.head(2)
     sentence = narrative.strengths_sentence(unit, two, "vi")
-    assert sentence.startswith("Các nguồn đã dùng mới có điểm 2 chỉ số chính của thành phố Đà Nẵng: ")
-    assert "cần điểm của ít nhất 3 chỉ số chính" in sentence and "Điểm mạnh" not in sentence
+    assert sentence == ("Các nguồn đã dùng mới có điểm 2 chỉ số chính của thành phố Đà Nẵng; cần điểm "
+                        "của ít nhất 3 chỉ số chính mới nêu được điểm mạnh, điểm yếu. Thứ hạng chỉ "
+                        "số chính trong các nguồn đã dùng: Nhận thức số (thứ hạng 1/5) và Thể chế "
+                        "số (thứ hạng 1/5).")
     assert "điểm mạnh" not in " ".join(narrative.strengths_table(two, "vi").iloc[:, -1])
-    # Đà Nẵng 2023: 8 main indicators, only digital economy and digital society scored
+    # Đà Nẵng 2023: ranks only (1st in 5 of the 8 main indicators, Báo Mới), no score
     profile = analysis.find_strengths_weaknesses(usable_scores(load_table("dti_scores")),
                                                  "province_63", 2023, "48")
     sentence = narrative.strengths_sentence(profiles.get_unit("48", "province", 2023),
-                                            profile.table, "vi")
-    assert sentence.startswith("Các nguồn đã dùng mới có điểm 2 chỉ số chính")
+                                            profile.table, "en")
+    assert sentence.startswith("The sources used here give no main-indicator score of Đà Nẵng city;")
+    assert sentence.count("(rank 1 of 63)") == 5 and "strongest" not in sentence
     none = narrative.strengths_sentence(unit, two.iloc[0:0], "vi")
     assert none.startswith("Các nguồn đã dùng chưa có điểm chỉ số chính nào của thành phố Đà Nẵng;")
 

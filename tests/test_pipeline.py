@@ -23,8 +23,8 @@ def test_manifest_records_inputs_rows_and_version(processed):
     current = resolve_processed(processed)
     manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is False
-    assert manifest["tables"]["dti_scores"]["rows"] == 300
-    assert manifest["tables"]["units"]["rows"] == 244
+    assert manifest["tables"]["dti_scores"]["rows"] == 297
+    assert manifest["tables"]["units"]["rows"] == 245
     assert "dti_district_vinhphuc.csv" in manifest["inputs"]
     assert len(manifest["inputs"]["dti_district_vinhphuc.csv"]) == 64
     assert (current / "dti_scores.csv").exists() and (current / "dti_scores.parquet").exists()
@@ -118,8 +118,8 @@ def test_rebuild_switches_the_whole_set_and_keeps_the_one_before(tmp_path):
     assert os.readlink(root / "current") == f"sets/{new_set.name}" and new_set != old_set
     assert first["data_version"] in new_set.name
     # a reader that resolved the old set before the switch still reads it, whole
-    assert load.read_manifest(old_set)["tables"]["dti_scores"]["rows"] == 300
-    assert len(load.load_table("dti_scores", old_set)) == 300
+    assert load.read_manifest(old_set)["tables"]["dti_scores"]["rows"] == 297
+    assert len(load.load_table("dti_scores", old_set)) == 297
     assert not (root / "units.csv").exists()
     pipeline.build(out_dir=root, force=True)
     assert sorted(p.name for p in (root / "sets").iterdir()) == sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import profiles, report
+from lib import narrative, profiles, report
 from lib.parse import parse_value
 from test_language import _render, visible_text
 
@@ -153,3 +153,59 @@ def test_a_score_change_not_computed_gives_the_real_reasons(processed):
                                      lang="vi").endswith(
         "chưa tính thay đổi điểm vì điểm năm 2022 là số tính từ số liệu công bố và không thống "
         "nhất giữa các nguồn (C1).")
+
+
+WEAK_HOSTS = ("tothethao", "ufabet", "xemdabong")
+
+
+def test_no_row_cites_a_sports_or_gambling_site(tables):
+    # issue 11 item 9: rows cited only to these hosts were replaced (VNBA, Agribank) or dropped
+    cited = " ".join(tables["sources"]["url"].astype("string").fillna(""))
+    notes = " ".join(" ".join(tables[name]["note"].astype("string").fillna(""))
+                     for name in ("dti_scores", "dti_national", "indicators"))
+    assert not [host for host in WEAK_HOSTS if host in cited or host in notes]
+
+
+def test_the_account_share_is_vnba_about_87_percent_of_people_aged_15_plus(tables):
+    indicators = tables["indicators"]
+    row = indicators[indicators["indicator"] == "population_15plus_with_bank_account_share"].iloc[0]
+    assert (row["value"], row["value_status"], row["reference_year"]) == (87, "approximate", 2024)
+    assert row["unit_label"] == "% of people aged 15+" and "not comparable" in row["note"]
+    sources = tables["sources"].set_index("source_id")
+    assert sources.loc[row["source_ids"], "url"].startswith("https://vnba.org.vn/")
+    cards = indicators[(indicators["indicator"] == "bank_cards_count")
+                       & (indicators["reference_year"] == 2024)].iloc[0]
+    assert cards["value"] == 138e6 and "agribank.com.vn" in sources.loc[cards["source_ids"], "url"]
+    assert narrative.value_text(row, "vi") == "khoảng 87%" and narrative.value_text(row, "en") == "about 87%"
+
+
+def test_a_figure_only_in_a_third_party_data_set_is_marked_beside_it(tables):
+    scores = tables["dti_scores"]
+    row = scores[(scores["unit_code"] == "46") & (scores["reference_year"] == 2020)
+                 & (scores["indicator"] == "dti_total")].iloc[0]
+    assert row["source_type"] == "third_party_dataset"   # 0.4097, only in the Hugging Face data set
+    assert narrative.status_cell(row, "vi") == ("đã công bố; chỉ có trong một bộ dữ liệu của bên "
+                                                 "thứ ba, chưa đối chiếu với nguồn chính thức")
+    press = scores[(scores["unit_code"] == "246") & (scores["reference_year"] == 2023)
+                   & (scores["indicator"] == "dti_total")].iloc[0]
+    assert narrative.status_cell(press, "en") == "published; caveat (C8)"
+
+
+def test_hue_is_thua_thien_hue_before_2025_and_hcmc_keeps_its_full_name(processed):
+    # NQ 175/2024/QH15: Tỉnh Thừa Thiên Huế became Thành phố Huế on 2025-01-01 (same code 46)
+    assert profiles.get_unit("46", "province", 2024).name == "Thừa Thiên Huế"
+    assert narrative.unit_label(profiles.get_unit("46", "province", 2025), "vi") == "thành phố Huế"
+    peers = profiles.peer_scores("province_63", 2020)
+    assert peers.loc[peers["unit_code"] == "46", "unit_name"].item() == "Thừa Thiên Huế"  # 2nd, 0.4097
+    hcmc = profiles.get_unit("79", "province", 2024)
+    assert narrative.unit_label(hcmc, "vi") == "Thành phố Hồ Chí Minh"
+    assert profiles.peer_scores("province_63", 2024).iloc[0]["unit_name"] == "Thành phố Hồ Chí Minh"
+
+
+def test_2024_pages_name_both_rankings_and_their_leaders(processed):
+    # VTC News (2025-10-21): HCMC 1st of the 63 pre-merger provinces, Hà Nội 1st of the 34
+    unit = profiles.get_unit("48", "province", 2024)
+    assert narrative.other_rankings_sentence(unit, "province_63", 2024, "vi") == (
+        "Kết quả DTI năm 2024 còn được xếp hạng trong 34 tỉnh, thành phố theo địa giới sau sắp xếp "
+        "năm 2025, do Hà Nội đứng đầu; trong bảng đó, thành phố Đà Nẵng xếp thứ 17/34.")
+    assert narrative.other_rankings_sentence(unit, "province_63", 2023, "vi") == ""

@@ -5,7 +5,8 @@ Phú Thọ before and after the 2025 merger, with different territory).
 
 - ``unit_code`` str: GSO code, zero-padded (``"26"`` province, ``"246"`` district,
   ``"08707"`` commune); ``"VN"`` for Vietnam.
-- ``unit_name`` str (NFC, as published, without the type prefix where the source omits it);
+- ``unit_name`` str (NFC, as published, without the type prefix, except where the type is part
+  of the proper name: "Thành phố Hồ Chí Minh", :data:`NAMES_WITH_TYPE`);
   ``unit_type`` str (``Tỉnh``, ``Thành phố``, ``Huyện``, ``Phường``, ``Xã``, ``Thị trấn``…).
 - ``unit_level`` str: ``country``, ``province``, ``district`` or ``commune``.
 - ``parent_code`` str or NA; ``valid_from`` / ``valid_to`` date strings (ISO) or NA (open).
@@ -13,8 +14,13 @@ Phú Thọ before and after the 2025 merger, with different territory).
 - ``name_variants`` str (``;``-joined other spellings); ``raw_file`` str; ``raw_row`` int64;
   ``source_ids`` str.
 
-Sources: GSO administrative-unit snapshots (daohoangson/dvhcvn) and the 2025 crosswalk
-(dvhcvn/20250701, NQ 202/2025/QH15, NQ 1676/NQ-UBTVQH15); see the raw files' sidecars.
+A unit renamed under the same code (``admin_unit_renames.csv``: Tỉnh Thừa Thiên Huế became
+Thành phố Huế on 2025-01-01, NQ 175/2024/QH15) has one row per name: the old name ends the day
+before ``renamed_on``.
+
+Sources: GSO administrative-unit snapshots (daohoangson/dvhcvn), the 2025 crosswalk
+(dvhcvn/20250701, NQ 202/2025/QH15, NQ 1676/NQ-UBTVQH15) and the renames' legal bases; see the
+raw files' sidecars.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 RAW_FILES = ("admin_provinces_2025_merger.csv", "admin_districts_vinhphuc.csv",
-             "admin_communes_vinhphuc.csv")
+             "admin_communes_vinhphuc.csv", "admin_unit_renames.csv")
 REFORM_DATE = "2025-07-01"
 LAST_DAY_BEFORE_REFORM = "2025-06-30"
 UNIT_LEVELS = ("country", "province", "district", "commune")
+# names whose type word is part of the proper name ("Hồ Chí Minh" alone names a person)
+NAMES_WITH_TYPE = ("Thành phố Hồ Chí Minh",)
 _TYPE_PREFIXES = ("Thành phố", "Tỉnh", "Huyện", "Thị xã", "Quận", "Phường", "Xã", "Thị trấn")
 
 
@@ -96,7 +104,8 @@ def _provinces(merger: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([old, new], ignore_index=True)
     split = both["full_name"].map(split_type)
     both["unit_type"] = [t or "Tỉnh" for t, _ in split]
-    both["unit_name"] = [n for _, n in split]
+    both["unit_name"] = [full if full in NAMES_WITH_TYPE else n
+                         for full, (_, n) in zip(both["full_name"], split)]
     both["name_variants"] = both["full_name"]
     both["unit_level"] = "province"
     both["parent_code"] = "VN"
@@ -141,8 +150,39 @@ def _communes(communes: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _apply_renames(units: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
+    """Split each renamed unit's row valid on ``renamed_on`` in two: the old name until the day
+    before, the new one from that day; either name is a variant of every row of the code. Raises :class:`lib.io.DataError` naming the row when no
+    unit of that level and code is valid on that day."""
+    from lib.io import DataError
+
+    for _, change in renames.iterrows():
+        day = change["renamed_on"]
+        mask = ((units["unit_level"] == change["unit_level"]) & (units["unit_code"] == change["unit_code"])
+                & (units["valid_from"].isna() | (units["valid_from"] < day))
+                & (units["valid_to"].isna() | (units["valid_to"] >= day)))
+        if not mask.any():
+            raise DataError(RAW_FILES[3], f"row {change[RAW_ROW]}, column unit_code: no "
+                            f"{change['unit_level']} {change['unit_code']} is valid on {day}")
+        current = units[mask].iloc[0]
+        before_type, before_name = split_type(change["name_before"])
+        sources = row_source_ids(renames.loc[[change.name]]).iloc[0]
+        before = current.copy()
+        before[["unit_name", "unit_type", "valid_to", "successor_code", "name_variants", "raw_file",
+                RAW_ROW, "source_ids"]] = [
+            before_name, before_type or current["unit_type"],
+            (pd.Timestamp(day) - pd.Timedelta(days=1)).date().isoformat(), change["unit_code"],
+            f"{change['name_before']};{change['name_after']}", RAW_FILES[3], change[RAW_ROW], sources]
+        # the same unit under either name: a file that writes "Huế" for 2023 still resolves
+        same = (units["unit_level"] == change["unit_level"]) & (units["unit_code"] == change["unit_code"])
+        units.loc[same, "name_variants"] = units.loc[same, "name_variants"] + ";" + change["name_before"]
+        units.loc[mask, "valid_from"] = day
+        units = pd.concat([units, before.to_frame().T], ignore_index=True)
+    return units
+
+
 def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Build ``units`` from the three administrative raw files (see the module docstring)."""
+    """Build ``units`` from the administrative raw files (see the module docstring)."""
     country = pd.DataFrame([{
         "unit_code": "VN", "unit_name": "Việt Nam", "unit_type": "Quốc gia",
         "unit_level": "country", "parent_code": pd.NA, "valid_from": pd.NA, "valid_to": pd.NA,
@@ -154,6 +194,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
          _communes(raw[RAW_FILES[2]])],
         ignore_index=True,
     )
+    units = _apply_renames(units, raw[RAW_FILES[3]])
     units[RAW_ROW] = units[RAW_ROW].astype("int64")
     columns = list(schema().columns)
     return units[columns].astype({c: object for c in columns if c != RAW_ROW})
