@@ -3,6 +3,7 @@ kernel starts; notebook names in reports.yml cannot leave notebooks/ (nor output
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -42,7 +43,14 @@ def test_plain_notebook_name_still_loads(tmp_path):
     assert report.load_config(config).entries[0]["notebook"] == "scores"
 
 
-def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path, processed):
+@pytest.mark.parametrize("executor,extra_env", [
+    (["--jobs", "2"], {}),
+    (["--jobs", "2"], {"DTI_NO_ZYGOTE": "1"}),
+    (["--cluster", "local", "--jobs", "2"], {}),
+    (["--cluster", "local", "--jobs", "2"], {"DTI_NO_ZYGOTE": "1"})],
+    ids=["local-pool", "local-pool-no-zygote", "dask-local-cluster", "dask-no-zygote"])
+def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path, processed,
+                                                                       executor, extra_env):
     import os
     import signal
     import subprocess
@@ -56,38 +64,50 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
     from lib import batch_state
     from lib.paths import ROOT
 
-    make_notebook(tmp_path / "notebooks" / "slow.ipynb", "import time\ntime.sleep(120)")
+    started = tmp_path / "started"  # each kernel that runs the slow cell leaves a file here
+    started.mkdir()
+    make_notebook(tmp_path / "notebooks" / "slow.ipynb",
+                  "import os, pathlib, time\n"
+                  "pathlib.Path(os.environ['DTI_TEST_STARTED'], str(os.getpid())).touch()\n"
+                  "time.sleep(120)")
     config = tmp_path / "reports.yml"
     config.write_text("years: [2022]\nnotebooks_dir: notebooks\nreports:\n  - {notebook: slow, "
                       "unit_level: district, peer_group: districts_of_26, data: all}\n",
                       encoding="utf-8")
     env = {**os.environ, "DTI_OUTPUTS_DIR": str(tmp_path / "outputs"),
-           "DTI_PROCESSED_DIR": str(processed)}
+           "DTI_PROCESSED_DIR": str(processed), "DTI_TEST_STARTED": str(started), **extra_env}
     runner = subprocess.Popen([sys.executable, "-m", "lib", "reports", "--config", str(config),
-                               "--jobs", "2", "--force"], cwd=ROOT, env=env,
+                               *executor, "--force"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parent = psutil.Process(runner.pid)
     seen: dict[int, psutil.Process] = {}
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # until two kernels run the slow cell
-        for child in parent.children(recursive=True):
-            seen.setdefault(child.pid, child)
-        kernels = [p for p in seen.values() if p.is_running()
-                   and "ipykernel" in " ".join(p.cmdline()) or "batch_zygote" in " ".join(
-                       p.cmdline() if p.is_running() else [])]
-        if len(kernels) >= 2:
-            time.sleep(3)
-            break
-        time.sleep(0.5)
-    for child in parent.children(recursive=True):
-        seen.setdefault(child.pid, child)
-    assert len(seen) >= 3, "the run did not start its workers and kernels"
+
+    def record() -> None:  # every descendant of the runner, as long as it is one
+        try:
+            for child in parent.children(recursive=True):
+                seen.setdefault(child.pid, child)
+        except psutil.NoSuchProcess:
+            pass
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and len(list(started.iterdir())) < 2:
+        record()  # until two kernels run the slow cell
+        time.sleep(0.2)
+    record()
+    kernels = {int(p.name) for p in started.iterdir()}
+    assert len(kernels) == 2 and kernels <= seen.keys(), "the run did not start two kernels"
+    assert runner.poll() is None, "the runner ended before it was killed"
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
     time.sleep(10)
     alive = [p for p in seen.values()
              if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert alive == [], [" ".join(p.cmdline()) for p in alive]
+    survivors = []
+    for process in alive:  # named, then killed: leave nothing behind for the other tests
+        with contextlib.suppress(psutil.Error):
+            survivors.append(f"{process.pid}: {' '.join(process.cmdline())}")
+            process.kill()
+    assert survivors == []
     # the next run removes the temporary folders the dead run left
     left = [p for p in Path(tempfile.gettempdir()).glob("dti-[kz]-*")
             if (p / "pid").exists() and int((p / "pid").read_text()) in seen.keys() | {runner.pid}]
