@@ -403,7 +403,8 @@ def raw_signature(raw_dir: Path) -> str:
     return digest.hexdigest()
 
 
-TEMP_PREFIXES = ("dti-k-", "dti-z-")  # kernel scratch and zygote folders, each with a `pid` file
+# kernel scratch, zygote and Dask workers' staged data folders, each with a `pid` file
+TEMP_PREFIXES = ("dti-k-", "dti-z-", "dti-data-")
 
 
 def remove_dead_temp_dirs(root: str | Path | None = None) -> list[Path]:

@@ -81,11 +81,14 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parent = psutil.Process(runner.pid)
     seen: dict[int, psutil.Process] = {}
+    commands: dict[int, list] = {}
 
     def record() -> None:  # every descendant of the runner, as long as it is one
         try:
             for child in parent.children(recursive=True):
                 seen.setdefault(child.pid, child)
+                with contextlib.suppress(psutil.Error):
+                    commands.setdefault(child.pid, child.cmdline())
         except psutil.NoSuchProcess:
             pass
 
@@ -108,9 +111,19 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
             survivors.append(f"{process.pid}: {' '.join(process.cmdline())}")
             process.kill()
     assert survivors == []
-    # the next run removes the temporary folders the dead run left
-    left = [p for p in Path(tempfile.gettempdir()).glob("dti-[kz]-*")
-            if (p / "pid").exists() and int((p / "pid").read_text()) in seen.keys() | {runner.pid}]
+    # what the dead run left in the temp folder lies in folders that name their process
+    # (kernel connection files too, not jupyter_client's /tmp/tmp*.json) ...
+    for command in commands.values():
+        if "ipykernel_launcher" in command:
+            connection = Path(command[command.index("-f") + 1])
+            assert connection.parent.name.startswith("dti-k-"), command
+    left = [p for p in Path(tempfile.gettempdir()).glob("dti-*")
+            if p.name.startswith(batch_state.TEMP_PREFIXES) and (p / "pid").exists()
+            and int((p / "pid").read_text()) in seen.keys() | {runner.pid}]
+    assert left, "the killed run left no temporary folder to tidy"
+    if "--cluster" in executor:  # the workers' copies of the data
+        assert any(p.name.startswith("dti-data-") for p in left)
+    # ... which the next run removes
     removed = batch_state.remove_dead_temp_dirs()
     assert set(left) <= set(removed) and not any(p.exists() for p in left)
 
