@@ -15,7 +15,8 @@ version or the kernel changed, when its last attempt failed or its files are mis
 (``executed/<year>/<stem>.failed.ipynb``), never replaces the published HTML (the index marks
 it stale) and makes the run exit with code 1. See ``docs/batch.md``.
 
-Exit codes: 0 every planned report built or up to date; 1 some reports failed; 2 bad
+Exit codes: 0 every planned report built or up to date; 1 some reports failed (or the
+index, state or manifest could not be written: a disk that failed mid-run); 2 bad
 configuration, parameters or input data (nothing was executed); 3 another run holds the lock.
 """
 
