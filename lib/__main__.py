@@ -186,10 +186,23 @@ def main(argv: list[str] | None = None) -> int:
         from lib.io import DataError, StorageError  # here: not every command needs pandas
         from lib.validate import ValidationError
 
+        if _is_disk_fault(err):  # last resort: each command handles the faults it expects
+            from lib.io import storage_problem
+
+            where = f" {err.filename}" if err.filename else ""
+            print(f"error: cannot write{where} ({storage_problem(err)})", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if not isinstance(err, (DataError, StorageError, ValidationError)):
             raise
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _is_disk_fault(err: BaseException) -> bool:
+    """A full, read-only or over-quota disk: a fault of the machine, said in one sentence."""
+    import errno
+
+    return isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 if __name__ == "__main__":

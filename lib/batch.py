@@ -262,7 +262,10 @@ class KernelSession:
         errors = []
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             self.starts += 1
-            options = {"transport": "ipc", "ip": str(self.scratch / f"k{self.starts}")} \
+            # connection file and sockets in the scratch folder, which a later run removes
+            # if this process was killed (jupyter_client's default is a file in /tmp)
+            options = {"transport": "ipc", "ip": str(self.scratch / f"k{self.starts}"),
+                       "connection_file": str(self.scratch / f"k{self.starts}.json")} \
                 if os.name == "posix" else {}
             km = AsyncKernelManager(kernel_name=self.kernel_name, **options)
             zygote = None if self._no_zygote else zygote_for(self.kernel_name)

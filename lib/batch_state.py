@@ -163,26 +163,58 @@ class RunLock:
 
 
 def _write_json_atomic(path: Path, value, indent: int | None = None) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, ensure_ascii=False, indent=indent, default=str),
-                   encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomic(path, json.dumps(value, ensure_ascii=False, indent=indent,
+                                               default=str).encode("utf-8"), sync=False)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    return path
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
+    """Write ``data`` next to ``path`` in a temporary file and return it; on any error
+    (e.g. a full disk) the temporary file is removed and the error raised."""
+    tmp = _tmp_name(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            err.filename = str(path)  # the file that could not be written, not its temp
+        raise
+    return tmp
+
+
+def write_bytes_atomic(path: Path, data: bytes, sync: bool = True) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename (``sync``:
+    flushed to the disk first). Raises ``OSError`` (a full or read-only disk) with ``path``
+    untouched and no temporary file left. Returns ``path``."""
+    return write_files_atomic({Path(path): data}, sync)[0]
+
+
+def write_files_atomic(files: dict, sync: bool = True) -> list[Path]:
+    """Write several files (``{path: bytes}``) so that none is replaced unless all could be
+    written: every temporary file first, then the renames (which need no space). Raises
+    ``OSError`` (its ``filename`` the file that failed) with no temporary file left; when a
+    temporary file could not be written, no file was replaced. Returns the paths."""
+    written: dict[Path, Path] = {}
+    try:
+        for path, data in files.items():
+            written[Path(path)] = _write_tmp(Path(path), data, sync)
+        for path, tmp in written.items():
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in written.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        raise
+    return list(written)
 
 
 class StateStore:
@@ -204,6 +236,7 @@ class StateStore:
         self.journal = self.dir / "journal.jsonl"
         self.data: dict = {"version": STATE_VERSION, "reports": {}}
         self._journal_handle = None
+        self.journal_error: OSError | None = None
 
     def load(self) -> StateStore:
         try:
@@ -230,20 +263,39 @@ class StateStore:
         return self.reports.get(key)
 
     def put(self, record: dict, journal: bool = True) -> None:
-        """Store a record; with ``journal``, append it to the journal (flushed) at once."""
+        """Store a record; with ``journal``, append it to the journal (flushed) at once. A
+        journal that cannot be written (a full disk) is given up for this run, with a warning:
+        the records stay in memory for :meth:`save`."""
         self.reports[record["key"]] = record
-        if journal:
+        if not journal or self.journal_error:
+            return
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        try:
             if self._journal_handle is None:
                 self.dir.mkdir(parents=True, exist_ok=True)
-                self._journal_handle = open(self.journal, "a", encoding="utf-8")  # noqa: SIM115
-            self._journal_handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                self._journal_handle = open(self.journal, "a+b")  # noqa: SIM115
+                self._journal_handle.seek(0, os.SEEK_END)
+                if self._journal_handle.tell():  # a line cut by an earlier fault stays alone
+                    self._journal_handle.seek(-1, os.SEEK_END)
+                    if self._journal_handle.read(1) != b"\n":
+                        line = "\n" + line
+            self._journal_handle.write(line.encode("utf-8"))
             self._journal_handle.flush()
+        except OSError as err:
+            self.journal_error = err
+            log.warning("cannot append to %s (%s): records are kept until the end of the run",
+                        self.journal, err)
+            self._close_journal()
+
+    def _close_journal(self) -> None:
+        handle, self._journal_handle = self._journal_handle, None
+        if handle is not None:
+            with contextlib.suppress(OSError):  # unwritten bytes of a full disk are dropped
+                handle.close()
 
     def save(self) -> Path:
         """Write ``state.json`` atomically, then drop the journal it now contains."""
-        if self._journal_handle is not None:
-            self._journal_handle.close()
-            self._journal_handle = None
+        self._close_journal()
         path = _write_json_atomic(self.path, self.data)
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
@@ -261,11 +313,28 @@ def run_dir(out: Path, run_id: str) -> Path:
     return Path(out) / "runs" / run_id
 
 
+class _RunLogHandler(logging.FileHandler):
+    """The run log: lines that cannot be written (a full disk) are dropped silently, not
+    printed as a logging traceback nor raised when the log is closed; the run reports the
+    fault itself."""
+
+    def handleError(self, record) -> None:  # noqa: N802 - logging's name
+        pass
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            super().flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            super().close()
+
+
 def start_log(out: Path, run_id: str) -> Path:
     """Send the ``lib.batch`` logger to ``runs/<run id>/run.log``; return the log's path."""
     path = run_dir(out, run_id) / "run.log"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.set_name(f"dti-run-{run_id}")
     log.addHandler(handler)
@@ -320,10 +389,7 @@ def write_run_manifest(out: Path, run_id: str, manifest: dict) -> Path:
     # compact: the C encoder writes the 20,000 entries of a national run in a fraction of the
     # time of an indented dump (read it with `python -m json.tool` or jq)
     path = _write_json_atomic(run_dir(out, run_id) / "manifest.json", manifest)
-    latest = Path(out) / "runs" / "LATEST"
-    tmp = latest.with_name(f".LATEST.{os.getpid()}.tmp")
-    tmp.write_text(run_id + "\n", encoding="utf-8")
-    os.replace(tmp, latest)
+    write_bytes_atomic(Path(out) / "runs" / "LATEST", (run_id + "\n").encode(), sync=False)
     return path
 
 
@@ -337,7 +403,8 @@ def raw_signature(raw_dir: Path) -> str:
     return digest.hexdigest()
 
 
-TEMP_PREFIXES = ("dti-k-", "dti-z-")  # kernel scratch and zygote folders, each with a `pid` file
+# kernel scratch, zygote and Dask workers' staged data folders, each with a `pid` file
+TEMP_PREFIXES = ("dti-k-", "dti-z-", "dti-data-")
 
 
 def remove_dead_temp_dirs(root: str | Path | None = None) -> list[Path]:

@@ -64,15 +64,32 @@ _STAGE_LOCK = threading.Lock()
 
 def stage_bundle(bundle: DataBundle) -> str:
     """Write the bundle into this worker's temporary folder once per data version; return
-    the folder."""
+    the folder of the tables. It lies in a ``dti-data-*`` folder with this worker's ``pid``:
+    :func:`unstage_bundles` removes it at the end of a run, and the next run on this machine
+    (:func:`lib.batch_state.remove_dead_temp_dirs`) if the worker was killed."""
     with _STAGE_LOCK:
         if bundle.version in _STAGED and Path(_STAGED[bundle.version]).is_dir():
             return _STAGED[bundle.version]
-        directory = Path(tempfile.mkdtemp(prefix=f"dti-data-{bundle.version[:12]}-"))
+        owner = Path(tempfile.mkdtemp(prefix=f"dti-data-{bundle.version[:12]}-"))
+        (owner / "pid").write_text(str(os.getpid()))
+        directory = owner / "data"
+        directory.mkdir()
         for name, data in bundle.files.items():
             (directory / name).write_bytes(data)
         _STAGED[bundle.version] = str(directory)
         return str(directory)
+
+
+def unstage_bundles() -> int:
+    """Remove this worker's staged copies of the data; return how many there were."""
+    import shutil
+
+    with _STAGE_LOCK:
+        staged = list(_STAGED.values())
+        _STAGED.clear()
+    for directory in staged:
+        shutil.rmtree(Path(directory).parent, ignore_errors=True)
+    return len(staged)
 
 
 def dask_task(task: batch.ReportTask, bundle: DataBundle, sources: dict) -> batch.ReportResult:
@@ -100,8 +117,11 @@ def worker_identity() -> dict:
 
 
 def close_worker_sessions() -> int:
-    """Shut down this worker's kernels (runs on each worker at the end of a run)."""
-    return batch.close_sessions()
+    """Shut down this worker's kernels and remove its staged data (runs on each worker at
+    the end of a run); return how many kernel sessions there were."""
+    sessions = batch.close_sessions()
+    unstage_bundles()
+    return sessions
 
 
 def check_workers(client, kernel_name: str) -> dict:

@@ -15,13 +15,16 @@ version or the kernel changed, when its last attempt failed or its files are mis
 (``executed/<year>/<stem>.failed.ipynb``), never replaces the published HTML (the index marks
 it stale) and makes the run exit with code 1. See ``docs/batch.md``.
 
-Exit codes: 0 every planned report built or up to date; 1 some reports failed; 2 bad
+Exit codes: 0 every planned report built or up to date; 1 some reports failed (or the
+index, state or manifest could not be written: a disk that failed mid-run); 2 bad
 configuration, parameters or input data (nothing was executed); 3 another run holds the lock.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -673,6 +676,9 @@ class BatchRun:
         self.entries: list[dict] = []
         self.executor_info: dict = {}
         self.notes: list[str] = []
+        self.storage_faults: list[str] = []  # why writes into the outputs folder failed
+        self.unwritten: list[str] = []       # reports whose files could not be written
+        self._state_saved = False
         self.phases: dict[str, float] = {}
         self._zygote = None
         self._dask = self._dask_thread = self._dask_error = None
@@ -907,9 +913,21 @@ class BatchRun:
 
     def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
         """Write a result into the outputs folder and record it (journal first); a built
-        report's data input becomes the tables it read (``manifest``: the data manifest)."""
+        report's data input becomes the tables it read (``manifest``: the data manifest).
+
+        A write that fails (a full or read-only disk, ``OSError``) fails this report only: its
+        executed notebook and HTML are replaced together or not at all, no temporary file
+        stays, the previous page stays published (the index marks it stale), and the error
+        names the file and the fault (also in :attr:`storage_faults`). Never raises for it."""
         out = self.out
         record = dict(self.state.get(job.key) or {})
+        if result.status == "built":
+            try:
+                state_.write_files_atomic({job.executed_path(out): result.executed.encode("utf-8"),
+                                           job.html_path(out): result.html.encode("utf-8")})
+            except OSError as err:
+                result = dataclasses.replace(result, status="failed", executed=None,
+                                             error=self._storage_fault(err, job, record))
         if result.status == "built":  # depend on the tables the report read, no others
             inputs = {**inputs, "data": data_id(manifest, result.tables_read)}
             record["tables_read"] = result.tables_read
@@ -919,9 +937,9 @@ class BatchRun:
         record.update({"fingerprint": fingerprint, "inputs": inputs, "run_id": self.run_id,
                        "updated_at": now, "seconds": round(result.timings.get("total", 0.0), 3)})
         if result.status == "built":
-            state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
-            html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
-            job.failed_path(out).unlink(missing_ok=True)
+            html = job.html_path(out)
+            with contextlib.suppress(OSError):
+                job.failed_path(out).unlink(missing_ok=True)
             record.update({"status": "built", "html": job.html_rel, "executed": job.executed_rel,
                            "good": {"fingerprint": fingerprint, "built_at": now,
                                     "run_id": self.run_id},
@@ -931,8 +949,12 @@ class BatchRun:
         else:
             executed = None
             if result.executed:
-                executed = state_.write_bytes_atomic(job.failed_path(out),
-                                                     result.executed.encode("utf-8"))
+                try:
+                    executed = state_.write_bytes_atomic(job.failed_path(out),
+                                                         result.executed.encode("utf-8"))
+                except OSError as err:
+                    result = dataclasses.replace(result, error=f"{result.error}; "
+                                                 + self._storage_fault(err, job, record))
             had_html = bool(record.get("html")) and (out / "html" / record["html"]).is_file()
             record.update({"status": "failed",
                            "html": record.get("html") if had_html else None,
@@ -960,6 +982,18 @@ class BatchRun:
             self.entries[-1]["kernel"]["worker_boot"] = {
                 k: round(v - self._epoch, 3) for k, v in boot.items()}
         return outcome
+
+    def _storage_fault(self, err: OSError, job: Job, record: dict) -> str:
+        """The sentence for a report that could not be written, noted in
+        :attr:`storage_faults`."""
+        from lib.io import storage_problem
+
+        problem = storage_problem(err)
+        self.storage_faults.append(problem)
+        self.unwritten.append(job.key)
+        kept = bool(record.get("html")) and (self.out / "html" / record["html"]).is_file()
+        return (f"cannot write {err.filename or job.html_path(self.out)} ({problem}); "
+                + ("its previous page stays published" if kept else "nothing was published"))
 
     def record_skipped(self, jobs: list[Job], inputs: dict) -> list[Outcome]:
         outcomes = []
@@ -994,8 +1028,40 @@ class BatchRun:
         return write_portfolio(index_entries(self.state.reports.values(), self.out),
                                self.out / "html", languages)
 
+    def storage_error(self, what: str, err: OSError, consequence: str,
+                      where: Path | None = None) -> None:
+        """Print one sentence for a write into the outputs folder that failed (``what``: "the
+        index"; ``where``: the file or folder, else the error's file name), and note it in
+        the run log and :attr:`storage_faults`."""
+        from lib.io import storage_problem
+
+        problem = storage_problem(err)
+        self.storage_faults.append(problem)
+        where = f" {where or err.filename}" if where or err.filename else ""
+        sentence = f"cannot write {what}{where} ({problem}); {consequence}"
+        state_.log.error("%s", sentence)
+        print(f"error: {sentence}", file=sys.stderr)
+
+    def save_state(self) -> bool:
+        """Write the state (once per run; later calls do nothing). A state that cannot be
+        written is one sentence on stderr (the journal, if written, keeps the records);
+        returns False then."""
+        if self._state_saved:
+            return True
+        self._state_saved = True
+        try:
+            self.state.save()
+            return True
+        except OSError as err:
+            self.storage_error("the state", err, "the next run rebuilds the reports it has no "
+                               "record of")
+            return False
+
     def write_manifest(self, config: Config | None, manifest: dict, args: dict,
-                       exit_code: int | None) -> Path:
+                       exit_code: int | None) -> Path | None:
+        """Write ``runs/<run id>/manifest.json`` (with ``exit_code``; None: the run was
+        interrupted) and return its path; None, with one sentence on stderr, when it cannot
+        be written."""
         counts: dict[str, int] = {}
         for entry in self.entries:
             counts[entry["status"]] = counts.get(entry["status"], 0) + 1
@@ -1021,9 +1087,15 @@ class BatchRun:
                      "tables": {k: v.get("sha256") for k, v in manifest.get("tables", {}).items()},
                      "raw_inputs": manifest.get("inputs", {})},
             "executor": self.executor_info, "counts": counts, "phases": self.phases,
-            "peak_memory_per_worker": peaks, "notes": self.notes, "reports": self.entries,
+            "peak_memory_per_worker": peaks, "notes": self.notes,
+            "storage_faults": self.storage_faults, "reports": self.entries,
         }
-        return state_.write_run_manifest(self.out, self.run_id, self.manifest)
+        try:
+            return state_.write_run_manifest(self.out, self.run_id, self.manifest)
+        except OSError as err:
+            self.storage_error("the run manifest", err, "the run log and the state keep what "
+                               "could be written")
+            return None
 
 
 def run(plan_: Plan, out: Path | None = None, progress: bool = True, jobs: int | None = None,
@@ -1042,10 +1114,12 @@ def run(plan_: Plan, out: Path | None = None, progress: bool = True, jobs: int |
         manifest = batch.ensure_data()
         outcomes, exit_code = _build(batch, plan_, config, manifest, jobs or default_jobs(),
                                      force, scheduler, cluster)
+        if not batch.save_state():
+            exit_code = EXIT_REPORTS_FAILED
         batch.write_manifest(config, manifest, {"force": force, "jobs": jobs}, exit_code)
         return outcomes
     finally:
-        batch.state.save()
+        batch.save_state()
         batch.release()
 
 
@@ -1066,10 +1140,16 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
         outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
                                   cluster)
     indexes = [batch.out / "html" / language_root(lang) / "index.html" for lang in config.languages]
+    index_failed = False
     if todo or changed or not all(index.exists() for index in indexes):
-        batch.write_index(config.languages)
-        batch.phase("index written")
-    failed = any(o.status == "failed" for o in outcomes)
+        try:
+            batch.write_index(config.languages)
+            batch.phase("index written")
+        except OSError as err:  # a disk that failed mid-run: the pages written stay
+            index_failed = True
+            batch.storage_error("the index pages in", err, "the published reports stay; "
+                                "the next run writes them", batch.out / "html")
+    failed = index_failed or any(o.status == "failed" for o in outcomes)
     return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
 
 
@@ -1204,9 +1284,11 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
             print(f"error: {err}", file=sys.stderr)
             batch.write_manifest(cfg, manifest, args, EXIT_BAD_CONFIG)
             return EXIT_BAD_CONFIG
+        if not batch.save_state():
+            exit_code = EXIT_REPORTS_FAILED
         manifest_path = batch.write_manifest(cfg, manifest, args, exit_code)
         _summarize(batch, selected, outcomes, manifest_path, time.perf_counter() - started)
-        return exit_code
+        return exit_code if manifest_path else EXIT_REPORTS_FAILED
     except BaseException as err:
         state_.log.exception("run ended by %s", type(err).__name__)
         batch.notes.append(f"run ended by {type(err).__name__}: {err}")
@@ -1214,7 +1296,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         raise
     finally:
         batch.stop_helpers()
-        batch.state.save()
+        batch.save_state()
         batch.release()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
@@ -1258,12 +1340,19 @@ def _summarize(batch: BatchRun, selected: Plan, outcomes: list[Outcome], manifes
               f"{len(outcomes)} reports; {len(selected.no_data)} unit-years without data. "
               f"{wall:.1f} s on {on}.")
     if failed:
-        print("Failed (the executed notebook holds the traceback; a previous good HTML stays "
-              "published, marked stale in the index):", file=sys.stderr)
+        print("Failed (a previous good HTML stays published, marked stale in the index; the "
+              "executed notebook named below a report holds its traceback):", file=sys.stderr)
         for o in failed:
             print(f"  - {o.job.label}: {o.error}", file=sys.stderr)
             if o.executed:
                 print(f"    {o.executed}", file=sys.stderr)
-    print(f"Run manifest {manifest_path}; log {manifest_path.with_name('run.log')}")
+    unwritten = len(batch.unwritten)
+    if unwritten:  # a fault of the machine, not of the reports: say it once
+        problems = ", ".join(dict.fromkeys(batch.storage_faults))
+        print(f"error: {unwritten} report{'s' if unwritten != 1 else ''} could not be written "
+              f"into {out} ({problems}); fix the disk and run again: failed reports are "
+              "rebuilt", file=sys.stderr)
+    if manifest_path is not None:
+        print(f"Run manifest {manifest_path}; log {manifest_path.with_name('run.log')}")
     print("Open " + ", ".join(str(out / "html" / language_root(lang) / "index.html")
                               for lang in selected.config.languages))
