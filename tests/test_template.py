@@ -82,7 +82,7 @@ def test_filled_template_validates_and_builds(template, tmp_path):
     assert not [p for p in problems if p.severity == "error"], problems
     out = tmp_path / "processed"
     manifest = pipeline.build(out_dir=out, raw_dir=raw, force=True)
-    assert manifest["tables"]["units"]["rows"] == 244
+    assert manifest["tables"]["units"]["rows"] == 245
     scores = pipeline.build_tables(raw)["dti_scores"]
     staff = scores[scores["raw_file"] == filled.name]
     assert len(staff) == 9 * 9  # 8 main indicators + the derived total, 9 units
