@@ -148,10 +148,29 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
         open_label=render("report.table.show_all", lang, count=len(table), rows=len(table)))
 
 
+def table_cells(table: pd.DataFrame, lang: str = "vi") -> dict:
+    """The cells of a shown table as plain JSON values, for the report's workbook
+    (:mod:`lib.export` writes every table of a page into one ``.xlsx``): ``{"columns": [...],
+    "rows": [[...], ...]}``, numbers kept as numbers, text as the page shows it and missing
+    cells "chưa có số liệu" / "no data"."""
+    def plain(value):
+        if is_missing(value):
+            return no_data(lang)
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        return value if isinstance(value, (int, float, str)) and not isinstance(value, bool) \
+            else str(value)
+
+    return {"columns": [str(c) for c in table.columns],
+            "rows": [[plain(v) for v in row] for row in table.itertuples(index=False, name=None)]}
+
+
 def show_table(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: str = "") -> None:
     """Show a table as :func:`table_html` builds it (``table``: any columns; values shown as
-    text, missing values as "chưa có số liệu")."""
-    show_html(table_html(table, caption, lang, name))
+    text, missing values as "chưa có số liệu"). Its cells (:func:`table_cells`) and caption
+    travel in the output's metadata: the exported report writes them into its workbook."""
+    display(HTML(table_html(table, caption, lang, name)),
+            metadata={"dti": {"table": {**table_cells(table, lang), "caption": caption}}})
 
 
 def show_synthetic_banner(lang: str = "vi") -> None:

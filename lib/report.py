@@ -921,6 +921,7 @@ class BatchRun:
         if result.status == "built":
             state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
             html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
+            publish_workbook(job.html_path(out), result)
             job.failed_path(out).unlink(missing_ok=True)
             record.update({"status": "built", "html": job.html_rel, "executed": job.executed_rel,
                            "good": {"fingerprint": fingerprint, "built_at": now,
@@ -1073,6 +1074,16 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
 
 
+def publish_workbook(html_path: Path, result) -> Path | None:
+    """Write a built report's workbook beside its page (``2023/246-scores.xlsx``, the page links
+    it relatively), or remove an old one when the new page has no table; return its path."""
+    workbook = Path(html_path).with_suffix(".xlsx")
+    if getattr(result, "xlsx", None):
+        return state_.write_bytes_atomic(workbook, result.xlsx)
+    workbook.unlink(missing_ok=True)
+    return None
+
+
 def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
             config: Config | None = None) -> Outcome:
     """Execute one job in a kernel of this process and write its executed notebook and HTML
@@ -1090,6 +1101,7 @@ def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
     if result.status == "built":
         state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
         html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
+        publish_workbook(job.html_path(out), result)
         return Outcome(job, "built", result.timings.get("total", 0.0),
                        executed=job.executed_path(out), html=html)
     executed = state_.write_bytes_atomic(job.failed_path(out), result.executed.encode("utf-8")) \
