@@ -186,13 +186,21 @@ def _ids(cells) -> list[str]:
                               for i in str(cell).split(";") if i.strip()))
 
 
-def _cited_sources(source_ids, lang: str) -> list[tuple[str, str]]:
-    """``(text, url)`` per cited source: publisher and date in the report's language."""
+def _cited_sources(source_ids, lang: str, most_cited_first: bool = False) -> list[tuple[str, str]]:
+    """``(text, url)`` per cited source: publisher and date in the report's language; with
+    ``most_cited_first``, the sources of the most rows first (ties in order of appearance)."""
     if isinstance(source_ids, str):
         source_ids = [source_ids]
     sources = load_table("sources").set_index("source_id")
+    ids = _ids(source_ids)
+    if most_cited_first:
+        counts = {sid: 0 for sid in ids}
+        for cell in source_ids:
+            for sid in _ids([cell]):
+                counts[sid] += 1
+        ids = sorted(ids, key=lambda sid: -counts[sid])
     cited = []
-    for sid in _ids(source_ids):
+    for sid in ids:
         if sid in sources.index:
             s = sources.loc[sid]
             items = (texts.data_text("publisher", s["publisher"], lang),
@@ -240,23 +248,39 @@ def _status_words(values, lang: str) -> str:
     return "; ".join(words)
 
 
+SOURCE_LINE_LIMIT = 3
+"""A source line names at most this many sources (those of the most rows); the others are
+counted and linked to the page's list of sources (:data:`SOURCES_ANCHOR`)."""
+
+SOURCES_ANCHOR = "dti-sources"
+"""The id of the footer's list of sources on an exported page (:mod:`lib.export`)."""
+
+
 def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
     """The markup of :func:`show_source` for rows of a processed table (columns
     ``source_ids``; optionally ``raw_file``, ``raw_row``, ``value_status``, ``rank_status``,
-    ``conflict_ids``): one short visible line — "Nguồn: publisher, date, <a href=URL>host</a>" —
-    then a collapsed ``<details class="dti-analyst">`` "Dành cho người phân tích: nguồn và ghi
+    ``conflict_ids``): one short visible line — "Nguồn: publisher, date, <a href=URL>host</a>",
+    at most :data:`SOURCE_LINE_LIMIT` sources, the others counted ("và 22 nguồn khác", a link
+    to the page's list of sources) — then a collapsed ``<details class="dti-analyst">`` "Dành cho người phân tích: nguồn và ghi
     chú số liệu" with the raw files and rows, the value and rank statuses in words, the conflict
     ids and the data version of ``data/processed/manifest.json``. Everything escaped."""
-    cited = _cited_sources(table["source_ids"], lang)
+    cited = _cited_sources(table["source_ids"], lang, most_cited_first=True)
+    notes = []
     if cited:
         parts = []
-        for text, url in cited:
+        for text, url in cited[:SOURCE_LINE_LIMIT]:
             link = (f'<a href="{escape(url)}">{escape(_link_text(url, lang))}</a>' if url else "")
             parts.append(", ".join(p for p in (escape(text), link) if p))
-        line = escape(render("report.source.line", lang, sources="\x00")).replace("\x00", "; ".join(parts))
+        shown = "; ".join(parts)
+        if len(cited) > SOURCE_LINE_LIMIT:  # the rest: in the footer's list and the analyst block
+            more = render("report.source.more", lang, count=len(cited) - SOURCE_LINE_LIMIT)
+            shown += (escape(render("report.source.more_joiner", lang))
+                      + f'<a href="#{SOURCES_ANCHOR}">{escape(more)}</a>')
+            notes.append(render("report.source.all", lang, sources="; ".join(
+                ", ".join(p for p in (text, url) if p) for text, url in cited)))
+        line = escape(render("report.source.line", lang, sources="\x00")).replace("\x00", shown)
     else:
         line = escape(render("report.source.not_recorded", lang))
-    notes = []
     refs = _raw_refs_text(list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None, lang)
     if refs:
         notes.append(render("report.source.raw", lang, refs=refs))

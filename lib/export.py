@@ -35,14 +35,14 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from lib import texts
+from lib import display, texts
 from lib.io import write_text_atomic
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 from lib.paths import TEMPLATES_DIR
 from lib.portfolio import frame, href, language_root, notebook_label, unit_page_href
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
-SOURCES_ANCHOR = "dti-sources"
+SOURCES_ANCHOR = display.SOURCES_ANCHOR
 
 _H1 = re.compile(r"<h1[\s>]")
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)

@@ -45,10 +45,35 @@ def _locale_ticks(axis, lang: str) -> None:
     axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(round(v, 6), lang)))
 
 
-def _title(ax, key: str, lang: str, **params) -> None:
-    """The chart's title from the catalogue (``report.chart.<key>``), left-aligned."""
+def _title(ax, key: str, lang: str, legend_above: bool = False, **params) -> None:
+    """The chart's title from the catalogue (``report.chart.<key>``), left-aligned; with
+    ``legend_above`` it stands a line higher, over a one-line legend placed at the top of the
+    axes (:func:`_legend_above`), so the two never overlap."""
     ax.set_title(render(f"report.chart.{key}", lang, **params), loc="left", fontsize=11,
-                 fontweight="bold", pad=10)
+                 fontweight="bold", pad=26 if legend_above else 10)
+
+
+def _legend_above(ax, **kwargs) -> None:
+    """A one-line legend between the title and the axes, left-aligned under the title."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, borderaxespad=0.2,
+              ncol=4, **kwargs)
+
+
+def _spread(positions: list[float], gap: float) -> list[float]:
+    """Label positions moved apart (in order, by as little as possible) so that neighbours
+    are at least ``gap`` apart; ``positions`` must be sorted."""
+    placed = list(positions)
+    for _ in range(50):
+        moved = False
+        for i in range(1, len(placed)):
+            overlap = gap - (placed[i] - placed[i - 1])
+            if overlap > 1e-9:
+                placed[i - 1] -= overlap / 2
+                placed[i] += overlap / 2
+                moved = True
+        if not moved:
+            break
+    return placed
 
 
 def _year_of(table: pd.DataFrame) -> str:
@@ -110,14 +135,13 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
             if code == highlight_code:
                 tick.set_fontweight("bold")
     if hatched:
-        ax.legend(handles=[Patch(facecolor=OTHER, hatch="//", edgecolor="white",
-                                 label=_label("approximate", lang))],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        _legend_above(ax, handles=[Patch(facecolor=OTHER, hatch="//", edgecolor="white",
+                                         label=_label("approximate", lang))])
     ax.set_xlabel(xlabel)
     _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.12)
     if "reference_year" in shown:
-        _title(ax, "scores", lang, year=_year_of(shown))
+        _title(ax, "scores", lang, legend_above=hatched, year=_year_of(shown))
     fig.tight_layout()
     return fig
 
@@ -133,6 +157,7 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     fig, ax = plt.subplots(figsize=(7.5, 4))
     ranked = history.dropna(subset=["rank"])
     label_all = ranked["unit_code"].nunique() <= 12  # beyond that, name only the unit
+    labels = []  # (year, rank, name, highlighted) at each line's last point
     for code, rows in ranked.groupby("unit_code"):
         rows = rows.sort_values("reference_year")
         mine = code == highlight_code
@@ -140,11 +165,8 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
                 color=HIGHLIGHT if mine else OTHER, linewidth=2.5 if mine else 1,
                 zorder=3 if mine else 2, label=rows["unit_name"].iloc[0] if mine else None)
         last = rows.iloc[-1]
-        if not (mine or label_all):
-            continue
-        ax.annotate(last["unit_name"], (last["reference_year"], float(last["rank"])),
-                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=MIN_FONT,
-                    color=HIGHLIGHT if mine else "#555555")
+        if mine or label_all:
+            labels.append((int(last["reference_year"]), float(last["rank"]), last["unit_name"], mine))
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
         ax.annotate(_label("break", lang), (year - 0.5, 1), xycoords=("data", "axes fraction"),
@@ -154,10 +176,22 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
     n = int(rank_of) if rank_of else int(ranked["rank"].max())
-    rank_ticks(ax, "y", max(n, int(ranked["rank"].max())))
+    n = max(n, int(ranked["rank"].max()))
+    rank_ticks(ax, "y", n)
+    # Names at the end of the lines, moved apart where ranks are close (a line of text is
+    # about 1.3 × the font size; the axes are about 280 pt high for n + 1 rank steps).
+    gap = (n + 1) * MIN_FONT * 1.35 / (ax.get_position().height * fig.get_figheight() * 72)
+    for year in sorted({label[0] for label in labels}):
+        at_year = sorted((label for label in labels if label[0] == year), key=lambda l: l[1])
+        placed = _spread([l[1] for l in at_year], gap)
+        shift = max(0.0, 0.7 - placed[0]) or min(0.0, n + 0.3 - placed[-1])  # stay inside 1…n
+        for (x, rank, name, mine), y in zip(at_year, [p + shift for p in placed]):
+            ax.annotate(name, (x, rank), xytext=(x + 0.08, y), textcoords="data", va="center",
+                        fontsize=MIN_FONT, color=HIGHLIGHT if mine else "#555555",
+                        fontweight="bold" if mine else "normal", annotation_clip=False)
     ax.set_ylabel(_label("rank_of", lang, count=rank_of) if rank_of else _label("rank", lang))
     ax.set_xlabel(_label("year", lang))
-    _title(ax, "rank_history", lang, years=f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
+    _title(ax, "rank_history", lang, legend_above=bool(break_years), years=f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
     fig.tight_layout()
     return fig
 
@@ -238,11 +272,11 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
         medians = rows["indicator"].map(peer_median)
         ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
                    label=_label("median", lang))
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        _legend_above(ax)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_label("pct_max", lang))
     _locale_ticks(ax.xaxis, lang)
-    _title(ax, "decomposition", lang)
+    _title(ax, "decomposition", lang, legend_above=peer_median is not None)
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
