@@ -127,16 +127,16 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
     """The markup of :func:`show_table`: a ``<table class="dti-table">`` inside a wrapper that
     scrolls sideways on narrow screens, number columns right-aligned (``class="num"``), missing
     cells "chưa có số liệu" / "no data", and a "Tải bảng (CSV)" / "Download table (CSV)" link.
-    A table longer than :data:`LONG_TABLE_ROWS` rows, or with more than half its value cells
-    (all columns but the first) missing,
+    A table longer than :data:`LONG_TABLE_ROWS` rows, or mostly empty (at most half its rows
+    with a value beside the first column),
     shows one sentence (rows, units with data) and the table collapsed in ``<details>``.
     ``name`` (or the caption) names the CSV file (ASCII, from :func:`heading_id`)."""
     empty = no_data(lang)
     shown = table.astype(object).where(table.notna(), empty)
     empty_cells = _empty_cells(table, lang)
     values = empty_cells.iloc[:, 1:] if len(table.columns) > 1 else empty_cells  # beside the labels
-    collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and float(values.to_numpy().mean()) > 0.5)
     filled = int((~values).any(axis=1).sum())
+    collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and 2 * filled <= len(table))
     stem = heading_id(name or caption or "table")[2:]
     return _table_template().render(
         caption=caption, columns=[str(c) for c in shown.columns],
@@ -347,5 +347,6 @@ def show_figure(fig, alt: str, caption: str = "") -> None:
     src, width, height = figure_image(fig)
     plt.close(fig)
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    show_html(f'<figure class="dti-figure"><img src="{src}" width="{width}" height="{height}" '
+    # tabindex: on a phone the chart scrolls sideways, and a scrolled region takes the focus
+    show_html(f'<figure class="dti-figure" tabindex="0"><img src="{src}" width="{width}" height="{height}" '
               f'alt="{escape(_capitalise(alt))}">{caption_html}</figure>')

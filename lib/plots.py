@@ -45,18 +45,21 @@ def _locale_ticks(axis, lang: str) -> None:
     axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(round(v, 6), lang)))
 
 
-def _title(ax, key: str, lang: str, legend_above: bool = False, **params) -> None:
+def _title(ax, key: str, lang: str, legend_above: int = 0, **params) -> None:
     """The chart's title from the catalogue (``report.chart.<key>``), left-aligned; with
-    ``legend_above`` it stands a line higher, over a one-line legend placed at the top of the
-    axes (:func:`_legend_above`), so the two never overlap."""
+    ``legend_above`` (a number of lines, or True for one) it stands that many lines higher,
+    over a legend placed at the top of the axes (:func:`_legend_above`), so the two never
+    overlap."""
     ax.set_title(render(f"report.chart.{key}", lang, **params), loc="left", fontsize=11,
-                 fontweight="bold", pad=26 if legend_above else 10)
+                 fontweight="bold", pad=10 + 17 * int(legend_above))
 
 
-def _legend_above(ax, **kwargs) -> None:
-    """A one-line legend between the title and the axes, left-aligned under the title."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, borderaxespad=0.2,
-              ncol=4, **kwargs)
+def _legend_above(ax, *args, ncol: int = 4, **kwargs) -> int:
+    """A legend between the title and the axes, left-aligned under the title, ``ncol``
+    entries a line; returns its number of lines (for :func:`_title`)."""
+    legend = ax.legend(*args, loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False,
+                       borderaxespad=0.2, ncol=ncol, **kwargs)
+    return -(-len(legend.get_texts()) // ncol)
 
 
 def _spread(positions: list[float], gap: float) -> list[float]:
@@ -220,7 +223,7 @@ def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str], lang: str = "
 def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str,
                    lang: str = "vi") -> plt.Figure:
     """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
-    markers on the same row (hollow markers where the definition differs).
+    markers on the same row (hollow markers where the definition differs, named in the legend).
 
     Each comparison area has its own colour and marker shape; targets are diamonds.
     ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
@@ -236,12 +239,12 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     for i, row in rows.iterrows():
         mine = comparisons[comparisons["indicator"] == row["indicator"]]
         for j, comp in enumerate(mine.itertuples()):
-            offset = (j - (len(mine) - 1) / 2) * 0.17  # markers on one row never hide each other
+            offset = (j - (len(mine) - 1) / 2) * 0.22  # markers on one row never hide each other
             key = (f"{_label('target', lang)}: " if comp.is_target else "") + comp.comparator_label
             color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
             style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
             handle = ax.scatter(comp.comparator_value, i + offset, marker=style, s=55, zorder=3,
-                                facecolors=color if comp.same_definition else "none",
+                                facecolors=color if comp.same_definition else "white",
                                 edgecolors=color, linewidths=1.5)
             markers.setdefault(key, handle)
     ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
@@ -250,10 +253,13 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     _locale_ticks(ax.xaxis, lang)
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
-    ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
-    _title(ax, "comparison", lang)
-    ax.title.set_position((0, 1.0 + 0.12 * ((len(markers) + 2) // 2)))
+    names = [unit_name, *markers.keys()]
+    if not comparisons["same_definition"].all():  # say what a hollow marker means
+        handles.append(ax.scatter([], [], marker="o", s=55, facecolors="white",
+                                  edgecolors="#555555", linewidths=1.5))
+        names.append(_label("other_definition", lang))
+    lines = _legend_above(ax, handles, names, ncol=2, fontsize=9)
+    _title(ax, "comparison", lang, legend_above=lines)
     fig.tight_layout()
     return fig
 
@@ -318,7 +324,9 @@ def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "vi") -
         color = HIGHLIGHT if row["unit_code"] == highlight_code else OTHER
         ax.plot([row["rank_low"], row["rank_high"]], [i, i], color=color, linewidth=4,
                 solid_capstyle="round")
-        ax.scatter(row["median_rank"], i, color="black", zorder=3, s=18)
+        mine = row["unit_code"] == highlight_code  # the unit's dot shows even when its interval is one rank
+        ax.scatter(row["median_rank"], i, color=HIGHLIGHT if mine else "black", zorder=3,
+                   s=60 if mine else 18, edgecolors="black" if mine else "none")
     ax.set_yticks(range(len(table)), table["unit_name"])
     for tick, code in zip(ax.get_yticklabels(), table["unit_code"]):
         if code == highlight_code:
