@@ -73,6 +73,33 @@ def show_note(text: str, kind: str = "note") -> None:
     show_html(f'<p class="dti-{escape(kind)}">{escape(_capitalise(text))}</p>')
 
 
+NOTES_SHOWN = 2
+"""Up to this many warnings under a table are shown one by one; more become one box with
+the list collapsed (:func:`show_warnings`)."""
+
+
+def warnings_html(notes: list[str], lang: str = "vi", summary: str = "report.notes.many") -> str:
+    """The markup of :func:`show_warnings`: each note as a ``<p class="dti-warning">`` when
+    there are at most :data:`NOTES_SHOWN`, else one warning box with the sentence of message
+    ``summary`` (its ``count``: how many notes) and the notes in a collapsed ``<details>``
+    list; ``""`` for none. Escaped."""
+    notes = [n for n in notes if n]
+    if len(notes) <= NOTES_SHOWN:
+        return "".join(f'<p class="dti-warning">{escape(_capitalise(n))}</p>' for n in notes)
+    items = "".join(f"<li>{escape(_capitalise(n))}</li>" for n in notes)
+    return (f'<div class="dti-warning dti-warning-group"><p>'
+            f'{escape(render(summary, lang, count=len(notes)))}</p>'
+            f'<details><summary>{escape(render("report.notes.show_all", lang, count=len(notes)))}'
+            f'</summary><ul>{items}</ul></details></div>')
+
+
+def show_warnings(notes: list[str], lang: str = "vi", summary: str = "report.notes.many") -> None:
+    """Show the warnings under a table (definitions differ, sources disagree) as
+    :func:`warnings_html` builds them: a long list does not bury the page."""
+    if markup := warnings_html(list(notes), lang, summary):
+        show_html(markup)
+
+
 LONG_TABLE_ROWS = 15
 """Tables with more rows than this show one sentence and the full table collapsed."""
 
