@@ -101,6 +101,7 @@ class ReportResult:
     error: str = ""
     executed: str | None = None   # executed notebook JSON (with the traceback when failed)
     html: str | None = None
+    xlsx: bytes | None = None     # the page's workbook of its tables (None: the page has none)
     timings: dict = field(default_factory=dict)
     cell_seconds: float = 0.0
     worker: str = ""
@@ -459,7 +460,7 @@ class KernelSession:
 
         mark = time.perf_counter()
         try:
-            html, export_tables = self._export(task, notebook, workdir)
+            html, export_tables, xlsx = self._export(task, notebook, workdir)
         except Exception as err:  # noqa: BLE001 - an export failure fails this report only
             log.debug("export of %s failed", task.key, exc_info=True)
             result = self._failed(task, f"HTML export failed: {type(err).__name__}: {err}",
@@ -469,7 +470,8 @@ class KernelSession:
         timings["export"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         tables = None if kernel_tables is None else sorted({*kernel_tables, *export_tables})
-        return ReportResult(task.key, "built", executed=executed, html=html, timings=timings,
+        return ReportResult(task.key, "built", executed=executed, html=html, xlsx=xlsx,
+                            timings=timings,
                             tables_read=tables,
                             cell_seconds=cells, worker=f"{socket.gethostname()}:{os.getpid()}",
                             kernel=self._kernel_info(), memory=self._memory())
@@ -519,8 +521,9 @@ class KernelSession:
         except (KernelPrepareError, OSError, ValueError):
             return None
 
-    def _export(self, task: ReportTask, notebook, workdir: Path) -> tuple[str, list]:
-        """Export to HTML; return the page and the processed tables the export read."""
+    def _export(self, task: ReportTask, notebook, workdir: Path) -> tuple[str, list, bytes | None]:
+        """Export to HTML; return the page, the processed tables the export read and the
+        page's workbook (``None`` when the page has no table)."""
         from lib import load
         from lib.export import export_html
 
@@ -543,7 +546,9 @@ class KernelSession:
                     os.environ.pop("DTI_PROCESSED_DIR", None)
                 else:
                     os.environ["DTI_PROCESSED_DIR"] = previous
-        return html_path.read_text(encoding="utf-8"), tables
+        workbook = html_path.with_suffix(".xlsx")
+        return (html_path.read_text(encoding="utf-8"), tables,
+                workbook.read_bytes() if workbook.is_file() else None)
 
 
 # ------------------------------------------------------------------ sessions of a process

@@ -73,6 +73,33 @@ def show_note(text: str, kind: str = "note") -> None:
     show_html(f'<p class="dti-{escape(kind)}">{escape(_capitalise(text))}</p>')
 
 
+NOTES_SHOWN = 2
+"""Up to this many warnings under a table are shown one by one; more become one box with
+the list collapsed (:func:`show_warnings`)."""
+
+
+def warnings_html(notes: list[str], lang: str = "vi", summary: str = "report.notes.many") -> str:
+    """The markup of :func:`show_warnings`: each note as a ``<p class="dti-warning">`` when
+    there are at most :data:`NOTES_SHOWN`, else one warning box with the sentence of message
+    ``summary`` (its ``count``: how many notes) and the notes in a collapsed ``<details>``
+    list; ``""`` for none. Escaped."""
+    notes = [n for n in notes if n]
+    if len(notes) <= NOTES_SHOWN:
+        return "".join(f'<p class="dti-warning">{escape(_capitalise(n))}</p>' for n in notes)
+    items = "".join(f"<li>{escape(_capitalise(n))}</li>" for n in notes)
+    return (f'<div class="dti-warning dti-warning-group"><p>'
+            f'{escape(render(summary, lang, count=len(notes)))}</p>'
+            f'<details><summary>{escape(render("report.notes.show_all", lang, count=len(notes)))}'
+            f'</summary><ul>{items}</ul></details></div>')
+
+
+def show_warnings(notes: list[str], lang: str = "vi", summary: str = "report.notes.many") -> None:
+    """Show the warnings under a table (definitions differ, sources disagree) as
+    :func:`warnings_html` builds them: a long list does not bury the page."""
+    if markup := warnings_html(list(notes), lang, summary):
+        show_html(markup)
+
+
 LONG_TABLE_ROWS = 15
 """Tables with more rows than this show one sentence and the full table collapsed."""
 
@@ -127,16 +154,16 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
     """The markup of :func:`show_table`: a ``<table class="dti-table">`` inside a wrapper that
     scrolls sideways on narrow screens, number columns right-aligned (``class="num"``), missing
     cells "chưa có số liệu" / "no data", and a "Tải bảng (CSV)" / "Download table (CSV)" link.
-    A table longer than :data:`LONG_TABLE_ROWS` rows, or with more than half its value cells
-    (all columns but the first) missing,
+    A table longer than :data:`LONG_TABLE_ROWS` rows, or mostly empty (at most half its rows
+    with a value beside the first column),
     shows one sentence (rows, units with data) and the table collapsed in ``<details>``.
     ``name`` (or the caption) names the CSV file (ASCII, from :func:`heading_id`)."""
     empty = no_data(lang)
     shown = table.astype(object).where(table.notna(), empty)
     empty_cells = _empty_cells(table, lang)
     values = empty_cells.iloc[:, 1:] if len(table.columns) > 1 else empty_cells  # beside the labels
-    collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and float(values.to_numpy().mean()) > 0.5)
     filled = int((~values).any(axis=1).sum())
+    collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and 2 * filled <= len(table))
     stem = heading_id(name or caption or "table")[2:]
     return _table_template().render(
         caption=caption, columns=[str(c) for c in shown.columns],
@@ -148,10 +175,29 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
         open_label=render("report.table.show_all", lang, count=len(table), rows=len(table)))
 
 
+def table_cells(table: pd.DataFrame, lang: str = "vi") -> dict:
+    """The cells of a shown table as plain JSON values, for the report's workbook
+    (:mod:`lib.export` writes every table of a page into one ``.xlsx``): ``{"columns": [...],
+    "rows": [[...], ...]}``, numbers kept as numbers, text as the page shows it and missing
+    cells "chưa có số liệu" / "no data"."""
+    def plain(value):
+        if is_missing(value):
+            return no_data(lang)
+        if hasattr(value, "item"):  # numpy scalars
+            value = value.item()
+        return value if isinstance(value, (int, float, str)) and not isinstance(value, bool) \
+            else str(value)
+
+    return {"columns": [str(c) for c in table.columns],
+            "rows": [[plain(v) for v in row] for row in table.itertuples(index=False, name=None)]}
+
+
 def show_table(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: str = "") -> None:
     """Show a table as :func:`table_html` builds it (``table``: any columns; values shown as
-    text, missing values as "chưa có số liệu")."""
-    show_html(table_html(table, caption, lang, name))
+    text, missing values as "chưa có số liệu"). Its cells (:func:`table_cells`) and caption
+    travel in the output's metadata: the exported report writes them into its workbook."""
+    display(HTML(table_html(table, caption, lang, name)),
+            metadata={"dti": {"table": {**table_cells(table, lang), "caption": caption}}})
 
 
 def show_synthetic_banner(lang: str = "vi") -> None:
@@ -167,13 +213,21 @@ def _ids(cells) -> list[str]:
                               for i in str(cell).split(";") if i.strip()))
 
 
-def _cited_sources(source_ids, lang: str) -> list[tuple[str, str]]:
-    """``(text, url)`` per cited source: publisher and date in the report's language."""
+def _cited_sources(source_ids, lang: str, most_cited_first: bool = False) -> list[tuple[str, str]]:
+    """``(text, url)`` per cited source: publisher and date in the report's language; with
+    ``most_cited_first``, the sources of the most rows first (ties in order of appearance)."""
     if isinstance(source_ids, str):
         source_ids = [source_ids]
     sources = load_table("sources").set_index("source_id")
+    ids = _ids(source_ids)
+    if most_cited_first:
+        counts = {sid: 0 for sid in ids}
+        for cell in source_ids:
+            for sid in _ids([cell]):
+                counts[sid] += 1
+        ids = sorted(ids, key=lambda sid: -counts[sid])
     cited = []
-    for sid in _ids(source_ids):
+    for sid in ids:
         if sid in sources.index:
             s = sources.loc[sid]
             items = (texts.data_text("publisher", s["publisher"], lang),
@@ -221,23 +275,39 @@ def _status_words(values, lang: str) -> str:
     return "; ".join(words)
 
 
+SOURCE_LINE_LIMIT = 3
+"""A source line names at most this many sources (those of the most rows); the others are
+counted and linked to the page's list of sources (:data:`SOURCES_ANCHOR`)."""
+
+SOURCES_ANCHOR = "dti-sources"
+"""The id of the footer's list of sources on an exported page (:mod:`lib.export`)."""
+
+
 def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
     """The markup of :func:`show_source` for rows of a processed table (columns
     ``source_ids``; optionally ``raw_file``, ``raw_row``, ``value_status``, ``rank_status``,
-    ``conflict_ids``): one short visible line — "Nguồn: publisher, date, <a href=URL>host</a>" —
-    then a collapsed ``<details class="dti-analyst">`` "Dành cho người phân tích: nguồn và ghi
+    ``conflict_ids``): one short visible line — "Nguồn: publisher, date, <a href=URL>host</a>",
+    at most :data:`SOURCE_LINE_LIMIT` sources, the others counted ("và 22 nguồn khác", a link
+    to the page's list of sources) — then a collapsed ``<details class="dti-analyst">`` "Dành cho người phân tích: nguồn và ghi
     chú số liệu" with the raw files and rows, the value and rank statuses in words, the conflict
     ids and the data version of ``data/processed/manifest.json``. Everything escaped."""
-    cited = _cited_sources(table["source_ids"], lang)
+    cited = _cited_sources(table["source_ids"], lang, most_cited_first=True)
+    notes = []
     if cited:
         parts = []
-        for text, url in cited:
+        for text, url in cited[:SOURCE_LINE_LIMIT]:
             link = (f'<a href="{escape(url)}">{escape(_link_text(url, lang))}</a>' if url else "")
             parts.append(", ".join(p for p in (escape(text), link) if p))
-        line = escape(render("report.source.line", lang, sources="\x00")).replace("\x00", "; ".join(parts))
+        shown = "; ".join(parts)
+        if len(cited) > SOURCE_LINE_LIMIT:  # the rest: in the footer's list and the analyst block
+            more = render("report.source.more", lang, count=len(cited) - SOURCE_LINE_LIMIT)
+            shown += (escape(render("report.source.more_joiner", lang))
+                      + f'<a href="#{SOURCES_ANCHOR}">{escape(more)}</a>')
+            notes.append(render("report.source.all", lang, sources="; ".join(
+                ", ".join(p for p in (text, url) if p) for text, url in cited)))
+        line = escape(render("report.source.line", lang, sources="\x00")).replace("\x00", shown)
     else:
         line = escape(render("report.source.not_recorded", lang))
-    notes = []
     refs = _raw_refs_text(list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None, lang)
     if refs:
         notes.append(render("report.source.raw", lang, refs=refs))
@@ -304,5 +374,6 @@ def show_figure(fig, alt: str, caption: str = "") -> None:
     src, width, height = figure_image(fig)
     plt.close(fig)
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    show_html(f'<figure class="dti-figure"><img src="{src}" width="{width}" height="{height}" '
+    # tabindex: on a phone the chart scrolls sideways, and a scrolled region takes the focus
+    show_html(f'<figure class="dti-figure" tabindex="0"><img src="{src}" width="{width}" height="{height}" '
               f'alt="{escape(_capitalise(alt))}">{caption_html}</figure>')

@@ -11,6 +11,9 @@ own small stylesheet), and frames the notebook's outputs with:
 - after the title, the key figures (unit, year and the figures of the report's question, looked
   up by :func:`header_facts` in the same processed data the notebook used) and a table of
   contents of the ``<h2>`` sections (their ids come from :func:`lib.display.show_heading`);
+- under the key figures, a link to the report's workbook (``2023/246-scores.xlsx`` beside the
+  page, relative, so it works offline and from the zipped folder): every table of the page
+  and a sheet of their sources (:func:`write_workbook`);
 - a footer listing the sources the report cites (the ids that :func:`lib.display.show_source`
   stores in each source line's output metadata), the data version (hash of the processed data),
   the build date and the project version.
@@ -32,14 +35,14 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from lib import texts
+from lib import display, texts
 from lib.io import write_text_atomic
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 from lib.paths import TEMPLATES_DIR
 from lib.portfolio import frame, href, language_root, notebook_label, unit_page_href
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
-SOURCES_ANCHOR = "dti-sources"
+SOURCES_ANCHOR = display.SOURCES_ANCHOR
 
 _H1 = re.compile(r"<h1[\s>]")
 _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
@@ -116,6 +119,151 @@ def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[d
         out.append({**row, "publisher": publisher, "type": "" if kind in publisher else kind,
                     "date": texts.data_text("source_date", row["date"], lang)})
     return out
+
+
+def report_tables(notebook: nbformat.NotebookNode) -> list[dict]:
+    """The tables a report shows, in page order, read from the output metadata that
+    :func:`lib.display.show_table` and :func:`lib.display.show_source` write.
+
+    Returns one ``{"heading", "caption", "columns", "rows", "source_ids"}`` per table: the
+    ``<h2>`` section it sits in (plain text, ``""`` before the first section), its cells
+    (:func:`lib.display.table_cells`) and the source ids of the first source line after it in
+    the same section (``[]`` when none follows).
+    """
+    tables, heading, waiting = [], "", []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        for output in cell.get("outputs", []):
+            found = _H2.findall(_html_of(output))
+            if found:
+                heading, waiting = html.unescape(_TAG.sub("", found[-1][1])).strip(), []
+            meta = output.get("metadata", {}).get("dti", {})
+            if "table" in meta:
+                table = {"heading": heading, "caption": meta["table"].get("caption", ""),
+                         "columns": list(meta["table"]["columns"]),
+                         "rows": [list(r) for r in meta["table"]["rows"]], "source_ids": []}
+                tables.append(table)
+                waiting.append(table)
+            if meta.get("source_ids"):
+                for table in waiting:
+                    table["source_ids"] = list(meta["source_ids"])
+                waiting = []
+    return tables
+
+
+_PLAIN_NUMBER = re.compile(r"(?P<number>[-+]?\d[\d.,]*)(?P<percent>%?)(?P<unit>(?: [^\W\d_]+){0,3})")
+"""A number, maybe a percent, maybe followed by up to three words of its unit ("744,213 điểm")."""
+
+
+def excel_number(value, lang: str = DEFAULT_LANGUAGE) -> tuple[float | int, str] | None:
+    """A cell the page shows as a number, as an Excel number and its number format, read with
+    Babel in the report's language: "744,213" → ``(744.213, "0.000")`` in Vietnamese (the
+    same text in English is 744 thousand), "1.000" → ``(1000, "#,##0")``, "97,4%" →
+    ``(0.974, "0.0%")``, ``2023`` → ``(2023, "0")``; a unit after the number stays in the
+    format, so the cell reads as on the page and computes as a number: "744,213 điểm" →
+    ``(744.213, '0.000" điểm"')``. ``None`` for anything else ("1/9", "gần 559",
+    "0,8002 (800,2 điểm)", "chưa có số liệu"), which stays text."""
+    from decimal import Decimal
+
+    from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value, "0" if isinstance(value, int) else "General"
+    match = _PLAIN_NUMBER.fullmatch(" ".join(str(value).replace("\u2212", "-").split()))
+    if not match:
+        return None
+    text, percent, unit = match["number"], bool(match["percent"]), match["unit"]
+    try:
+        number = parse_decimal(text, locale=lang, strict=True)
+    except NumberFormatError:
+        return None
+    decimals = len(text.split(get_decimal_symbol(lang))[1]) if get_decimal_symbol(lang) in text else 0
+    grouped = get_group_symbol(lang) in text
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
+    unit = f'"{unit}"' if unit else ""
+    if percent:
+        return float(number / Decimal(100)), pattern + "%" + unit
+    return (float(number) if decimals else int(number)), pattern + unit
+
+
+def _sheet_name(number: int, heading: str, taken: set, words: Messages) -> str:
+    """An Excel sheet name (at most 31 characters, none of ``[]:*?/\\``, unique)."""
+    name = words("site.workbook.sheet", number=str(number), heading=heading) if heading \
+        else words("site.workbook.sheet_untitled", number=str(number))
+    name = re.sub(r"[\[\]:*?/\\]", " ", name).strip()
+    if len(name) > 31:
+        name = name[:30].rsplit(" ", 1)[0].rstrip(" ,.;–-") + "…"
+    while name in taken:
+        name = name[:28] + f" {number}"
+    taken.add(name)
+    return name
+
+
+def write_workbook(tables: list[dict], path: Path, title: str,
+                   lang: str = DEFAULT_LANGUAGE) -> Path:
+    """Write a report's tables (:func:`report_tables`) into one ``.xlsx`` with
+    :class:`pandas.ExcelWriter` (openpyxl) and return its path (written atomically).
+
+    One sheet per table, named "1. Kết quả" (its number and section, cut to Excel's 31
+    characters): the section heading on the first row, then the table with its header row as
+    the page shows it; numbers are Excel numbers (:func:`excel_number`), everything else the
+    page's text. A last sheet "Nguồn" / "Sources" lists, per table, each cited source's
+    publisher, type, date and link (:func:`cited_sources`). Every word comes from the ``site``
+    messages of ``lang``.
+    """
+    import os
+
+    import pandas as pd
+    from openpyxl.styles import Font
+
+    words = Messages(lang)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    taken: set[str] = set()
+    source_rows = []
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for number, table in enumerate(tables, start=1):
+            name = _sheet_name(number, table["heading"], taken, words)
+            frame_ = pd.DataFrame(table["rows"], columns=table["columns"])
+            frame_.to_excel(writer, sheet_name=name, index=False, startrow=2)
+            sheet = writer.sheets[name]
+            sheet.cell(row=1, column=1, value=table["caption"] or table["heading"] or title).font = \
+                Font(bold=True, size=12)
+            for r, row in enumerate(table["rows"], start=4):
+                for c, value in enumerate(row, start=1):
+                    number_ = excel_number(value, lang)
+                    if number_ is not None:
+                        cell = sheet.cell(row=r, column=c, value=number_[0])
+                        cell.number_format = number_[1]
+            for c, column in enumerate(table["columns"], start=1):
+                longest = max([len(str(column))] + [len(str(r[c - 1])) for r in table["rows"]])
+                sheet.column_dimensions[sheet.cell(row=3, column=c).column_letter].width = \
+                    min(60, max(10, longest + 2))
+            sheet.freeze_panes = "A4"
+            cited = cited_sources(table["source_ids"], lang)
+            source_rows += [[name, s["publisher"], s["type"], s["date"], s["url"]] for s in cited] \
+                or [[name, words("site.workbook.not_recorded"), "", "", ""]]
+        columns = [words(f"site.workbook.column.{key}")
+                   for key in ("sheet", "publisher", "type", "date", "link")]
+        sheet_name = words("site.workbook.sources_sheet")
+        pd.DataFrame(source_rows, columns=columns).to_excel(writer, sheet_name=sheet_name,
+                                                            index=False, startrow=2)
+        sheet = writer.sheets[sheet_name]
+        sheet.cell(row=1, column=1, value=words("site.workbook.sources_title", title=title)).font = \
+            Font(bold=True, size=12)
+        for r, row in enumerate(source_rows, start=4):
+            if row[4]:
+                sheet.cell(row=r, column=5).hyperlink = row[4]
+                sheet.cell(row=r, column=5).style = "Hyperlink"
+        for letter, width in zip("ABCDE", (32, 50, 18, 22, 60)):
+            sheet.column_dimensions[letter].width = width
+        sheet.freeze_panes = "A4"
+    os.replace(tmp, path)
+    return path
 
 
 def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGUAGE) -> dict:
@@ -217,7 +365,8 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
     the year folder and the language's folder); the page links relatively to its language's
     index and unit page, and to the same report in each other language of ``languages``.
     The notebook's papermill metadata (input path and parameters) says which report it is and
-    for which unit, to look up the key figures. Raises ``ValueError`` for an unknown language.
+    for which unit, to look up the key figures. When the page shows tables, their workbook
+    (:func:`write_workbook`) is written beside the page with the same name and ``.xlsx``. Raises ``ValueError`` for an unknown language.
     """
     html_path = Path(html_path)
     if isinstance(executed, nbformat.NotebookNode):
@@ -256,5 +405,9 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
             "unit_href": href(unit_page, html_path) if unit_page else "",
         },
     }
+    tables = report_tables(notebook)
+    if tables:  # the workbook lies beside the page, linked relatively (works from a zip)
+        workbook = write_workbook(tables, html_path.with_suffix(".xlsx"), title, lang)
+        resources["dti"]["xlsx_href"] = workbook.name
     body, _ = (exporter or make_exporter()).from_notebook_node(notebook, resources=resources)
     return write_text_atomic(html_path, body)

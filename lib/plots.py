@@ -45,10 +45,38 @@ def _locale_ticks(axis, lang: str) -> None:
     axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(round(v, 6), lang)))
 
 
-def _title(ax, key: str, lang: str, **params) -> None:
-    """The chart's title from the catalogue (``report.chart.<key>``), left-aligned."""
+def _title(ax, key: str, lang: str, legend_above: int = 0, **params) -> None:
+    """The chart's title from the catalogue (``report.chart.<key>``), left-aligned; with
+    ``legend_above`` (a number of lines, or True for one) it stands that many lines higher,
+    over a legend placed at the top of the axes (:func:`_legend_above`), so the two never
+    overlap."""
     ax.set_title(render(f"report.chart.{key}", lang, **params), loc="left", fontsize=11,
-                 fontweight="bold", pad=10)
+                 fontweight="bold", pad=10 + 17 * int(legend_above))
+
+
+def _legend_above(ax, *args, ncol: int = 4, **kwargs) -> int:
+    """A legend between the title and the axes, left-aligned under the title, ``ncol``
+    entries a line; returns its number of lines (for :func:`_title`)."""
+    legend = ax.legend(*args, loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False,
+                       borderaxespad=0.2, ncol=ncol, **kwargs)
+    return -(-len(legend.get_texts()) // ncol)
+
+
+def _spread(positions: list[float], gap: float) -> list[float]:
+    """Label positions moved apart (in order, by as little as possible) so that neighbours
+    are at least ``gap`` apart; ``positions`` must be sorted."""
+    placed = list(positions)
+    for _ in range(50):
+        moved = False
+        for i in range(1, len(placed)):
+            overlap = gap - (placed[i] - placed[i - 1])
+            if overlap > 1e-9:
+                placed[i - 1] -= overlap / 2
+                placed[i] += overlap / 2
+                moved = True
+        if not moved:
+            break
+    return placed
 
 
 def _year_of(table: pd.DataFrame) -> str:
@@ -110,14 +138,13 @@ def score_bars(peers: pd.DataFrame, highlight_code: str, xlabel: str,
             if code == highlight_code:
                 tick.set_fontweight("bold")
     if hatched:
-        ax.legend(handles=[Patch(facecolor=OTHER, hatch="//", edgecolor="white",
-                                 label=_label("approximate", lang))],
-                  loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        _legend_above(ax, handles=[Patch(facecolor=OTHER, hatch="//", edgecolor="white",
+                                         label=_label("approximate", lang))])
     ax.set_xlabel(xlabel)
     _locale_ticks(ax.xaxis, lang)
     ax.margins(x=0.12)
     if "reference_year" in shown:
-        _title(ax, "scores", lang, year=_year_of(shown))
+        _title(ax, "scores", lang, legend_above=hatched, year=_year_of(shown))
     fig.tight_layout()
     return fig
 
@@ -133,6 +160,7 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     fig, ax = plt.subplots(figsize=(7.5, 4))
     ranked = history.dropna(subset=["rank"])
     label_all = ranked["unit_code"].nunique() <= 12  # beyond that, name only the unit
+    labels = []  # (year, rank, name, highlighted) at each line's last point
     for code, rows in ranked.groupby("unit_code"):
         rows = rows.sort_values("reference_year")
         mine = code == highlight_code
@@ -140,11 +168,8 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
                 color=HIGHLIGHT if mine else OTHER, linewidth=2.5 if mine else 1,
                 zorder=3 if mine else 2, label=rows["unit_name"].iloc[0] if mine else None)
         last = rows.iloc[-1]
-        if not (mine or label_all):
-            continue
-        ax.annotate(last["unit_name"], (last["reference_year"], float(last["rank"])),
-                    xytext=(6, 0), textcoords="offset points", va="center", fontsize=MIN_FONT,
-                    color=HIGHLIGHT if mine else "#555555")
+        if mine or label_all:
+            labels.append((int(last["reference_year"]), float(last["rank"]), last["unit_name"], mine))
     for year in break_years or []:
         ax.axvline(year - 0.5, color="#555555", linestyle=":", linewidth=1)
         ax.annotate(_label("break", lang), (year - 0.5, 1), xycoords=("data", "axes fraction"),
@@ -154,10 +179,22 @@ def rank_lines(history: pd.DataFrame, highlight_code: str, rank_of: int | None,
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 0.9)
     n = int(rank_of) if rank_of else int(ranked["rank"].max())
-    rank_ticks(ax, "y", max(n, int(ranked["rank"].max())))
+    n = max(n, int(ranked["rank"].max()))
+    rank_ticks(ax, "y", n)
+    # Names at the end of the lines, moved apart where ranks are close (a line of text is
+    # about 1.3 × the font size; the axes are about 280 pt high for n + 1 rank steps).
+    gap = (n + 1) * MIN_FONT * 1.35 / (ax.get_position().height * fig.get_figheight() * 72)
+    for year in sorted({label[0] for label in labels}):
+        at_year = sorted((label for label in labels if label[0] == year), key=lambda l: l[1])
+        placed = _spread([l[1] for l in at_year], gap)
+        shift = max(0.0, 0.7 - placed[0]) or min(0.0, n + 0.3 - placed[-1])  # stay inside 1…n
+        for (x, rank, name, mine), y in zip(at_year, [p + shift for p in placed]):
+            ax.annotate(name, (x, rank), xytext=(x + 0.08, y), textcoords="data", va="center",
+                        fontsize=MIN_FONT, color=HIGHLIGHT if mine else "#555555",
+                        fontweight="bold" if mine else "normal", annotation_clip=False)
     ax.set_ylabel(_label("rank_of", lang, count=rank_of) if rank_of else _label("rank", lang))
     ax.set_xlabel(_label("year", lang))
-    _title(ax, "rank_history", lang, years=f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
+    _title(ax, "rank_history", lang, legend_above=bool(break_years), years=f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
     fig.tight_layout()
     return fig
 
@@ -186,7 +223,7 @@ def coverage_heatmap(matrix: pd.DataFrame, labels: dict[str, str], lang: str = "
 def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str,
                    lang: str = "vi") -> plt.Figure:
     """Percent indicators (0–100) of the unit as bars, with comparison areas and targets as
-    markers on the same row (hollow markers where the definition differs).
+    markers on the same row (hollow markers where the definition differs, named in the legend).
 
     Each comparison area has its own colour and marker shape; targets are diamonds.
     ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
@@ -202,12 +239,12 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     for i, row in rows.iterrows():
         mine = comparisons[comparisons["indicator"] == row["indicator"]]
         for j, comp in enumerate(mine.itertuples()):
-            offset = (j - (len(mine) - 1) / 2) * 0.17  # markers on one row never hide each other
+            offset = (j - (len(mine) - 1) / 2) * 0.22  # markers on one row never hide each other
             key = (f"{_label('target', lang)}: " if comp.is_target else "") + comp.comparator_label
             color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
             style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
             handle = ax.scatter(comp.comparator_value, i + offset, marker=style, s=55, zorder=3,
-                                facecolors=color if comp.same_definition else "none",
+                                facecolors=color if comp.same_definition else "white",
                                 edgecolors=color, linewidths=1.5)
             markers.setdefault(key, handle)
     ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
@@ -216,10 +253,13 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     _locale_ticks(ax.xaxis, lang)
     ax.invert_yaxis()
     handles = [ax.patches[0], *markers.values()] if len(ax.patches) else list(markers.values())
-    ax.legend(handles, [unit_name, *markers.keys()], loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=9)
-    _title(ax, "comparison", lang)
-    ax.title.set_position((0, 1.0 + 0.12 * ((len(markers) + 2) // 2)))
+    names = [unit_name, *markers.keys()]
+    if not comparisons["same_definition"].all():  # say what a hollow marker means
+        handles.append(ax.scatter([], [], marker="o", s=55, facecolors="white",
+                                  edgecolors="#555555", linewidths=1.5))
+        names.append(_label("other_definition", lang))
+    lines = _legend_above(ax, handles, names, ncol=2, fontsize=9)
+    _title(ax, "comparison", lang, legend_above=lines)
     fig.tight_layout()
     return fig
 
@@ -238,11 +278,11 @@ def pct_of_max_bars(rows: pd.DataFrame, peer_median: pd.Series | None = None,
         medians = rows["indicator"].map(peer_median)
         ax.scatter(medians, range(len(rows)), marker="|", s=260, color="#222222", zorder=3,
                    label=_label("median", lang))
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        _legend_above(ax)
     ax.set_xlim(0, 100)
     ax.set_xlabel(_label("pct_max", lang))
     _locale_ticks(ax.xaxis, lang)
-    _title(ax, "decomposition", lang)
+    _title(ax, "decomposition", lang, legend_above=peer_median is not None)
     ax.invert_yaxis()
     fig.tight_layout()
     return fig
@@ -284,7 +324,9 @@ def rank_intervals(table: pd.DataFrame, highlight_code: str, lang: str = "vi") -
         color = HIGHLIGHT if row["unit_code"] == highlight_code else OTHER
         ax.plot([row["rank_low"], row["rank_high"]], [i, i], color=color, linewidth=4,
                 solid_capstyle="round")
-        ax.scatter(row["median_rank"], i, color="black", zorder=3, s=18)
+        mine = row["unit_code"] == highlight_code  # the unit's dot shows even when its interval is one rank
+        ax.scatter(row["median_rank"], i, color=HIGHLIGHT if mine else "black", zorder=3,
+                   s=60 if mine else 18, edgecolors="black" if mine else "none")
     ax.set_yticks(range(len(table)), table["unit_name"])
     for tick, code in zip(ax.get_yticklabels(), table["unit_code"]):
         if code == highlight_code:

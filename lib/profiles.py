@@ -400,6 +400,7 @@ def national_cited_rows(unit: Unit, context: pd.DataFrame, year: int) -> pd.Data
 
 
 DISPLAY_LIMIT = 40  # peer groups above this size are shown in part (peers_for_display)
+TABLE_LIMIT = 500  # a peer table lists every unit up to this size (collapsed above 15 rows)
 
 
 def peers_for_display(peers: pd.DataFrame, unit_code: str, limit: int = DISPLAY_LIMIT,

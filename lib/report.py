@@ -923,8 +923,7 @@ class BatchRun:
         record = dict(self.state.get(job.key) or {})
         if result.status == "built":
             try:
-                state_.write_files_atomic({job.executed_path(out): result.executed.encode("utf-8"),
-                                           job.html_path(out): result.html.encode("utf-8")})
+                write_report(job, out, result)
             except OSError as err:
                 result = dataclasses.replace(result, status="failed", executed=None,
                                              error=self._storage_fault(err, job, record))
@@ -1153,6 +1152,21 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     return outcomes, EXIT_REPORTS_FAILED if failed else EXIT_OK
 
 
+def write_report(job: Job, out: Path, result) -> None:
+    """Write a built report's executed notebook, HTML and, when the page has tables, its
+    workbook beside it (``2023/246-scores.xlsx``, linked relatively) all together or none
+    (:func:`lib.batch_state.write_files_atomic`; raises its ``OSError``); a page without tables
+    removes its old workbook."""
+    workbook = job.html_path(out).with_suffix(".xlsx")
+    files = {job.executed_path(out): result.executed.encode("utf-8"),
+             job.html_path(out): result.html.encode("utf-8")}
+    if getattr(result, "xlsx", None):
+        files[workbook] = result.xlsx
+    state_.write_files_atomic(files)
+    if workbook not in files:
+        workbook.unlink(missing_ok=True)
+
+
 def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
             config: Config | None = None) -> Outcome:
     """Execute one job in a kernel of this process and write its executed notebook and HTML
@@ -1168,8 +1182,8 @@ def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
     finally:
         session.close()
     if result.status == "built":
-        state_.write_bytes_atomic(job.executed_path(out), result.executed.encode("utf-8"))
-        html = state_.write_bytes_atomic(job.html_path(out), result.html.encode("utf-8"))
+        write_report(job, out, result)
+        html = job.html_path(out)
         return Outcome(job, "built", result.timings.get("total", 0.0),
                        executed=job.executed_path(out), html=html)
     executed = state_.write_bytes_atomic(job.failed_path(out), result.executed.encode("utf-8")) \

@@ -95,3 +95,31 @@ def test_findings_box_has_at_most_five_sentences_and_says_which_data_would_say_m
     box = display.findings_html(found, "en")
     assert box.startswith('<section class="dti-findings"') and box.count("<li>") == 3
     assert "<h2 class=" in box  # not picked up as a section of the contents
+
+
+def test_a_short_table_with_most_rows_filled_stays_open():
+    # Vĩnh Phúc's national ranks 2020–2024: 3 of 5 years have a result
+    history = pd.DataFrame({"Năm": [2020, 2021, 2022, 2023, 2024],
+                            "Điểm": [None, "0,4880", None, None, None],
+                            "Thứ hạng": ["55/63", "12/63", "18/63", None, None]})
+    assert "<details" not in display.table_html(history, lang="vi")
+
+
+def test_a_source_line_names_three_sources_and_links_the_others(processed):
+    history = profiles.group_history("province_63")
+    markup = display.source_html(history[history["rank"].notna()], lang="vi")
+    line = markup.split("</p>")[0]
+    assert line.count("<a href=\"http") == 3
+    assert line.startswith('<p class="dti-source">Nguồn: Cổng thông tin DTI của Bộ TT&amp;TT (dti.gov.vn)')
+    assert re.search(r' và <a href="#dti-sources">\d+ nguồn khác</a>\.$', line)
+    assert "Tất cả các nguồn của mục này: " in markup  # the full list, collapsed
+
+
+def test_many_warnings_under_a_table_become_one_box_with_the_list_collapsed():
+    notes = [f"Chỉ tiêu {i} so với cả nước: khác định nghĩa, chỉ để tham khảo." for i in range(8)]
+    markup = display.warnings_html(notes, "vi", "report.notes.definitions")
+    assert markup.startswith('<div class="dti-warning dti-warning-group"><p>8 số liệu so sánh trong '
+                             'bảng trên khác định nghĩa (khác đối tượng tính) nên chỉ để tham khảo.</p>')
+    assert "<summary>Xem 8 lưu ý</summary>" in markup and markup.count("<li>") == 8
+    two = display.warnings_html(notes[:2], "en")
+    assert two.count('<p class="dti-warning">') == 2 and "<details" not in two

@@ -265,3 +265,31 @@ def test_figures_need_alt_text_and_carry_their_size():
     with pytest.raises(ValueError, match="alt text"):
         display.show_figure(fig, alt="  ")
     plt.close("all")
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("744,213 điểm", "vi", (744.213, '0.000" điểm"')),
+    ("744.213 points", "en", (744.213, '0.000" points"')),
+    ("1.000", "vi", (1000, "#,##0")),
+    ("97,4%", "vi", (0.974, "0.0%")),
+    ("−2,5", "vi", (-2.5, "0.0")),
+    (2023, "vi", (2023, "0")),
+    ("1/9", "vi", None), ("1 of 9", "en", None), ("gần 559", "vi", None),
+    ("0,8002 (800,2 điểm)", "vi", None), ("chưa có số liệu", "vi", None),
+])
+def test_workbook_cells_read_numbers_in_the_report_language(text, lang, expected):
+    from lib.export import excel_number
+
+    assert excel_number(text, lang) == expected
+
+
+def test_report_tables_follow_their_section_and_source_line():
+    from lib.export import report_tables
+
+    notebook = executed_notebook()
+    table = {"columns": ["Unit", "Score"], "rows": [["Lập Thạch", "744.213 points"]], "caption": ""}
+    notebook.cells[4].outputs.insert(1, html_output("<table></table>", dti={"table": table}))
+    found = report_tables(notebook)
+    assert found == [{"heading": "Result", "caption": "", "columns": ["Unit", "Score"],
+                      "rows": [["Lập Thạch", "744.213 points"]],
+                      "source_ids": ["src-unknown", "src-unknown"]}]

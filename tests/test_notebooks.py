@@ -86,3 +86,48 @@ def test_html_contains_no_code_and_loads_nothing_external(lap_thach_scores):
     linked = set(re.findall(r"""<a href="(https?://[^"]+)">""", page))
     assert "https://mic.gov.vn/lap-thach-dan-dau-ve-chuyen-doi-so-197240821085124281.htm" in linked
     assert linked == set(re.findall(r'<span class="dti-url">(https?://[^<]+)</span>', page))
+
+
+def _sheets(path) -> dict:
+    """Every sheet of a workbook as its rows of values (openpyxl)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in workbook.worksheets}, workbook
+
+
+def test_the_report_workbook_holds_every_table_with_numbers_and_a_sources_sheet(lap_thach_scores_vi):
+    outcome, out = lap_thach_scores_vi
+    workbook_path = out / "html" / "2023" / "246-scores.xlsx"
+    page = outcome.html.read_text(encoding="utf-8")
+    assert 'download="" href="246-scores.xlsx"' in page  # relative: works from the zipped folder
+    assert "Tải tất cả các bảng của báo cáo (Excel, kèm nguồn)</a>" in page
+    sheets, workbook = _sheets(workbook_path)
+    assert list(sheets) == ["1. Kết quả", "2. Vị trí so với các đơn vị…", "3. Kết quả thành phần",
+                            "Nguồn"]
+    result = sheets["1. Kết quả"]
+    assert result[0][0] == "Kết quả" and result[2] == ["Nội dung", "Giá trị"]
+    values = {row[0]: row[1] for row in result[3:]}
+    assert values["Điểm DTI"] == 744.213  # a number, shown as on the page: 744,213 điểm
+    assert workbook["1. Kết quả"]["B4"].number_format == '0.000" điểm"'
+    assert values["Thứ hạng"] == "1/9"
+    peers = sheets["2. Vị trí so với các đơn vị…"]
+    assert peers[2] == ["Đơn vị", "Điểm", "Thứ hạng", "Mức độ tin cậy"]
+    assert peers[3][:3] == ["Lập Thạch", 744.213, "1/9"] and len(peers) == 3 + 9
+    sources = sheets["Nguồn"]
+    assert sources[2] == ["Bảng", "Cơ quan công bố", "Loại nguồn", "Thời điểm công bố", "Liên kết"]
+    first = sources[3]
+    assert first[:4] == ["1. Kết quả", "Bộ Thông tin và Truyền thông (mic.gov.vn)", "cơ quan nhà nước",
+                         "ngày 21/8/2024"]
+    assert first[4].startswith("https://mic.gov.vn/lap-thach-dan-dau-ve-chuyen-doi-so")
+    assert workbook["Nguồn"]["E4"].hyperlink.target == first[4]
+
+
+def test_the_english_workbook_speaks_english(lap_thach_scores):
+    sheets, _ = _sheets(lap_thach_scores.html.with_suffix(".xlsx"))
+    assert list(sheets)[0] == "1. Result" and list(sheets)[-1] == "Sources"
+    values = {row[0]: row[1] for row in sheets["1. Result"][3:]}
+    assert values["DTI score"] == 744.213 and values["Rank"] == "1 of 9"
+    assert sheets["Sources"][3][1] == "Ministry of Information and Communications (mic.gov.vn)"
+    assert sheets["Sources"][3][3] == "21 August 2024"

@@ -68,7 +68,7 @@ def test_markers_on_one_row_are_drawn_apart():
                                 "is_target": [False, False, True], "same_definition": [True] * 3})
     fig = plots.indicator_dots(rows, comparisons, "Lập Thạch", "en")
     ys = sorted(float(c.get_offsets()[0][1]) for c in fig.axes[0].collections)
-    assert ys == pytest.approx([-0.17, 0.0, 0.17])
+    assert ys == pytest.approx([-0.22, 0.0, 0.22])
     _check_readable(fig)
     plt.close(fig)
 
@@ -94,3 +94,43 @@ def test_axis_numbers_use_the_report_language_decimal_mark():
         fig.canvas.draw()
         assert mark in [t.get_text() for t in fig.axes[0].get_xticklabels()]
         plt.close(fig)
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_titles_stand_clear_of_their_legends_and_hollow_markers_are_named():
+    rows = pd.DataFrame({"indicator": ["fibre"], "label": ["Fibre"], "value": [100.0]})
+    comparisons = pd.DataFrame({"indicator": ["fibre"] * 2, "comparator_unit": ["26", "VN"],
+                                "comparator_label": ["Vĩnh Phúc", "Việt Nam"],
+                                "comparator_value": [100.0, 82.4], "is_target": [False, False],
+                                "same_definition": [True, False]})
+    main = pd.DataFrame({"indicator": ["a", "b"], "indicator_name": ["Nhận thức số", "Thể chế số"],
+                         "pct_of_max": [100.0, 90.0]})
+    for fig in (plots.indicator_dots(rows, comparisons, "Lập Thạch", "en"),
+                plots.pct_of_max_bars(main, pd.Series({"a": 95.0, "b": 90.0}), "vi")):
+        ax = fig.axes[0]
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not _overlap(ax.title.get_window_extent(renderer), legend)
+        names = [t.get_text() for t in ax.get_legend().get_texts()]
+        plt.close(fig)
+    assert names == ["Trung vị các đơn vị cùng cấp"]
+
+
+def test_hollow_markers_have_a_legend_entry():
+    rows = pd.DataFrame({"indicator": ["fibre"], "label": ["Fibre"], "value": [100.0]})
+    comparisons = pd.DataFrame({"indicator": ["fibre"], "comparator_unit": ["VN"],
+                                "comparator_label": ["Việt Nam"], "comparator_value": [82.4],
+                                "is_target": [False], "same_definition": [False]})
+    fig = plots.indicator_dots(rows, comparisons, "Lập Thạch", "vi")
+    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert names == ["Lập Thạch", "Việt Nam", "khác định nghĩa, chỉ để tham khảo (ký hiệu rỗng)"]
+    plt.close(fig)
+
+
+def test_end_labels_of_close_ranks_are_moved_apart():
+    placed = plots._spread([1.0, 1.5, 2.0, 30.0], 3.0)
+    assert all(b - a >= 3.0 - 1e-6 for a, b in zip(placed, placed[1:]))
+    assert placed[1] == pytest.approx(1.5) and placed[3] == pytest.approx(30.0)
