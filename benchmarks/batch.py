@@ -229,7 +229,7 @@ def sample_config(work: Path, processed: Path, codes: list[str], notebook: str =
 
     last_year = int(load_table("dti_scores", processed)["reference_year"].max())
     config = work / "reports.yml"
-    config.write_text(f"years: [{last_year}]\nlang: en\nnotebooks_dir: {ROOT / 'notebooks'}\n"
+    config.write_text(f"years: [{last_year}]\nlanguages: [en]\nnotebooks_dir: {ROOT / 'notebooks'}\n"
                       f"reports:\n  - notebook: {notebook}\n    unit_level: {level}\n"
                       f"    unit_codes: {json.dumps(codes)}\n", encoding="utf-8")
     return config
@@ -299,7 +299,7 @@ def seed_built(config_path: Path, out: Path) -> int:
                          "inputs": inputs[job.key], "html": job.html_rel,
                          "executed": job.executed_rel, "seconds": 1.0}, journal=False)
     batch.state.save()
-    batch.write_index(config.lang)
+    batch.write_index(config.languages)
     return len(full.jobs)
 
 
@@ -320,7 +320,7 @@ def national(work: Path, log) -> dict:
     entries.append(f"  - {{notebook: scores, unit_level: province, "
                    f"peer_group: {PROVINCE_PEER_GROUP}}}")
     config = work / "country.yml"
-    config.write_text(f"years: {json.dumps([int(y) for y in years])}\nlang: en\n"
+    config.write_text(f"years: {json.dumps([int(y) for y in years])}\nlanguages: [en]\n"
                       f"notebooks_dir: {ROOT / 'notebooks'}\nreports:\n"
                       + "\n".join(entries) + "\n", encoding="utf-8")
     out = work / "out-country"
