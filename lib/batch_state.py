@@ -6,6 +6,7 @@ Layout under the outputs folder (``outputs/`` or ``DTI_OUTPUTS_DIR``)::
     .lock                      held by the running ``python -m lib reports`` (flock)
     state/state.json           one record per report ever built, failed or found without data
     state/journal.jsonl        records of the current run, appended as reports finish
+    state/plan.json            the last expanded plan and the key of its inputs
     runs/<run id>/manifest.json, run.log, and runs/LATEST (the last run id)
 
 Only the standard library is imported here, so that a run with nothing to rebuild stays fast.
@@ -194,7 +195,9 @@ class StateStore:
     whose HTML is the published one), ``failure`` (error, time, executed copy) and the paths
     relative to the outputs folder. Records of the running run are appended to the journal as
     reports finish, so a killed run loses nothing it published; the next run (or this one at
-    its end) folds the journal into ``state.json``.
+    its end) folds the journal into ``state.json``. A run that changed nothing (a no-op)
+    does not rewrite it. The expanded plan is kept apart, in ``plan.json``
+    (:meth:`cached_plan`, :meth:`store_plan`).
     """
 
     def __init__(self, out: Path):
@@ -202,7 +205,10 @@ class StateStore:
         self.dir = self.out / "state"
         self.path = self.dir / "state.json"
         self.journal = self.dir / "journal.jsonl"
+        self.plan_path = self.dir / "plan.json"
         self.data: dict = {"version": STATE_VERSION, "reports": {}}
+        self.changed = False  # anything to write at save()
+        self._plan: dict | None = None
         self._journal_handle = None
 
     def load(self) -> StateStore:
@@ -215,12 +221,34 @@ class StateStore:
         except ValueError:
             log.warning("ignoring unreadable %s; every report will be rebuilt", self.path)
         self.data.setdefault("reports", {})
+        if self.data.pop("plan_cache", None) is not None:  # kept in plan.json now
+            self.changed = True
         if self.journal.exists():  # a previous run ended before folding its journal
+            self.changed = True
             for line in self.journal.read_text(encoding="utf-8").splitlines():
                 with contextlib.suppress(ValueError):
                     record = json.loads(line)
                     self.data["reports"][record["key"]] = record
         return self
+
+    def set(self, name: str, value) -> None:
+        """Store a run-level entry of the state (such as ``data_check``)."""
+        if self.data.get(name) != value:
+            self.data[name] = value
+            self.changed = True
+
+    def cached_plan(self, key: str) -> dict | None:
+        """The plan stored by :meth:`store_plan` under ``key`` (None if another key or none)."""
+        try:
+            cached = json.loads(self.plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cached.get("plan") if isinstance(cached, dict) and cached.get("key") == key \
+            else None
+
+    def store_plan(self, key: str, plan: dict) -> None:
+        """Keep ``plan`` (a JSON-able dict) under ``key``; :meth:`save` writes it."""
+        self._plan = {"key": key, "plan": plan}
 
     @property
     def reports(self) -> dict:
@@ -232,6 +260,7 @@ class StateStore:
     def put(self, record: dict, journal: bool = True) -> None:
         """Store a record; with ``journal``, append it to the journal (flushed) at once."""
         self.reports[record["key"]] = record
+        self.changed = True
         if journal:
             if self._journal_handle is None:
                 self.dir.mkdir(parents=True, exist_ok=True)
@@ -240,14 +269,20 @@ class StateStore:
             self._journal_handle.flush()
 
     def save(self) -> Path:
-        """Write ``state.json`` atomically, then drop the journal it now contains."""
+        """Write ``state.json`` atomically if anything changed (or it does not exist), then
+        drop the journal it now contains; write ``plan.json`` if a plan was stored."""
         if self._journal_handle is not None:
             self._journal_handle.close()
             self._journal_handle = None
-        path = _write_json_atomic(self.path, self.data)
+        if self._plan is not None:
+            _write_json_atomic(self.plan_path, self._plan)
+            self._plan = None
+        if self.changed or not self.path.exists():
+            _write_json_atomic(self.path, self.data)
+            self.changed = False
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
-        return path
+        return self.path
 
 
 # ------------------------------------------------------------------------------ manifest, log

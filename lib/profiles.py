@@ -180,8 +180,16 @@ def figure_year(period: str, start_year: object, end_year: object) -> int | None
 
 def figure_years(indicators: pd.DataFrame) -> pd.Series:
     """:func:`figure_year` of every row of an ``indicators`` frame (Int64, NA when undated)."""
-    years = [figure_year(p, s, e) for p, s, e in zip(
-        indicators["period"], indicators["period_start_year"], indicators["period_end_year"])]
+    # each distinct period parsed once (a country has 46,000 rows, a few dozen periods); keys
+    # hold None for a missing value, which compares safely (pd.NA == x has no truth value)
+    columns = [indicators[c].astype(object).where(indicators[c].notna(), None)
+               for c in ("period", "period_start_year", "period_end_year")]
+    memo: dict = {}
+    years = []
+    for key in zip(*columns):
+        if key not in memo:
+            memo[key] = figure_year(*key)
+        years.append(memo[key])
     return pd.Series(years, index=indicators.index, dtype="Int64")
 
 

@@ -28,7 +28,8 @@ import re
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -92,7 +93,7 @@ class Job:
     def stem(self) -> str:
         return f"{self.unit_code}-{self.notebook}"
 
-    @property
+    @cached_property  # a no-op run of 20,000 reports looks each key up ten times
     def key(self) -> str:
         return f"{self.lang}/{self.reference_year}/{self.stem}"
 
@@ -127,7 +128,11 @@ class Job:
         return Path(out) / "html" / self.html_rel
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "extra": [list(p) for p in self.extra]}
+        # by hand: dataclasses.asdict deep-copies every field (2 s for a national plan)
+        return {"notebook": self.notebook, "unit_code": self.unit_code,
+                "unit_level": self.unit_level, "unit_name": self.unit_name,
+                "reference_year": self.reference_year, "lang": self.lang,
+                "extra": [list(p) for p in self.extra]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Job:
@@ -451,6 +456,9 @@ def expand(config: Config) -> Plan:
             availability[key] = _availability(entry["data"], entry["years"])
         available = availability[key]
         extra = tuple(sorted(entry["parameters"].items()))
+        # every job of an entry passes the same names with the same types: the first job is
+        # checked, and all of them only when it has a problem (so the messages stay the same)
+        check_each = declared[notebook] is not None
         for code, name in members:
             if not isinstance(code, str):
                 problems.append(f"{where}: unit code {code!r} is not text")
@@ -467,8 +475,10 @@ def expand(config: Config) -> Plan:
                         problems.append(f"{where}: report {job.key} is configured twice")
                         continue
                     seen.add(job.key)
-                    if declared[notebook] is not None:
-                        problems += parameter_problems(job, declared[notebook])
+                    if check_each:
+                        found = parameter_problems(job, declared[notebook])
+                        problems += found
+                        check_each = bool(found)
                     (result.jobs if has_data else result.no_data).append(job)
     if problems:
         unique = list(dict.fromkeys(problems))
@@ -513,7 +523,8 @@ def plan(config: Config, only: list[str] | None = None, units: list[str] | None 
 
 @dataclass
 class Outcome:
-    """What happened to a job: ``built``, ``failed`` or ``up_to_date``."""
+    """What happened to a job: ``built``, ``failed`` or ``up_to_date``; ``executed`` and
+    ``html``: the files written (None for a report up to date: its record names its files)."""
 
     job: Job
     status: str
@@ -567,12 +578,13 @@ def data_id(manifest: dict, tables: list[str] | None = None) -> str:
 
 
 def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str,
-              tables: list[str] | None = None) -> dict:
+              tables: list[str] | None = None, data: str | None = None) -> dict:
     """The input components of a report's fingerprint; ``tables``: the processed tables the
-    report read when it was last built (None: all the data)."""
+    report read when it was last built (None: all the data); ``data``: their
+    :func:`data_id` when the caller has it already."""
     return {"notebook": notebook_sha,
             "parameters": state_.sha256_bytes(state_.canonical_json(job.parameters).encode())[:20],
-            "data": data_id(manifest, tables), "lib": identity["lib"],
+            "data": data if data is not None else data_id(manifest, tables), "lib": identity["lib"],
             "requirements": identity["requirements"], "python": identity["python"],
             "runner": identity["runner"], "kernel": kernel}
 
@@ -723,28 +735,25 @@ class BatchRun:
         from lib import pipeline
 
         manifest = pipeline.build()
-        self.state.data["data_check"] = {**check, "data_version": manifest.get("data_version")}
+        self.state.set("data_check", {**check, "data_version": manifest.get("data_version")})
         self.phase("data_checked")
         return manifest
 
-    def full_plan(self, config: Config, manifest: dict,
-                  on_miss=None) -> tuple[Plan, dict]:
+    def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
-        and the SHA-256 of each notebook; ``on_miss()`` is called before a new expansion."""
+        and the SHA-256 of each notebook."""
         notebook_sha = {e["notebook"]: state_.sha256_path(config.notebook_file(e["notebook"]))
                         for e in config.entries}
         key = state_.sha256_bytes(state_.canonical_json({
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
             "runner": state_.RUNNER_VERSION}).encode())
-        cached = self.state.data.get("plan_cache", {})
-        if cached.get("key") == key:
+        cached = self.state.cached_plan(key)
+        if cached is not None:
             self.phase("planned (cached)")
-            return Plan.from_dict(cached["plan"], config), notebook_sha
-        if on_miss is not None:
-            on_miss()
+            return Plan.from_dict(cached, config), notebook_sha
         full = expand(config)
-        self.state.data["plan_cache"] = {"key": key, "plan": full.to_dict()}
+        self.state.store_plan(key, full.to_dict())
         self.phase("planned and validated")
         return full, notebook_sha
 
@@ -792,17 +801,17 @@ class BatchRun:
 
     def prestart(self, config: Config, cluster: str | None, workers: int) -> None:
         """Start the helper processes of this machine's workers — the forkserver they fork
-        from and the kernel zygote — while the plan is being expanded and validated. They only
-        import modules: no kernel starts before the plan is valid (and they are stopped if it
-        is not, or if there is nothing to build)."""
+        from, the kernel zygote and, with ``cluster``, the LocalCluster — once the plan is
+        valid and has reports to build (a no-op starts none of them), each in the background
+        while the tasks are prepared. :meth:`stop_helpers` stops them."""
         import multiprocessing.forkserver
 
         from lib.batch import use_forkserver, worker_context
 
         preload: dict[str, None] = {}
-        for entry in config.entries:
-            notebook = read_notebook(config.notebook_file(entry["notebook"]))
-            preload.update((m, None) for m in notebook_imports(notebook))
+        for name in dict.fromkeys(entry["notebook"] for entry in config.entries):
+            preload.update((m, None) for m in notebook_imports(
+                read_notebook(config.notebook_file(name))))
         self._zygote = self.start_zygote(config, tuple(preload))
         if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.dask_runner"] if cluster else [])
@@ -851,7 +860,7 @@ class BatchRun:
         if scheduler or cluster:
             from lib.dask_runner import DataBundle, DaskPool
 
-            if self._dask is not None:  # the LocalCluster started during planning
+            if self._dask is not None:  # the LocalCluster started by prestart
                 executor, self._dask = self._dask, None
                 self._dask_thread.join()
                 if self._dask_error is not None:
@@ -901,8 +910,16 @@ class BatchRun:
                    kernel: str) -> dict:
         """Each report's fingerprint inputs (:func:`inputs_of`), its data being the tables
         it read when last built."""
+        data_ids: dict = {}  # one hash per set of tables read, not one per report
+
+        def data(tables):
+            key = None if tables is None else tuple(sorted(tables))
+            if key not in data_ids:
+                data_ids[key] = data_id(manifest, tables)
+            return data_ids[key]
+
         return {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, self.identity, kernel,
-                                 (self.state.get(j.key) or {}).get("tables_read"))
+                                 data=data((self.state.get(j.key) or {}).get("tables_read")))
                 for j in jobs}
 
     def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
@@ -969,8 +986,7 @@ class BatchRun:
                                  "fingerprint": record.get("fingerprint"),
                                  "inputs": inputs[job.key],
                                  "html": record.get("html"), "executed": record.get("executed")})
-            outcomes.append(Outcome(job, "up_to_date", executed=self.out / record["executed"],
-                                    html=self.out / "html" / record["html"]))
+            outcomes.append(Outcome(job, "up_to_date"))  # its files: those of its record
         return outcomes
 
     def record_no_data(self, jobs: list[Job]) -> int:
@@ -1063,6 +1079,8 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     outcomes = batch.record_skipped(skipped, inputs)
     if todo:
         ensure_kernel(config.kernel)
+        if scheduler is None:  # only now: a no-op starts no helper process
+            batch.prestart(config, cluster, workers)
         outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
                                   cluster)
     indexes = [batch.out / "html" / language_root(lang) / "index.html" for lang in config.languages]
@@ -1175,9 +1193,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         try:
             cfg = load_config(batch.config_path)
             manifest = batch.ensure_data()
-            full, notebook_sha = batch.full_plan(
-                cfg, manifest,
-                None if scheduler else lambda: batch.prestart(cfg, cluster, workers))
+            full, notebook_sha = batch.full_plan(cfg, manifest)
             selected = narrow(full, only, units, years, languages)
         except ConfigError as err:
             _print_config_error(err)
