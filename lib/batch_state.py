@@ -7,6 +7,7 @@ Layout under the outputs folder (``outputs/`` or ``DTI_OUTPUTS_DIR``)::
     state/state.json           one record per report ever built, failed or found without data
     state/journal.jsonl        records of the current run, appended as reports finish
     state/plan.json            the last expanded plan and the key of its inputs
+    state/plan_facts.json      what the plan took from the processed data, and their key
     runs/<run id>/manifest.json, run.log, and runs/LATEST (the last run id)
 
 Only the standard library is imported here, so that a run with nothing to rebuild stays fast.
@@ -200,8 +201,8 @@ class StateStore:
     relative to the outputs folder. Records of the running run are appended to the journal as
     reports finish, so a killed run loses nothing it published; the next run (or this one at
     its end) folds the journal into ``state.json``. A run that changed nothing (a no-op)
-    does not rewrite it. The expanded plan is kept apart, in ``plan.json``
-    (:meth:`cached_plan`, :meth:`store_plan`).
+    does not rewrite it. Caches keyed by their inputs (the expanded plan in ``plan.json``, its
+    data facts in ``plan_facts.json``) are kept apart (:meth:`cached`, :meth:`store`).
     """
 
     def __init__(self, out: Path):
@@ -209,10 +210,9 @@ class StateStore:
         self.dir = self.out / "state"
         self.path = self.dir / "state.json"
         self.journal = self.dir / "journal.jsonl"
-        self.plan_path = self.dir / "plan.json"
         self.data: dict = {"version": STATE_VERSION, "reports": {}}
         self.changed = False  # anything to write at save()
-        self._plan: dict | None = None
+        self._stored: dict[str, dict] = {}
         self._journal_handle = None
 
     def load(self) -> StateStore:
@@ -241,18 +241,19 @@ class StateStore:
             self.data[name] = value
             self.changed = True
 
-    def cached_plan(self, key: str) -> dict | None:
-        """The plan stored by :meth:`store_plan` under ``key`` (None if another key or none)."""
+    def cached(self, name: str, key: str) -> dict | None:
+        """The value stored by :meth:`store` as ``name`` under ``key`` (``state/<name>.json``);
+        None when there is none, it is unreadable or its key is another."""
         try:
-            cached = json.loads(self.plan_path.read_text(encoding="utf-8"))
+            cached = json.loads((self.dir / f"{name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return cached.get("plan") if isinstance(cached, dict) and cached.get("key") == key \
+        return cached.get("value") if isinstance(cached, dict) and cached.get("key") == key \
             else None
 
-    def store_plan(self, key: str, plan: dict) -> None:
-        """Keep ``plan`` (a JSON-able dict) under ``key``; :meth:`save` writes it."""
-        self._plan = {"key": key, "plan": plan}
+    def store(self, name: str, key: str, value: dict) -> None:
+        """Keep ``value`` (JSON-able) as ``name`` under ``key``; :meth:`save` writes it."""
+        self._stored[name] = {"key": key, "value": value}
 
     @property
     def reports(self) -> dict:
@@ -274,13 +275,13 @@ class StateStore:
 
     def save(self) -> Path:
         """Write ``state.json`` atomically if anything changed (or it does not exist), then
-        drop the journal it now contains; write ``plan.json`` if a plan was stored."""
+        drop the journal it now contains; write the caches stored (:meth:`store`)."""
         if self._journal_handle is not None:
             self._journal_handle.close()
             self._journal_handle = None
-        if self._plan is not None:
-            _write_json_atomic(self.plan_path, self._plan)
-            self._plan = None
+        for name, cached in self._stored.items():
+            _write_json_atomic(self.dir / f"{name}.json", cached)
+        self._stored = {}
         if self.changed or not self.path.exists():
             _write_json_atomic(self.path, self.data)
             self.changed = False

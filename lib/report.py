@@ -389,7 +389,7 @@ def notebook_imports(notebook: dict) -> list[str]:
     return list(modules)
 
 
-def _availability(rule: str, years: list[int]):
+def _availability(rule: str):
     """The (unit code, unit level or None, year) with data for ``rule``, or None for "all"."""
     import pandas as pd
 
@@ -414,32 +414,74 @@ def _availability(rule: str, years: list[int]):
     indicators = load_table("indicators")
     rows = indicators[indicators["theme"].isin(themes) & ~indicators["is_target"]]
     figure_years = profiles.figure_years(rows)  # as profiles.unit_indicators
-    keep = (figure_years.notna() & figure_years.isin(years)).to_numpy(dtype=bool,
-                                                                        na_value=False)
+    keep = figure_years.notna().to_numpy(dtype=bool)
     pairs = pd.DataFrame({"code": rows["unit_code"][keep],
                           "year": figure_years[keep].astype("int64")}).drop_duplicates()
     return set(zip(pairs["code"].tolist(), [None] * len(pairs), pairs["year"].tolist()))
 
 
-def expand(config: Config) -> Plan:
-    """Expand every entry into jobs (notebook × unit × year × language) and validate them all.
+class PlanFacts:
+    """What a plan takes from the processed data: the unit names of each level, the members
+    of each peer group and, per ``data:`` rule, the unit-years with data. Each is computed
+    from the tables (with pandas) when first asked, or read from ``cached`` — what
+    :attr:`data` held after an earlier plan of the same data and code (the runner keeps it
+    in ``state/plan_facts.json``), so that a changed ``reports.yml`` is planned without
+    reading a table. ``changed`` says whether anything was computed."""
+
+    def __init__(self, cached: dict | None = None):
+        self.data: dict = cached if cached is not None else {}
+        self.changed = False
+        self._available: dict[str, set | None] = {}
+
+    def _get(self, name: str, compute):
+        if name not in self.data:
+            self.data[name] = compute()
+            self.changed = True
+        return self.data[name]
+
+    def names(self, level: str) -> dict[str, str]:
+        """Unit code → name of the units of ``level`` (``units`` table)."""
+        def compute():
+            from lib.load import load_table
+
+            units = load_table("units")
+            at_level = units[units["unit_level"] == level]
+            return dict(zip(at_level["unit_code"].tolist(), at_level["unit_name"].tolist()))
+
+        return self._get(f"names:{level}", compute)
+
+    def groups(self) -> dict[str, dict[str, str]]:
+        """Peer group → {unit code: name} of the units with a DTI total in it."""
+        def compute():
+            from lib import profiles
+
+            return {g: dict(zip(rows["unit_code"].tolist(), rows["unit_name"].tolist()))
+                    for g, rows in profiles.dti_totals().groupby("peer_group", sort=False)}
+
+        return self._get("groups", compute)
+
+    def available(self, rule: str) -> set | None:
+        """:func:`_availability` of ``rule`` as a set of tuples (None for "all")."""
+        if rule not in self._available:
+            rows = self._get(f"available:{rule}", lambda: None if rule == "all" else
+                             list(_availability(rule)))
+            self._available[rule] = None if rows is None else {tuple(r) for r in rows}
+        return self._available[rule]
+
+
+def expand(config: Config, facts: PlanFacts | None = None) -> Plan:
+    """Expand every entry into jobs (notebook × unit × year × language) and validate them all;
+    ``facts``: what the data say (default: read from the processed tables).
 
     Raises :class:`ConfigError` listing unknown unit codes (for the entry's level), unknown
     or empty peer groups, duplicate reports, and every parameter set that does not match its
     notebook's declared parameters (unknown or missing names, wrong types).
     """
-    from lib import profiles
-    from lib.load import load_table
-
-    units = load_table("units")
-    totals = profiles.dti_totals()
+    facts = facts or PlanFacts()
     problems: list[str] = []
     result = Plan(config=config)
     seen: set[str] = set()
-    availability: dict[tuple, object] = {}
     declared: dict[str, dict] = {}
-    names_at: dict[str, dict] = {}
-    groups: dict[str, dict] | None = None
     for i, entry in enumerate(config.entries, 1):
         where = f"{config.path.name}: report {i} ({entry['notebook']})"
         notebook = entry["notebook"]
@@ -451,11 +493,7 @@ def expand(config: Config) -> Plan:
                 problems.append(f"{config.notebook_display_path(notebook)}: {err}")
                 declared[notebook] = None
         level = entry["unit_level"]
-        if level not in names_at:  # one pass over the units per level, not per entry
-            at_level = units[units["unit_level"] == level]
-            names_at[level] = dict(zip(at_level["unit_code"].tolist(),
-                                       at_level["unit_name"].tolist()))
-        names = names_at[level]
+        names = facts.names(level)
         if "unit_codes" in entry:
             unknown = [c for c in entry["unit_codes"] if c not in names]
             if unknown:
@@ -463,18 +501,12 @@ def expand(config: Config) -> Plan:
                                 f"in the units table")
             members = [(c, names[c]) for c in entry["unit_codes"] if c in names]
         else:
-            if groups is None:  # members of every peer group in one pass (34+ entries)
-                groups = {g: dict(zip(rows["unit_code"].tolist(), rows["unit_name"].tolist()))
-                          for g, rows in totals.groupby("peer_group", sort=False)}
             # codes decide identity (a name spelled differently in one year is the same unit)
             members = sorted((c, names.get(c, n))
-                             for c, n in groups.get(entry["peer_group"], {}).items())
+                             for c, n in facts.groups().get(entry["peer_group"], {}).items())
             if not members:
                 problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
-        key = (entry["data"], tuple(entry["years"]))
-        if key not in availability:
-            availability[key] = _availability(entry["data"], entry["years"])
-        available = availability[key]
+        available = facts.available(entry["data"])
         extra = tuple(sorted(entry["parameters"].items()))
         # every job of an entry passes the same names with the same types: the first job is
         # checked, and all of them only when it has a problem (so the messages stay the same)
@@ -795,12 +827,18 @@ class BatchRun:
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
             "runner": state_.RUNNER_VERSION}).encode())
-        cached = self.state.cached_plan(key)
+        cached = self.state.cached("plan", key)
         if cached is not None:
             self.phase("planned (cached)")
             return Plan.from_dict(cached, config), notebook_sha
-        full = expand(config)
-        self.state.store_plan(key, full.to_dict())
+        facts_key = state_.sha256_bytes(state_.canonical_json({
+            "data": data_id(manifest), "processed": str(processed_dir()),
+            "lib": self.identity["lib"], "runner": state_.RUNNER_VERSION}).encode())
+        facts = PlanFacts(self.state.cached("plan_facts", facts_key))
+        full = expand(config, facts)
+        self.state.store("plan", key, full.to_dict())
+        if facts.changed:
+            self.state.store("plan_facts", facts_key, facts.data)
         self.phase("planned and validated")
         return full, notebook_sha
 
