@@ -141,7 +141,11 @@ class Job:
 
     @classmethod
     def from_dict(cls, data: dict) -> Job:
-        return cls(**{**data, "extra": tuple(tuple(p) for p in data.get("extra", []))})
+        extra = data.get("extra")
+        return cls(data["notebook"], data["unit_code"], data["unit_level"], data["unit_name"],
+                   data["reference_year"], data.get("lang", DEFAULT_LANGUAGE),
+                   tuple(tuple(p) for p in extra) if extra else (),
+                   data.get("parameters_sha", ""))
 
 
 @dataclass
