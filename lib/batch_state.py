@@ -6,6 +6,8 @@ Layout under the outputs folder (``outputs/`` or ``DTI_OUTPUTS_DIR``)::
     .lock                      held by the running ``python -m lib reports`` (flock)
     state/state.json           one record per report ever built, failed or found without data
     state/journal.jsonl        records of the current run, appended as reports finish
+    state/plan.json            the last expanded plan and the key of its inputs
+    state/plan_facts.json      what the plan took from the processed data, and their key
     runs/<run id>/manifest.json, run.log, and runs/LATEST (the last run id)
 
 Only the standard library is imported here, so that a run with nothing to rebuild stays fast.
@@ -48,9 +50,13 @@ def sha256_path(path: Path) -> str:
         return ""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)  # one encoder: a national run hashes 20,000 values
+
+
 def canonical_json(value) -> str:
     """Deterministic JSON (sorted keys, no spaces) used for hashing."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def lib_hash(lib_dir: Path = LIB_DIR) -> str:
@@ -226,7 +232,9 @@ class StateStore:
     whose HTML is the published one), ``failure`` (error, time, executed copy) and the paths
     relative to the outputs folder. Records of the running run are appended to the journal as
     reports finish, so a killed run loses nothing it published; the next run (or this one at
-    its end) folds the journal into ``state.json``.
+    its end) folds the journal into ``state.json``. A run that changed nothing (a no-op)
+    does not rewrite it. Caches keyed by their inputs (the expanded plan in ``plan.json``, its
+    data facts in ``plan_facts.json``) are kept apart (:meth:`cached`, :meth:`store`).
     """
 
     def __init__(self, out: Path):
@@ -235,6 +243,8 @@ class StateStore:
         self.path = self.dir / "state.json"
         self.journal = self.dir / "journal.jsonl"
         self.data: dict = {"version": STATE_VERSION, "reports": {}}
+        self.changed = False  # anything to write at save()
+        self._stored: dict[str, dict] = {}
         self._journal_handle = None
         self.journal_error: OSError | None = None
 
@@ -248,12 +258,35 @@ class StateStore:
         except ValueError:
             log.warning("ignoring unreadable %s; every report will be rebuilt", self.path)
         self.data.setdefault("reports", {})
+        if self.data.pop("plan_cache", None) is not None:  # kept in plan.json now
+            self.changed = True
         if self.journal.exists():  # a previous run ended before folding its journal
+            self.changed = True
             for line in self.journal.read_text(encoding="utf-8").splitlines():
                 with contextlib.suppress(ValueError):
                     record = json.loads(line)
                     self.data["reports"][record["key"]] = record
         return self
+
+    def set(self, name: str, value) -> None:
+        """Store a run-level entry of the state (such as ``data_check``)."""
+        if self.data.get(name) != value:
+            self.data[name] = value
+            self.changed = True
+
+    def cached(self, name: str, key: str) -> dict | None:
+        """The value stored by :meth:`store` as ``name`` under ``key`` (``state/<name>.json``);
+        None when there is none, it is unreadable or its key is another."""
+        try:
+            cached = json.loads((self.dir / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cached.get("value") if isinstance(cached, dict) and cached.get("key") == key \
+            else None
+
+    def store(self, name: str, key: str, value: dict) -> None:
+        """Keep ``value`` (JSON-able) as ``name`` under ``key``; :meth:`save` writes it."""
+        self._stored[name] = {"key": key, "value": value}
 
     @property
     def reports(self) -> dict:
@@ -267,6 +300,7 @@ class StateStore:
         journal that cannot be written (a full disk) is given up for this run, with a warning:
         the records stay in memory for :meth:`save`."""
         self.reports[record["key"]] = record
+        self.changed = True
         if not journal or self.journal_error:
             return
         line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
@@ -294,12 +328,18 @@ class StateStore:
                 handle.close()
 
     def save(self) -> Path:
-        """Write ``state.json`` atomically, then drop the journal it now contains."""
+        """Write ``state.json`` atomically if anything changed (or it does not exist), then
+        drop the journal it now contains; write the caches stored (:meth:`store`)."""
         self._close_journal()
-        path = _write_json_atomic(self.path, self.data)
+        for name, cached in self._stored.items():
+            _write_json_atomic(self.dir / f"{name}.json", cached)
+        self._stored = {}
+        if self.changed or not self.path.exists():
+            _write_json_atomic(self.path, self.data)
+            self.changed = False
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
-        return path
+        return self.path
 
 
 # ------------------------------------------------------------------------------ manifest, log

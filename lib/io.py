@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lib.parse import normalize_text
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: a no-op run never needs it
+    import pandas as pd
 
 RAW_ROW = "raw_row"  # line number of a row in its raw file (header = line 1)
 
@@ -337,6 +339,8 @@ def read_raw_csv(path: str | Path) -> pd.DataFrame:
     DataError
         Unreadable encoding, or rows with a different number of fields than the header.
     """
+    import pandas as pd
+
     path = Path(path)
     data = path.read_bytes()
     text = data.decode(detect_encoding(data, path))

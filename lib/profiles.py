@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lib.datasets.dti_scores import best_estimates, usable_scores
@@ -201,9 +202,13 @@ def figure_year(period: str, start_year: object, end_year: object) -> int | None
 
 def figure_years(indicators: pd.DataFrame) -> pd.Series:
     """:func:`figure_year` of every row of an ``indicators`` frame (Int64, NA when undated)."""
-    years = [figure_year(p, s, e) for p, s, e in zip(
-        indicators["period"], indicators["period_start_year"], indicators["period_end_year"])]
-    return pd.Series(years, index=indicators.index, dtype="Int64")
+    # each distinct period parsed once: a country has 46,000 rows but a few dozen periods
+    columns = [indicators[c] for c in ("period", "period_start_year", "period_end_year")]
+    codes = np.stack([pd.factorize(c, use_na_sentinel=True)[0] for c in columns], axis=1)
+    _, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+    distinct = pd.array([figure_year(*(c.iloc[i] for c in columns)) for i in first],
+                        dtype="Int64")
+    return pd.Series(distinct[inverse.reshape(-1)], index=indicators.index, dtype="Int64")
 
 
 def unit_indicators(unit_code: str, year: int, themes: tuple[str, ...]) -> pd.DataFrame:

@@ -31,7 +31,7 @@ import re
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -40,7 +40,6 @@ from lib import batch_state as state_
 from lib.batch import CELL_TIMEOUT, KERNEL_NAME
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
-from lib.portfolio import language_root
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
@@ -52,6 +51,8 @@ DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
 INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
                 "lib": "lib code", "requirements": "pinned requirements", "python": "Python",
                 "runner": "runner", "kernel": "kernel"}
+# libyaml's safe loader when PyYAML has it (10× faster on a national configuration)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
           "dict": (dict,)}
 
@@ -76,7 +77,8 @@ class Job:
     Its key names the language (``vi/2023/246-scores``); its page and executed notebook lie in
     the language's folder (:func:`lib.portfolio.language_root`): ``2023/246-scores.html`` and
     ``executed/2023/246-scores.ipynb`` in Vietnamese, ``en/2023/…`` and ``executed/en/2023/…``
-    in English."""
+    in English. ``parameters_sha`` is the hash of its parameters in its fingerprint, computed
+    when the job is made (a cached plan passes it back: a no-op hashes nothing)."""
 
     notebook: str
     unit_code: str
@@ -85,6 +87,14 @@ class Job:
     reference_year: int
     lang: str = DEFAULT_LANGUAGE
     extra: tuple = ()
+    parameters_sha: str = field(default="", repr=False, compare=False)
+    key: str = field(init=False, repr=False, compare=False)  # looked up ten times per run
+
+    def __post_init__(self):
+        object.__setattr__(self, "key", f"{self.lang}/{self.reference_year}/{self.stem}")
+        if not self.parameters_sha:
+            object.__setattr__(self, "parameters_sha", state_.sha256_bytes(
+                state_.canonical_json(self.parameters).encode())[:20])
 
     @property
     def parameters(self) -> dict:
@@ -94,10 +104,6 @@ class Job:
     @property
     def stem(self) -> str:
         return f"{self.unit_code}-{self.notebook}"
-
-    @property
-    def key(self) -> str:
-        return f"{self.lang}/{self.reference_year}/{self.stem}"
 
     @property
     def label(self) -> str:
@@ -130,11 +136,19 @@ class Job:
         return Path(out) / "html" / self.html_rel
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "extra": [list(p) for p in self.extra]}
+        # by hand: dataclasses.asdict deep-copies every field (2 s for a national plan)
+        return {"notebook": self.notebook, "unit_code": self.unit_code,
+                "unit_level": self.unit_level, "unit_name": self.unit_name,
+                "reference_year": self.reference_year, "lang": self.lang,
+                "extra": [list(p) for p in self.extra], "parameters_sha": self.parameters_sha}
 
     @classmethod
     def from_dict(cls, data: dict) -> Job:
-        return cls(**{**data, "extra": tuple(tuple(p) for p in data.get("extra", []))})
+        extra = data.get("extra")
+        return cls(data["notebook"], data["unit_code"], data["unit_level"], data["unit_name"],
+                   data["reference_year"], data.get("lang", DEFAULT_LANGUAGE),
+                   tuple(tuple(p) for p in extra) if extra else (),
+                   data.get("parameters_sha", ""))
 
 
 @dataclass
@@ -179,6 +193,14 @@ class Plan:
                    [Job.from_dict(j) for j in data["no_data"]], config)
 
 
+def language_root(lang: str) -> str:
+    """:func:`lib.portfolio.language_root` (imported when first needed: a no-op run never
+    loads the page templates and their text tables)."""
+    from lib.portfolio import language_root as root
+
+    return root(lang)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -199,7 +221,7 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as err:
         raise ConfigError(f"cannot read {path}: {err}") from None
     name = path.name
@@ -374,7 +396,7 @@ def notebook_imports(notebook: dict) -> list[str]:
     return list(modules)
 
 
-def _availability(rule: str, years: list[int]):
+def _availability(rule: str):
     """The (unit code, unit level or None, year) with data for ``rule``, or None for "all"."""
     import pandas as pd
 
@@ -383,42 +405,90 @@ def _availability(rule: str, years: list[int]):
 
     if rule == "all":
         return None
+    # columns as Python lists (.tolist()): iterating Arrow strings one by one is slow
     if rule in ("scores", "overview"):
         totals = profiles.dti_totals()
         totals = totals[totals["score"].notna() | totals["rank_low"].notna()]
         if rule == "scores":
-            return set(zip(totals["unit_code"], totals["unit_level"], totals["reference_year"]))
+            return set(zip(totals["unit_code"].tolist(), totals["unit_level"].tolist(),
+                           totals["reference_year"].tolist()))
         parent = totals["peer_group"].str.extract(r"s_of_(.+)$", expand=False)
-        return {(code, None, year) for code, year in zip(parent, totals["reference_year"])
+        return {(code, None, year) for code, year in zip(parent.tolist(),
+                                                         totals["reference_year"].tolist())
                 if isinstance(code, str)}
     themes = (profiles.INFRASTRUCTURE_THEMES if rule == "infrastructure"
               else profiles.CASHLESS_THEMES)
     indicators = load_table("indicators")
     rows = indicators[indicators["theme"].isin(themes) & ~indicators["is_target"]]
     figure_years = profiles.figure_years(rows)  # as profiles.unit_indicators
-    return {(code, None, int(year)) for code, year in zip(rows["unit_code"], figure_years)
-            if not pd.isna(year) and int(year) in years}
+    keep = figure_years.notna().to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"code": rows["unit_code"][keep],
+                          "year": figure_years[keep].astype("int64")}).drop_duplicates()
+    return set(zip(pairs["code"].tolist(), [None] * len(pairs), pairs["year"].tolist()))
 
 
-def expand(config: Config) -> Plan:
-    """Expand every entry into jobs (notebook × unit × year × language) and validate them all.
+class PlanFacts:
+    """What a plan takes from the processed data: the unit names of each level, the members
+    of each peer group and, per ``data:`` rule, the unit-years with data. Each is computed
+    from the tables (with pandas) when first asked, or read from ``cached`` — what
+    :attr:`data` held after an earlier plan of the same data and code (the runner keeps it
+    in ``state/plan_facts.json``), so that a changed ``reports.yml`` is planned without
+    reading a table. ``changed`` says whether anything was computed."""
+
+    def __init__(self, cached: dict | None = None):
+        self.data: dict = cached if cached is not None else {}
+        self.changed = False
+        self._available: dict[str, set | None] = {}
+
+    def _get(self, name: str, compute):
+        if name not in self.data:
+            self.data[name] = compute()
+            self.changed = True
+        return self.data[name]
+
+    def names(self, level: str) -> dict[str, str]:
+        """Unit code → name of the units of ``level`` (``units`` table)."""
+        def compute():
+            from lib.load import load_table
+
+            units = load_table("units")
+            at_level = units[units["unit_level"] == level]
+            return dict(zip(at_level["unit_code"].tolist(), at_level["unit_name"].tolist()))
+
+        return self._get(f"names:{level}", compute)
+
+    def groups(self) -> dict[str, dict[str, str]]:
+        """Peer group → {unit code: name} of the units with a DTI total in it."""
+        def compute():
+            from lib import profiles
+
+            return {g: dict(zip(rows["unit_code"].tolist(), rows["unit_name"].tolist()))
+                    for g, rows in profiles.dti_totals().groupby("peer_group", sort=False)}
+
+        return self._get("groups", compute)
+
+    def available(self, rule: str) -> set | None:
+        """:func:`_availability` of ``rule`` as a set of tuples (None for "all")."""
+        if rule not in self._available:
+            rows = self._get(f"available:{rule}", lambda: None if rule == "all" else
+                             list(_availability(rule)))
+            self._available[rule] = None if rows is None else {tuple(r) for r in rows}
+        return self._available[rule]
+
+
+def expand(config: Config, facts: PlanFacts | None = None) -> Plan:
+    """Expand every entry into jobs (notebook × unit × year × language) and validate them all;
+    ``facts``: what the data say (default: read from the processed tables).
 
     Raises :class:`ConfigError` listing unknown unit codes (for the entry's level), unknown
     or empty peer groups, duplicate reports, and every parameter set that does not match its
     notebook's declared parameters (unknown or missing names, wrong types).
     """
-    from lib import profiles
-    from lib.load import load_table
-
-    units = load_table("units")
-    totals = profiles.dti_totals()
+    facts = facts or PlanFacts()
     problems: list[str] = []
     result = Plan(config=config)
     seen: set[str] = set()
-    availability: dict[tuple, object] = {}
     declared: dict[str, dict] = {}
-    names_at: dict[str, dict] = {}
-    groups: dict[str, dict] | None = None
     for i, entry in enumerate(config.entries, 1):
         where = f"{config.path.name}: report {i} ({entry['notebook']})"
         notebook = entry["notebook"]
@@ -430,10 +500,7 @@ def expand(config: Config) -> Plan:
                 problems.append(f"{config.notebook_display_path(notebook)}: {err}")
                 declared[notebook] = None
         level = entry["unit_level"]
-        if level not in names_at:  # one pass over the units per level, not per entry
-            at_level = units[units["unit_level"] == level]
-            names_at[level] = dict(zip(at_level["unit_code"], at_level["unit_name"]))
-        names = names_at[level]
+        names = facts.names(level)
         if "unit_codes" in entry:
             unknown = [c for c in entry["unit_codes"] if c not in names]
             if unknown:
@@ -441,19 +508,16 @@ def expand(config: Config) -> Plan:
                                 f"in the units table")
             members = [(c, names[c]) for c in entry["unit_codes"] if c in names]
         else:
-            if groups is None:  # members of every peer group in one pass (34+ entries)
-                groups = {g: dict(zip(rows["unit_code"], rows["unit_name"]))
-                          for g, rows in totals.groupby("peer_group", sort=False)}
             # codes decide identity (a name spelled differently in one year is the same unit)
             members = sorted((c, names.get(c, n))
-                             for c, n in groups.get(entry["peer_group"], {}).items())
+                             for c, n in facts.groups().get(entry["peer_group"], {}).items())
             if not members:
                 problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
-        key = (entry["data"], tuple(entry["years"]))
-        if key not in availability:
-            availability[key] = _availability(entry["data"], entry["years"])
-        available = availability[key]
+        available = facts.available(entry["data"])
         extra = tuple(sorted(entry["parameters"].items()))
+        # every job of an entry passes the same names with the same types: the first job is
+        # checked, and all of them only when it has a problem (so the messages stay the same)
+        check_each = declared[notebook] is not None
         for code, name in members:
             if not isinstance(code, str):
                 problems.append(f"{where}: unit code {code!r} is not text")
@@ -470,8 +534,10 @@ def expand(config: Config) -> Plan:
                         problems.append(f"{where}: report {job.key} is configured twice")
                         continue
                     seen.add(job.key)
-                    if declared[notebook] is not None:
-                        problems += parameter_problems(job, declared[notebook])
+                    if check_each:
+                        found = parameter_problems(job, declared[notebook])
+                        problems += found
+                        check_each = bool(found)
                     (result.jobs if has_data else result.no_data).append(job)
     if problems:
         unique = list(dict.fromkeys(problems))
@@ -516,7 +582,8 @@ def plan(config: Config, only: list[str] | None = None, units: list[str] | None 
 
 @dataclass
 class Outcome:
-    """What happened to a job: ``built``, ``failed`` or ``up_to_date``."""
+    """What happened to a job: ``built``, ``failed`` or ``up_to_date``; ``executed`` and
+    ``html``: the files written (None for a report up to date: its record names its files)."""
 
     job: Job
     status: str
@@ -570,30 +637,58 @@ def data_id(manifest: dict, tables: list[str] | None = None) -> str:
 
 
 def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str,
-              tables: list[str] | None = None) -> dict:
+              tables: list[str] | None = None, data: str | None = None) -> dict:
     """The input components of a report's fingerprint; ``tables``: the processed tables the
-    report read when it was last built (None: all the data)."""
+    report read when it was last built (None: all the data); ``data``: their
+    :func:`data_id` when the caller has it already."""
     return {"notebook": notebook_sha,
-            "parameters": state_.sha256_bytes(state_.canonical_json(job.parameters).encode())[:20],
-            "data": data_id(manifest, tables), "lib": identity["lib"],
+            "parameters": job.parameters_sha,
+            "data": data if data is not None else data_id(manifest, tables), "lib": identity["lib"],
             "requirements": identity["requirements"], "python": identity["python"],
             "runner": identity["runner"], "kernel": kernel}
 
 
-def rebuild_reason(record: dict | None, inputs: dict, out: Path, force: bool = False) -> str:
-    """Why a report must be rebuilt ("" when it is up to date)."""
+class OutputFiles:
+    """The files of an outputs folder, each folder listed once (``os.scandir``) instead of one
+    ``stat`` per file: a no-op of 20,000 reports checks 40,000 files."""
+
+    def __init__(self, out: Path):
+        self.out = str(out)
+        self._names: dict[str, set[str]] = {}
+
+    def is_file(self, relative: str) -> bool:
+        """Whether ``relative`` (a path below the outputs folder, ``/``-separated) is a file."""
+        folder, _, name = relative.rpartition("/")
+        names = self._names.get(folder)
+        if names is None:
+            try:
+                with os.scandir(os.path.join(self.out, folder)) as entries:
+                    names = {entry.name for entry in entries if entry.is_file()}
+            except OSError:  # no such folder, or not one
+                names = set()
+            self._names[folder] = names
+        return name in names
+
+
+def rebuild_reason(record: dict | None, inputs: dict, out: Path, force: bool = False,
+                   files: OutputFiles | None = None) -> str:
+    """Why a report must be rebuilt ("" when it is up to date); ``files``: the outputs
+    folder's :class:`OutputFiles` when many reports are checked (default: ``stat`` each)."""
     if force:
         return "forced"
     if not record or record.get("status") == "no_data" or not record.get("inputs"):
         return "new"
     if record.get("status") == "failed":
         return "last attempt failed"
-    changed = [INPUT_LABELS.get(k, k) for k in inputs if record["inputs"].get(k) != inputs[k]]
-    if changed:
-        return ", ".join(changed) + " changed"
-    # os.path on strings: a no-op of 20,000 reports checks 40,000 files (pathlib is 5× slower)
-    if not os.path.isfile(os.path.join(out, "html", str(record.get("html")))) \
-            or not os.path.isfile(os.path.join(out, str(record.get("executed")))):
+    if record["inputs"] != inputs:  # one comparison when nothing changed
+        changed = [INPUT_LABELS.get(k, k) for k in inputs
+                   if record["inputs"].get(k) != inputs[k]]
+        if changed:
+            return ", ".join(changed) + " changed"
+    html, executed = f"html/{record.get('html')}", str(record.get("executed"))
+    is_file = files.is_file if files is not None \
+        else (lambda relative: os.path.isfile(os.path.join(out, relative)))
+    if not is_file(html) or not is_file(executed):
         return "output missing"
     return ""
 
@@ -729,28 +824,31 @@ class BatchRun:
         from lib import pipeline
 
         manifest = pipeline.build()
-        self.state.data["data_check"] = {**check, "data_version": manifest.get("data_version")}
+        self.state.set("data_check", {**check, "data_version": manifest.get("data_version")})
         self.phase("data_checked")
         return manifest
 
-    def full_plan(self, config: Config, manifest: dict,
-                  on_miss=None) -> tuple[Plan, dict]:
+    def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
-        and the SHA-256 of each notebook; ``on_miss()`` is called before a new expansion."""
+        and the SHA-256 of each notebook."""
         notebook_sha = {e["notebook"]: state_.sha256_path(config.notebook_file(e["notebook"]))
                         for e in config.entries}
         key = state_.sha256_bytes(state_.canonical_json({
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
             "runner": state_.RUNNER_VERSION}).encode())
-        cached = self.state.data.get("plan_cache", {})
-        if cached.get("key") == key:
+        cached = self.state.cached("plan", key)
+        if cached is not None:
             self.phase("planned (cached)")
-            return Plan.from_dict(cached["plan"], config), notebook_sha
-        if on_miss is not None:
-            on_miss()
-        full = expand(config)
-        self.state.data["plan_cache"] = {"key": key, "plan": full.to_dict()}
+            return Plan.from_dict(cached, config), notebook_sha
+        facts_key = state_.sha256_bytes(state_.canonical_json({
+            "data": data_id(manifest), "processed": str(processed_dir()),
+            "lib": self.identity["lib"], "runner": state_.RUNNER_VERSION}).encode())
+        facts = PlanFacts(self.state.cached("plan_facts", facts_key))
+        full = expand(config, facts)
+        self.state.store("plan", key, full.to_dict())
+        if facts.changed:
+            self.state.store("plan_facts", facts_key, facts.data)
         self.phase("planned and validated")
         return full, notebook_sha
 
@@ -798,17 +896,17 @@ class BatchRun:
 
     def prestart(self, config: Config, cluster: str | None, workers: int) -> None:
         """Start the helper processes of this machine's workers — the forkserver they fork
-        from and the kernel zygote — while the plan is being expanded and validated. They only
-        import modules: no kernel starts before the plan is valid (and they are stopped if it
-        is not, or if there is nothing to build)."""
+        from, the kernel zygote and, with ``cluster``, the LocalCluster — once the plan is
+        valid and has reports to build (a no-op starts none of them), each in the background
+        while the tasks are prepared. :meth:`stop_helpers` stops them."""
         import multiprocessing.forkserver
 
         from lib.batch import use_forkserver, worker_context
 
         preload: dict[str, None] = {}
-        for entry in config.entries:
-            notebook = read_notebook(config.notebook_file(entry["notebook"]))
-            preload.update((m, None) for m in notebook_imports(notebook))
+        for name in dict.fromkeys(entry["notebook"] for entry in config.entries):
+            preload.update((m, None) for m in notebook_imports(
+                read_notebook(config.notebook_file(name))))
         self._zygote = self.start_zygote(config, tuple(preload))
         if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.dask_runner"] if cluster else [])
@@ -857,7 +955,7 @@ class BatchRun:
         if scheduler or cluster:
             from lib.dask_runner import DataBundle, DaskPool
 
-            if self._dask is not None:  # the LocalCluster started during planning
+            if self._dask is not None:  # the LocalCluster started by prestart
                 executor, self._dask = self._dask, None
                 self._dask_thread.join()
                 if self._dask_error is not None:
@@ -907,8 +1005,16 @@ class BatchRun:
                    kernel: str) -> dict:
         """Each report's fingerprint inputs (:func:`inputs_of`), its data being the tables
         it read when last built."""
+        data_ids: dict = {}  # one hash per set of tables read, not one per report
+
+        def data(tables):
+            key = None if tables is None else tuple(sorted(tables))
+            if key not in data_ids:
+                data_ids[key] = data_id(manifest, tables)
+            return data_ids[key]
+
         return {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, self.identity, kernel,
-                                 (self.state.get(j.key) or {}).get("tables_read"))
+                                 data=data((self.state.get(j.key) or {}).get("tables_read")))
                 for j in jobs}
 
     def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
@@ -1002,8 +1108,7 @@ class BatchRun:
                                  "fingerprint": record.get("fingerprint"),
                                  "inputs": inputs[job.key],
                                  "html": record.get("html"), "executed": record.get("executed")})
-            outcomes.append(Outcome(job, "up_to_date", executed=self.out / record["executed"],
-                                    html=self.out / "html" / record["html"]))
+            outcomes.append(Outcome(job, "up_to_date"))  # its files: those of its record
         return outcomes
 
     def record_no_data(self, jobs: list[Job]) -> int:
@@ -1128,14 +1233,17 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     notebook_sha = notebook_sha or {n: state_.sha256_path(config.notebook_file(n))
                                     for n in {j.notebook for j in plan_.jobs}}
     inputs = batch.inputs_for(plan_.jobs, notebook_sha, manifest, config.kernel)
-    reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force)
-               for j in plan_.jobs}
+    files = OutputFiles(batch.out)
+    reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force,
+                                     files) for j in plan_.jobs}
     todo = [j for j in plan_.jobs if reasons[j.key]]
     skipped = [j for j in plan_.jobs if not reasons[j.key]]
     changed = batch.record_no_data(plan_.no_data)
     outcomes = batch.record_skipped(skipped, inputs)
     if todo:
         ensure_kernel(config.kernel)
+        if scheduler is None:  # only now: a no-op starts no helper process
+            batch.prestart(config, cluster, workers)
         outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
                                   cluster)
     indexes = [batch.out / "html" / language_root(lang) / "index.html" for lang in config.languages]
@@ -1196,8 +1304,10 @@ def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
 
 def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> None:
     build = up = 0
+    files = OutputFiles(batch.out)
     for job in selected.jobs:
-        reason = rebuild_reason(batch.state.get(job.key), inputs[job.key], batch.out, force)
+        reason = rebuild_reason(batch.state.get(job.key), inputs[job.key], batch.out, force,
+                                files)
         build += bool(reason)
         up += not reason
         print(f"{'build' if reason else 'ok   '}  {job.label}  ({reason or 'up to date'})")
@@ -1269,9 +1379,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         try:
             cfg = load_config(batch.config_path)
             manifest = batch.ensure_data()
-            full, notebook_sha = batch.full_plan(
-                cfg, manifest,
-                None if scheduler else lambda: batch.prestart(cfg, cluster, workers))
+            full, notebook_sha = batch.full_plan(cfg, manifest)
             selected = narrow(full, only, units, years, languages)
         except ConfigError as err:
             _print_config_error(err)
