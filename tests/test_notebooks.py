@@ -9,6 +9,7 @@ import pytest
 
 from lib import report
 from lib.export import make_exporter
+from lib.paths import NOTEBOOKS_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -131,3 +132,57 @@ def test_the_english_workbook_speaks_english(lap_thach_scores):
     assert values["DTI score"] == 744.213 and values["Rank"] == "1 of 9"
     assert sheets["Sources"][3][1] == "Ministry of Information and Communications (mic.gov.vn)"
     assert sheets["Sources"][3][3] == "21 August 2024"
+
+
+def test_the_report_shows_no_warning(lap_thach_scores):
+    # no blanket filter: a warning would be a stderr stream of the executed notebook
+    notebook = nbformat.read(lap_thach_scores.executed, as_version=4)
+    assert [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+            if o.output_type == "stream" and o.name == "stderr"] == []
+
+
+@pytest.fixture(scope="module")
+def explore(processed, tmp_path_factory):
+    """notebooks/explore.ipynb executed with its defaults (Lập Thạch, 2023) on the real data."""
+    import papermill
+
+    report.ensure_kernel()
+    out = tmp_path_factory.mktemp("explore") / "explore.ipynb"
+    papermill.execute_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"), str(out),
+                               kernel_name=report.KERNEL_NAME, cwd=str(NOTEBOOKS_DIR),
+                               progress_bar=False)
+    return nbformat.read(out, as_version=4)
+
+
+def _outputs(notebook, mime: str) -> list[str]:
+    return [o["data"][mime] for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+            if mime in o.get("data", {})]
+
+
+def test_explore_answers_the_three_questions_from_the_real_data(explore):
+    answers = _outputs(explore, "text/markdown")
+    assert answers[1] == ("**Scores.** Lập Thạch, 2023: 744.213 points out of 1,000, rank 1 of 9 "
+                          "in `districts_of_26` (rank 5 in 2022); 8 of 9 units have no published "
+                          "score.")
+    # Lập Thạch's figures come from an article of 2024-08-21: they count for 2024, not 2023
+    assert answers[2].startswith("**Infrastructure.** Lập Thạch: nothing counts for 2023; "
+                                 "6 figures count for 2024 (period 2023-2024 (article of "
+                                 "2024-08-21)): ")
+    assert "Communes and towns reached by the fibre-optic telecom transmission network 100 %" \
+        in answers[2]
+    assert answers[3].startswith("**Cashless.** Lập Thạch: nothing counts for 2023; 4 figures "
+                                 "count for 2024")
+    assert "Stores displaying QR codes for bank payment 68 %" in answers[3]
+    assert answers[3].endswith("with the same definition: 0 of 4.")
+
+
+def test_explore_lists_the_tables_looks_up_the_unit_and_charts_the_indicator(explore):
+    plain = _outputs(explore, "text/plain")
+    tables = next(text for text in plain if text.lstrip().startswith("table"))
+    assert re.search(r"units\s+245\b", tables) and re.search(r"dti_scores\s+297\b", tables)
+    assert ("Unit(code='246', name='Lập Thạch', unit_type='Huyện', level='district', "
+            "parent_code='26', parent_name='Vĩnh Phúc')") in plain
+    assert len(_outputs(explore, "image/png")) == 1
+    assert any("82.40" in text and "% of households" in text for text in plain)  # Vietnam, 2024
+    assert not [o for c in explore.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type in ("error", "stream")]

@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
 
 from lib.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
+from lib.report import declared_parameters, load_config
 from lib.sources import SIDECAR_KEYS, load_sidecar, raw_data_files
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+REPORT_NOTEBOOKS = ["cashless", "infrastructure", "overview", "scores"]
 
 
-def test_the_four_report_notebooks_exist():
-    assert [p.stem for p in NOTEBOOKS] == ["cashless", "infrastructure", "overview", "scores"]
+def test_the_four_report_notebooks_and_explore_exist():
+    assert [p.stem for p in NOTEBOOKS] == ["cashless", "explore", "infrastructure", "overview",
+                                           "scores"]
+
+
+@pytest.mark.parametrize("config", ["reports.yml", "reports-demo.yml"])
+def test_explore_is_not_a_published_report(config):
+    # the runner builds only the notebooks a configuration lists
+    entries = load_config(ROOT / config).entries
+    assert sorted({entry["notebook"] for entry in entries}) == REPORT_NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_are_typed_with_a_default_and_a_comment(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", []))
+    lines = "".join(cell["source"]).splitlines()
+    assert lines and all(re.fullmatch(r"\w+: (str|int|float|bool) = \S.*  # \S.*", line)
+                         for line in lines)
+    assert "unit_code" in declared_parameters(notebook)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_imports_are_in_the_first_code_cell_and_no_warning_is_hidden(path):
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"
+            and "parameters" not in c["metadata"].get("tags", [])]
+    importing = [i for i, source in enumerate(code)
+                 if re.search(r"^(import|from) \S", source, flags=re.M)]
+    assert importing == [0]
+    assert "filterwarnings" not in "".join(code) and "noqa: E402" not in "".join(code)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
