@@ -406,8 +406,10 @@ def key_figures(row: pd.Series, lang: str = "vi") -> pd.DataFrame:
         ("scale", render(f"report.scale.{scale}", lang)),
         ("rank", rank),
         ("value_status", status_cell(row, lang)),
-        ("rank_status", status_note(row["rank_status"], lang)
-         or render("report.status.published", lang)),
+        ("rank_status", "; ".join(
+            [status_note(row["rank_status"], lang) or render("report.status.published", lang)]
+            + ([render("report.status.conflict", lang, ids=", ".join(conflict_ids(row)))]
+               if conflict_ids(row) else []))),
     ]
     if not is_missing(row["formula"]) and row["formula"]:
         items.append(("formula", texts.data_text("formula", row["formula"], lang)))

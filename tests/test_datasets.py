@@ -153,7 +153,7 @@ def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
     row = peers[peers["unit_code"] == "246"].iloc[0]
     figures = dict(narrative.key_figures(row, "vi").itertuples(index=False))
     assert figures["Điểm DTI"] == "744,213 điểm"
-    assert figures["Mức độ tin cậy của thứ hạng"] == "đã công bố"
+    assert figures["Tình trạng của thứ hạng"] == "đã công bố"
 
     rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
     names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]

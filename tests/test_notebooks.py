@@ -114,7 +114,7 @@ def test_the_report_workbook_holds_every_table_with_numbers_and_a_sources_sheet(
     assert workbook["1. Kết quả"]["B4"].number_format == '0.000" điểm"'
     assert values["Thứ hạng"] == "1/9"
     peers = sheets["2. Vị trí so với các đơn vị…"]
-    assert peers[2] == ["Đơn vị", "Điểm", "Thứ hạng", "Mức độ tin cậy"]
+    assert peers[2] == ["Đơn vị", "Điểm", "Thứ hạng", "Tình trạng số liệu"]
     assert peers[3][:3] == ["Lập Thạch", 744.213, "1/9"] and len(peers) == 3 + 9
     sources = sheets["Nguồn"]
     assert sources[2] == ["Bảng", "Cơ quan công bố", "Loại nguồn", "Thời điểm công bố", "Liên kết"]

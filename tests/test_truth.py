@@ -209,3 +209,13 @@ def test_2024_pages_name_both_rankings_and_their_leaders(processed):
         "Kết quả DTI năm 2024 còn được xếp hạng trong 34 tỉnh, thành phố theo địa giới sau sắp xếp "
         "năm 2025, do Hà Nội đứng đầu; trong bảng đó, thành phố Đà Nẵng xếp thứ 17/34.")
     assert narrative.other_rankings_sentence(unit, "province_63", 2023, "vi") == ""
+
+
+def test_c1_disputes_lap_thach_2022_score_and_rank_not_tam_dao(processed):
+    # C1: "either '161.8' or '5th' is wrong"; Tam Đảo's "gần 559" is its reference side
+    peers = profiles.peer_scores("districts_of_26", 2022)
+    lap_thach = dict(narrative.key_figures(peers[peers["unit_code"] == "246"].iloc[0],
+                                           "vi").itertuples(index=False))
+    assert lap_thach["Tình trạng của thứ hạng"] == "đã công bố; không thống nhất giữa các nguồn (C1)"
+    tam_dao = peers[peers["unit_code"] == "248"].iloc[0]
+    assert "C1" not in narrative.status_cell(tam_dao, "vi") and tam_dao["score"] == 559
