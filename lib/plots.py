@@ -16,6 +16,7 @@ import textwrap
 
 import matplotlib
 import matplotlib.ticker
+from matplotlib.lines import Line2D
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -228,24 +229,40 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
     Each comparison area has its own colour and marker shape; targets are diamonds.
     ``rows``: ``indicator``, ``label``, ``value``; ``comparisons``: ``indicator``,
     ``comparator_unit``, ``comparator_label`` (its name in the report's language),
-    ``comparator_value``, ``is_target``, ``same_definition``.
+    ``comparator_value``, ``is_target``, ``same_definition``, and optionally
+    ``comparator_status`` with ``comparator_low`` / ``comparator_high``: a ``range`` is drawn
+    as a segment from low to high (not its midpoint), a ``lower_bound`` as a marker with an
+    arrow towards higher values; both are named in the legend.
     """
     rows = rows.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 0.75 * len(rows) + 1.4))
+    fig, ax = plt.subplots(figsize=(8.8, 0.75 * len(rows) + 1.4))
     y = range(len(rows))
     ax.barh(list(y), rows["value"], color=HIGHLIGHT, height=0.5, label=unit_name)
-    markers = {}
+    markers, shapes = {}, set()
     areas = list(dict.fromkeys(comparisons.loc[~comparisons["is_target"], "comparator_unit"]))
     for i, row in rows.iterrows():
         mine = comparisons[comparisons["indicator"] == row["indicator"]]
         for j, comp in enumerate(mine.itertuples()):
             offset = (j - (len(mine) - 1) / 2) * 0.22  # markers on one row never hide each other
             key = (f"{_label('target', lang)}: " if comp.is_target else "") + comp.comparator_label
-            color = TARGET if comp.is_target else PALETTE[(2 + areas.index(comp.comparator_unit)) % 10]
+            # area colours skip the unit's and the targets' colours
+            color = TARGET if comp.is_target else PALETTE[(2, 4, 5, 6, 8, 9)[areas.index(comp.comparator_unit) % 6]]
             style = "D" if comp.is_target else "os^v"[areas.index(comp.comparator_unit) % 4]
-            handle = ax.scatter(comp.comparator_value, i + offset, marker=style, s=55, zorder=3,
+            status = getattr(comp, "comparator_status", "")
+            if status == "range":
+                ax.errorbar([(comp.comparator_low + comp.comparator_high) / 2], [i + offset],
+                            xerr=[[(comp.comparator_high - comp.comparator_low) / 2]], fmt="none",
+                            ecolor=color, elinewidth=2.5, capsize=4, zorder=3)
+                shapes.add("range")
+            handle = ax.scatter([] if status == "range" else comp.comparator_value, [] if status == "range"
+                                else i + offset, marker=style, s=55, zorder=3,
                                 facecolors=color if comp.same_definition else "white",
                                 edgecolors=color, linewidths=1.5)
+            if status == "lower_bound":
+                ax.annotate("", xy=(min(comp.comparator_value + 7, 104), i + offset),
+                            xytext=(comp.comparator_value, i + offset),
+                            arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5}, zorder=3)
+                shapes.add("lower_bound")
             markers.setdefault(key, handle)
     ax.set_yticks(list(y), [textwrap.fill(label, 34) for label in rows["label"]])
     ax.set_xlim(0, 105)
@@ -258,6 +275,12 @@ def indicator_dots(rows: pd.DataFrame, comparisons: pd.DataFrame, unit_name: str
         handles.append(ax.scatter([], [], marker="o", s=55, facecolors="white",
                                   edgecolors="#555555", linewidths=1.5))
         names.append(_label("other_definition", lang))
+    if "range" in shapes:
+        handles.append(Line2D([], [], color="#555555", lw=2.5, marker="|", markersize=8))
+        names.append(_label("range_marker", lang))
+    if "lower_bound" in shapes:
+        handles.append(Line2D([], [], color="#555555", lw=1.5, marker=">", markersize=5))
+        names.append(_label("lower_bound_marker", lang))
     lines = _legend_above(ax, handles, names, ncol=2, fontsize=9)
     _title(ax, "comparison", lang, legend_above=lines)
     fig.tight_layout()

@@ -134,3 +134,31 @@ def test_end_labels_of_close_ranks_are_moved_apart():
     placed = plots._spread([1.0, 1.5, 2.0, 30.0], 3.0)
     assert all(b - a >= 3.0 - 1e-6 for a, b in zip(placed, placed[1:]))
     assert placed[1] == pytest.approx(1.5) and placed[3] == pytest.approx(30.0)
+
+
+def test_ranges_are_drawn_as_ranges_and_lower_bounds_with_an_arrow(processed):
+    # Lập Thạch 2024: Vĩnh Phúc's and the national 65–70 % account targets, the "ít nhất 70 %" fibre target
+    from lib import narrative, profiles
+
+    unit = profiles.get_unit("246", "district", 2024)
+    drawn = {}
+    for themes in (profiles.CASHLESS_THEMES, profiles.INFRASTRUCTURE_THEMES):
+        figures = profiles.unit_indicators("246", 2024, themes)
+        comparisons = profiles.comparators(figures, profiles.comparison_areas(unit), 2024)
+        fig = plots.indicator_dots(narrative.percent_rows(figures, "en"),
+                                   narrative.with_comparator_labels(comparisons, "en"), "Lập Thạch", "en")
+        ax = fig.axes[0]
+        drawn[themes] = {
+            "segments": sorted({tuple(round(x, 1) for x in seg[:, 0]) for c in ax.collections
+                                if hasattr(c, "get_segments") for seg in c.get_segments()
+                                if len(seg) == 2 and seg[0, 1] == seg[1, 1]}),
+            "points": sorted(round(float(x), 1) for c in ax.collections if hasattr(c, "get_offsets")
+                             for x, _ in c.get_offsets()),
+            "arrows": [a.xy[0] - a.xyann[0] for a in ax.texts if getattr(a, "arrow_patch", None)],
+            "legend": [t.get_text() for t in ax.get_legend().get_texts()],
+        }
+    cashless = drawn[profiles.CASHLESS_THEMES]
+    assert (65.0, 70.0) in cashless["segments"] and 67.5 not in cashless["points"]
+    assert "a range (from low to high)" in cashless["legend"]
+    infrastructure = drawn[profiles.INFRASTRUCTURE_THEMES]
+    assert infrastructure["arrows"] == [7.0] and "at least (arrow)" in infrastructure["legend"]
