@@ -297,6 +297,17 @@ def group_history(peer_group: str) -> pd.DataFrame:
         ["reference_year", "unit_name"]).reset_index(drop=True)
 
 
+def first_dti_year(level: str) -> int | None:
+    """The first reference year of any DTI framework for units of ``level`` (``dti_frameworks``,
+    ``index_name == "dti"``): 2022 for Vĩnh Phúc's districts (QĐ 2074/QĐ-UBND), 2020 for
+    provinces; None when no framework names the level."""
+    frameworks = load_table("dti_frameworks")
+    dti = frameworks[frameworks["index_name"] == "dti"]
+    years = dti.loc[dti["level"].str.split(";").map(lambda levels: level in levels),
+                    "first_reference_year"].dropna()
+    return int(years.min()) if len(years) else None
+
+
 def framework_breaks(history: pd.DataFrame) -> list[int]:
     """Years in which a new DTI methodology starts, strictly inside the years of a peer
     group's history (see :func:`lib.analysis.list_framework_breaks`)."""

@@ -219,3 +219,11 @@ def test_c1_disputes_lap_thach_2022_score_and_rank_not_tam_dao(processed):
     assert lap_thach["Tình trạng của thứ hạng"] == "đã công bố; không thống nhất giữa các nguồn (C1)"
     tam_dao = peers[peers["unit_code"] == "248"].iloc[0]
     assert "C1" not in narrative.status_cell(tam_dao, "vi") and tam_dao["score"] == 559
+
+
+def test_the_first_district_dti_year_is_the_reason_for_no_2021_rank(processed):
+    unit = profiles.get_unit("246", "district", 2022)
+    current = narrative.row_of(profiles.peer_scores("districts_of_26", 2022), "246")
+    assert narrative.change_sentence(unit, None, current, 2021, 2022, lang="vi") == (
+        "Năm 2022 là năm đầu tiên có kết quả DTI cấp huyện, nên không có thứ hạng năm 2021 để so sánh.")
+    assert profiles.first_dti_year("province") == 2020
