@@ -83,7 +83,8 @@ def test_the_overview_count_names_the_themes_it_counts(processed):
                                                    "huyện, thành phố của tỉnh Vĩnh Phúc")
     with_any = int((counts.drop(columns=["unit_code", "unit_name"]).sum(axis=1) > 0).sum())
     assert sentence.startswith(f"{with_any}/9 huyện, thành phố của tỉnh Vĩnh Phúc có ít nhất một")
-    assert "chính quyền điện tử" in sentence and "tính mọi năm của bộ số liệu" in sentence
+    assert "chính quyền điện tử" in sentence and "tính mọi năm" in sentence
+    assert "có ít nhất một số liệu của chính đơn vị (không tính số liệu của xã, thôn trực thuộc)" in sentence
 
 
 def test_zero_ranked_units_read_as_words_not_as_0(processed):
