@@ -586,17 +586,10 @@ def main(argv=None) -> int:
     skip = {s for s in args.skip.split(",") if s}
 
     work = Path(tempfile.mkdtemp(prefix="dti-bench-"))
-    if args.national:
+    if args.national or args.scale:
         try:
             with open(work / "benchmark.log", "w", encoding="utf-8") as log:
-                return national_only(args, work, log)
-        finally:
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
-    if args.scale:
-        try:
-            with open(work / "benchmark.log", "w", encoding="utf-8") as log:
-                return scale(args, work, log)
+                return (national_only if args.national else scale)(args, work, log)
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
