@@ -525,6 +525,11 @@ def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str =
         if context.empty:
             return [gap_sentence("provincial_mean", lang, year=year)]
         values = " / ".join(format_number(v, 4, lang) for v in context["value"].dropna())
+        # "provincial_dti_mean_34": the mean over the 34 provinces after the 2025 merger
+        group = f"report.peers.ranking.province_{context['measure'].iloc[0].rpartition('mean')[2].strip('_')}"
+        if context["value"].nunique() == 1 and group in catalogue(lang):
+            return [render("report.national.mean_of_group", lang, year=year, values=values,
+                           group=render(group, lang))]
         key = "report.national.mean_two" if context["value"].nunique() > 1 else "report.national.mean"
         return [render(key, lang, year=year, values=values)]
     parent = parent_unit(unit)

@@ -227,3 +227,12 @@ def test_the_first_district_dti_year_is_the_reason_for_no_2021_rank(processed):
     assert narrative.change_sentence(unit, None, current, 2021, 2022, lang="vi") == (
         "Năm 2022 là năm đầu tiên có kết quả DTI cấp huyện, nên không có thứ hạng năm 2021 để so sánh.")
     assert profiles.first_dti_year("province") == 2020
+
+
+def test_the_2024_mean_says_it_is_over_the_34_merged_provinces(processed):
+    # dti_national_aggregates.csv: provincial_dti_mean_34 = 0.6961 (34 provinces after the merger)
+    unit = profiles.get_unit("48", "province", 2024)
+    assert narrative.national_sentences(unit, profiles.national_dti_mean(2024), 2024, "vi") == [
+        "Năm 2024, DTI bình quân của 34 tỉnh, thành phố theo địa giới sau sắp xếp năm 2025 là 0,6961."]
+    assert narrative.national_sentences(unit, profiles.national_dti_mean(2023), 2023, "vi") == [
+        "DTI bình quân các tỉnh, thành phố năm 2023 là 0,6783."]
