@@ -221,11 +221,13 @@ def not_entered_text(row: pd.Series, lang: str = "vi") -> str:
 
 
 def conflict_ids(row: pd.Series, kind: str = "conflict") -> list[str]:
-    """The ids on a row's ``conflict_ids`` that are of ``kind`` (``conflict`` or ``caveat``)."""
+    """The ids on a row's ``conflict_ids`` that are of ``kind`` (``conflict`` or ``caveat``), in
+    number order (C2, C3, C7)."""
     from lib.profiles import conflict_descriptions
 
     kinds = conflict_descriptions().set_index("conflict_id")["kind"]
-    return [i for i in str(row.get("conflict_ids") or "").split(";") if i and kinds.get(i) == kind]
+    ids = [i for i in str(row.get("conflict_ids") or "").split(";") if i and kinds.get(i) == kind]
+    return sorted(ids, key=lambda i: (len(i), i))
 
 
 def _rank_phrase(row: pd.Series, peers_text: str, lang: str) -> str:

@@ -106,3 +106,9 @@ def test_a_bare_percent_shows_whose_share_it_is(processed):
     assert narrative.base_text("%", "dossiers_processed_in_electronic_one_stop_share", "en") == \
         "% of administrative procedures or dossiers"
     assert narrative.base_text("% of households", "x", "vi") == "% hộ gia đình"
+
+
+def test_conflict_ids_read_in_number_order():
+    row = pd.Series({"conflict_ids": "C7;C2;C3;C8"})  # C8 is a caveat (conflicts.csv)
+    assert narrative.conflict_ids(row) == ["C2", "C3", "C7"]
+    assert narrative.conflict_ids(row, "caveat") == ["C8"]
