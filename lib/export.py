@@ -323,11 +323,10 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
         facts.append((words("site.facts.rank"), rank))
         previous = say.row_of(profiles.unit_history(unit.code, group), unit.code, year - 1) \
             if group else None
-        first = profiles.first_dti_year(unit.level)
-        before_first = previous is None and first is not None and year - 1 < first <= year
+        first_year = previous is None and profiles.first_dti_year(unit.level) == year
         facts.append((words("site.facts.previous", year=str(year - 1)),
                       words("site.facts.before_first", level=say.level_name(unit.level, False, lang))
-                      if before_first else absent(previous)
+                      if first_year else absent(previous)
                       if previous is None or is_missing(previous["rank"])
                       else ordinal(previous["rank"], lang)))
     elif notebook_name == "overview":

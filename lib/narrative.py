@@ -280,9 +280,8 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
     if not (has_rank(previous) and has_rank(current)):
         from lib.profiles import first_dti_year
 
-        first = first_dti_year(unit.level)
-        if previous is None and first is not None and previous_year < first <= year:
-            return render("report.change.first_year", lang, year=first, year_a=previous_year,
+        if previous is None and first_dti_year(unit.level) == year:
+            return render("report.change.first_year", lang, year=year, year_a=previous_year,
                           level=level_name(unit.level, False, lang))
         return render("report.change.no_ranks", lang, year_a=previous_year, year_b=year)
     before, after = int(previous["rank"]), int(current["rank"])

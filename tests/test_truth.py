@@ -135,8 +135,6 @@ def test_seed_facts_of_the_2024_08_21_article_are_in_the_data(tables):
 
 
 def test_a_score_change_not_computed_gives_the_real_reasons(processed):
-    from lib import narrative
-
     history = profiles.unit_history("26", "province_63")
     unit = profiles.get_unit("26", "province", 2022)
     sentence = narrative.change_sentence(unit, narrative.row_of(history, "26", 2021),
