@@ -48,7 +48,7 @@ demo: $(STAMP)
 
 ## check-html: open every built page offline in headless Chromium and list any problem
 check-html: $(STAMP)
-	$(PY) -m lib.browser check
+	$(PY) -m lib.site.browser check
 
 ## test: run the test suite
 test: $(STAMP)

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/batch.py --units 1000 --naive-sample 27 --skip dask1
     .venv/bin/python benchmarks/batch.py --national      # national-scale plan and no-op only
 
-It writes the synthetic panel (``lib.synthetic.write_synthetic``) and a report configuration
+It writes the synthetic panel (``lib.build.synthetic.write_synthetic``) and a report configuration
 into a temporary folder, then times, on the same notebooks, one after another:
 
 - ``naive``: a serial loop of the papermill CLI, then the ``jupyter nbconvert --to html`` CLI,
@@ -30,7 +30,7 @@ variant and the load average before it.
   the group results computed by the first report of the group included), the ratio to the
   smallest group, and the largest page;
 - the Monte Carlo (1,000 units × 1,000 runs) and the dominance pairs (1,000 units), in process;
-- at national scale (``lib.synthetic.generate_country``: 34 provinces, 3,300 communes, two
+- at national scale (``lib.build.synthetic.generate_country``: 34 provinces, 3,300 communes, two
   years, scores, infrastructure and cashless for every commune, in ``--national-languages``,
   default ``en``): every report recorded as built (the records a build writes), then, each in
   a new process, the median of ``--repeat-national`` (3) runs of: a no-op with nothing
@@ -139,11 +139,11 @@ def run_timed(command: list[str], env: dict, log) -> tuple[float, int, int]:
 def write_workspace(work: Path, units: int, years: int, notebooks: list[str]) -> tuple[Path, Path]:
     """The synthetic panel and a configuration building ``notebooks`` for every district in
     the last year."""
-    from lib.synthetic import write_synthetic
+    from lib.build.synthetic import write_synthetic
 
     processed = work / "processed"
     manifest = write_synthetic(processed, n_units=units, n_years=years)
-    from lib.load import load_table
+    from lib.data.load import load_table
 
     os.environ["DTI_PROCESSED_DIR"] = str(processed)
     last_year = int(load_table("dti_scores", processed)["reference_year"].max())
@@ -232,7 +232,7 @@ def ours(name: str, args: list[str], env: dict, work: Path, log, out: Path | Non
 def sample_config(work: Path, processed: Path, codes: list[str], notebook: str = "scores",
                   level: str = "district") -> Path:
     """A configuration building ``notebook`` for ``codes`` in the data's last year."""
-    from lib.load import load_table
+    from lib.data.load import load_table
 
     last_year = int(load_table("dti_scores", processed)["reference_year"].max())
     config = work / "reports.yml"
@@ -253,8 +253,8 @@ def spread(codes: list[str], k: int) -> list[str]:
 
 def group_workspace(work: Path, units: int) -> tuple[Path, list[str]]:
     """A synthetic province of ``units`` districts; its district codes, best first."""
-    from lib.load import load_table
-    from lib.synthetic import write_synthetic
+    from lib.build.synthetic import write_synthetic
+    from lib.data.load import load_table
 
     processed = work / f"processed-{units}"
     write_synthetic(processed, n_units=units, n_years=2)
@@ -295,9 +295,9 @@ TABLES_READ = {"scores": ["dti_frameworks", "dti_scores", "units"],
 def seed_built(config_path: Path, out: Path) -> int:
     """Record every report of the configuration as built, with placeholder pages, so that the
     next run is a no-op; return the number of reports. The records are those a build writes
-    (:meth:`lib.report.BatchRun.publish`), the tables read included."""
-    from lib import batch_state as state_
-    from lib import report
+    (:meth:`lib.batch.run.BatchRun.publish`), the tables read included."""
+    from lib.batch import run as report
+    from lib.batch import state as state_
 
     config = report.load_config(config_path)
     batch = report.BatchRun(out, config_path, progress=False)
@@ -346,8 +346,8 @@ def median_run(command: list[str], env: dict, log, n: int, expected: int,
 
 def national(work: Path, log, languages: str = "en", repeat: int = 3) -> dict:
     """Plan and no-op of every report of a synthetic country (see the module docstring)."""
-    from lib.load import load_table
-    from lib.synthetic import PROVINCE_PEER_GROUP, write_synthetic
+    from lib.build.synthetic import PROVINCE_PEER_GROUP, write_synthetic
+    from lib.data.load import load_table
 
     processed = work / "processed-country"
     started = time.perf_counter()
@@ -453,8 +453,8 @@ def group_analyses() -> dict:
     """Seconds (fastest of 3) of the Monte Carlo, 1,000 units × 1,000 runs, and of the
     dominance pairs of 1,000 units."""
     from lib import analysis
-    from lib.datasets.dti_scores import usable_scores
-    from lib.synthetic import generate_panel
+    from lib.build.synthetic import generate_panel
+    from lib.data.datasets.dti_scores import usable_scores
 
     tables = generate_panel(n_units=1000, n_years=2, validate=False)
     scores, frameworks = usable_scores(tables["dti_scores"]), tables["dti_frameworks"]
@@ -475,7 +475,7 @@ def group_analyses() -> dict:
 
 def scale(args, work: Path, log) -> int:
     """The ``--scale`` measurements (see the module docstring); prints them, writes JSON."""
-    from lib import report
+    from lib.batch import run as report
 
     mib = 2**20
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -596,7 +596,7 @@ def main(argv=None) -> int:
     log_path = work / "benchmark.log"
     notebooks = [n for n in args.notebooks.split(",") if n]
     processed, config_path = write_workspace(work, args.units, args.years, notebooks)
-    from lib import report
+    from lib.batch import run as report
 
     config = report.load_config(config_path)
     jobs = report.plan(config).jobs

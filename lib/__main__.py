@@ -15,13 +15,14 @@ EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from lib import paths, pipeline
-    from lib.io import DataError
+    from lib.build import pipeline
+    from lib.data import paths
+    from lib.data.io import DataError
 
     try:
         manifest = pipeline.build(raw_dir=paths.RAW_DIR, force=args.force)
     except DataError:  # the build stops at the first bad file: list every problem instead
-        from lib.validate import format_problems, validate_paths
+        from lib.build.validate import format_problems, validate_paths
 
         errors = validate_paths(raw_dir=paths.RAW_DIR).of_severity("error")
         if not errors:
@@ -36,7 +37,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from lib.validate import format_problems, problems_table, validate_paths
+    from lib.build.validate import format_problems, problems_table, validate_paths
 
     problems = validate_paths(args.paths)
     errors, warnings = problems.count_of("error"), problems.count_of("warning")
@@ -46,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(problems.summary())
         print()
     if args.csv:
-        from lib.io import write_atomic
+        from lib.data.io import write_atomic
 
         table = problems_table(problems)
         write_atomic(args.csv, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
@@ -57,7 +58,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from lib.template import write_template
+    from lib.staff.template import write_template
 
     paths = write_template(args.out, province=args.province, year=args.year,
                            framework_id=args.framework, overwrite=args.force)
@@ -68,15 +69,15 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_reports(args: argparse.Namespace) -> int:
-    from lib import report
+    from lib.batch import run as report
 
     code = report.main(only=args.only, units=args.unit, years=args.year, dry_run=args.dry_run,
                        jobs=args.jobs, force=args.force, scheduler=args.scheduler,
                        cluster=args.cluster, wait=args.wait, config=args.config,
                        languages=args.lang)
     if getattr(args, "pdf", False) and not args.dry_run and code in (EXIT_OK, EXIT_REPORTS_FAILED):
-        from lib.browser import BrowserUnavailable, print_pdfs, report_pages
-        from lib.paths import outputs_dir
+        from lib.data.paths import outputs_dir
+        from lib.site.browser import BrowserUnavailable, print_pdfs, report_pages
 
         try:
             written = print_pdfs(report_pages(outputs_dir() / "html"))
@@ -92,9 +93,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     tables in ``data/processed/demo``, reports in ``outputs/demo``."""
     import os
 
-    from lib import report
-    from lib.paths import ROOT
-    from lib.synthetic import write_synthetic
+    from lib.batch import run as report
+    from lib.build.synthetic import write_synthetic
+    from lib.data.paths import ROOT
 
     os.environ["DTI_PROCESSED_DIR"] = str(ROOT / "data" / "processed" / "demo")
     os.environ["DTI_OUTPUTS_DIR"] = str(ROOT / "outputs" / "demo")
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--province", default="26", help="GSO province code (default 26)")
     template.add_argument("--year", type=int, default=2024, help="reference year (default 2024)")
     template.add_argument("--framework", default="mic_qd922_2022",
-                          help="framework_id in lib/reference/dti_main_indicators.csv")
+                          help="framework_id in lib/data/reference/dti_main_indicators.csv")
     template.add_argument("--out", metavar="FILE.xlsx",
                           help="output file (default outputs/templates/…)")
     template.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -183,11 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as err:
-        from lib.io import DataError, StorageError  # here: not every command needs pandas
-        from lib.validate import ValidationError
+        from lib.data.io import DataError, StorageError  # here: not every command needs pandas
+        from lib.data.schemas import ValidationError
 
         if _is_disk_fault(err):  # last resort: each command handles the faults it expects
-            from lib.io import storage_problem
+            from lib.data.io import storage_problem
 
             where = f" {err.filename}" if err.filename else ""
             print(f"error: cannot write{where} ({storage_problem(err)})", file=sys.stderr)

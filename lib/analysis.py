@@ -1,7 +1,7 @@
 """Analyses of DTI scores and related indicators: pure functions on the processed tables.
 
-Inputs are the processed tables as :func:`lib.load.load_table` returns them (``dti_scores``,
-``dti_frameworks``, ``indicators``, ``indicator_catalogue``) or as :mod:`lib.synthetic` builds
+Inputs are the processed tables as :func:`lib.data.load.load_table` returns them (``dti_scores``,
+``dti_frameworks``, ``indicators``, ``indicator_catalogue``) or as :mod:`lib.build.synthetic` builds
 them. Nothing is read from disk except the small reference table of indicator names.
 
 Convention
@@ -39,9 +39,9 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import cdist
 
-from lib.datasets.dti_frameworks import main_indicator_points, methodology_of
-from lib.datasets.dti_scores import KEY, best_estimates
-from lib.paths import REFERENCE_DIR
+from lib.data.datasets.dti_frameworks import main_indicator_points, methodology_of
+from lib.data.datasets.dti_scores import KEY, best_estimates
+from lib.data.paths import REFERENCE_DIR
 
 TOTAL = "dti_total"
 # EGDI-style level groups on % of max: (label, lower bound inclusive), highest first
@@ -217,7 +217,7 @@ def list_framework_breaks(frameworks: pd.DataFrame, year_a: int, year_b: int,
     A break is the ``first_reference_year`` of a DTI framework that starts its own methodology
     (``methodology_id == framework_id``); editions that keep a methodology are not breaks.
     Other indices (DII, the ICT/e-government ranking) are ignored. The years and their basis
-    are in ``lib/reference/dti_framework_years.csv``: provinces 2020 (QĐ 1726), 2022 (QĐ 922),
+    are in ``lib/data/reference/dti_framework_years.csv``: provinces 2020 (QĐ 1726), 2022 (QĐ 922),
     2025 (QĐ 405); districts 2022 (QĐ 2074) and 2023 (caveat C8).
     """
     columns = {"break_year": "Int64", "framework_id": "str", "framework": "str", "level": "str"}
@@ -311,7 +311,7 @@ def rank_units(scores: pd.DataFrame, peer_group: str, year: int, indicator: str 
     ----------
     scores
         The ``dti_scores`` table (several source rows per unit are collapsed with
-        :func:`lib.datasets.dti_scores.best_estimates`).
+        :func:`lib.data.datasets.dti_scores.best_estimates`).
     peer_group
         Units ranked together, e.g. ``districts_of_26`` or ``province_63``.
     year
@@ -925,11 +925,11 @@ UNCERTAINTY_COLUMNS = {
 
 def rank_seed(peer_group: str, year: int) -> int:
     """A seed for :func:`simulate_rank_uncertainty` from the processed data's
-    ``data_version`` (:func:`lib.load.read_manifest`), the peer group and the year: rebuilt
+    ``data_version`` (:func:`lib.data.load.read_manifest`), the peer group and the year: rebuilt
     pages on the same data are byte-identical, and each peer group gets its own stream."""
     import hashlib
 
-    from lib.load import read_manifest
+    from lib.data.load import read_manifest
 
     key = f"{read_manifest().get('data_version', '')}|{peer_group}|{year}"
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)

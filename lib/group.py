@@ -10,7 +10,7 @@ reads it back and selects its unit's rows (:func:`unit_rows`).
 
 The cache key is a hash of the analysis name, its arguments, the data version (the SHA-256
 of ``dti_scores`` and ``dti_frameworks`` in the data manifest, and their file signatures) and
-the code (the source of :mod:`lib.analysis`, :mod:`lib.datasets` and this module, and the
+the code (the source of :mod:`lib.analysis`, :mod:`lib.data.datasets` and this module, and the
 pandas / numpy / scipy versions), so a result is never served for other data, code or
 options. The cache lives in ``<processed data>/.group_cache/<data key>/`` (``DTI_GROUP_CACHE_DIR``
 overrides the parent folder): on a Dask worker that is the worker's own copy of the data, so
@@ -33,16 +33,16 @@ import pandas as pd
 
 from lib import analysis
 from lib.analysis import Result
-from lib.io import write_atomic
-from lib.load import load_table, read_manifest, table_signature
-from lib.paths import processed_dir
+from lib.data.io import write_atomic
+from lib.data.load import load_table, read_manifest, table_signature
+from lib.data.paths import processed_dir
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "DTI_GROUP_CACHE_DIR"
 CACHE_FOLDER = ".group_cache"
 DATA_TABLES = ("dti_scores", "dti_frameworks")
-_CODE_FILES = ("analysis.py", "group.py", "datasets")
+_CODE_FILES = ("analysis.py", "group.py", "data/datasets")
 
 # name → call taking (usable scores, frameworks, peer_group, *args, **options); functions that
 # take frameworks as an option always get them, so break notes are the same in every report.
@@ -63,7 +63,7 @@ ANALYSES = {
 @lru_cache(maxsize=1)
 def code_key() -> str:
     """Hash of the code a group result depends on: ``lib/analysis.py``, ``lib/group.py``,
-    ``lib/datasets/*.py`` and the pandas, numpy and scipy versions (16 hex digits)."""
+    ``lib/data/datasets/*.py`` and the pandas, numpy and scipy versions (16 hex digits)."""
     import numpy
     import scipy
 
@@ -80,7 +80,7 @@ def code_key() -> str:
 def data_key(directory: Path | None = None) -> str:
     """Hash of the data a group result depends on (16 hex digits): the manifest's SHA-256 and
     the file signature of ``dti_scores`` and ``dti_frameworks``. Counts both tables as read
-    (:func:`lib.load.tables_read`). Raises ``FileNotFoundError`` when the data are not built."""
+    (:func:`lib.data.load.tables_read`). Raises ``FileNotFoundError`` when the data are not built."""
     tables = read_manifest(directory).get("tables", {})
     parts = {name: [tables.get(name, {}).get("sha256", ""),
                     *table_signature(name, directory)[1:]] for name in DATA_TABLES}
@@ -141,7 +141,7 @@ def run(name: str, peer_group: str, *args, directory: Path | None = None,
         The analysis' own arguments after the peer group (``year``; ``year_a, year_b``;
         ``n_runs=1000``, ``seed=…``), JSON-serialisable.
     directory
-        Processed-data folder (default :func:`lib.paths.processed_dir`).
+        Processed-data folder (default :func:`lib.data.paths.processed_dir`).
 
     Returns
     -------
@@ -171,7 +171,7 @@ def run(name: str, peer_group: str, *args, directory: Path | None = None,
     cached = _read(path)
     if cached is not None:
         return cached
-    from lib.datasets.dti_scores import usable_scores
+    from lib.data.datasets.dti_scores import usable_scores
 
     scores = usable_scores(load_table("dti_scores", directory))
     result = ANALYSES[name](scores, load_table("dti_frameworks", directory), peer_group,

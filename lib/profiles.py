@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lib.datasets.dti_scores import best_estimates, usable_scores
-from lib.load import load_table, table_signature
-from lib.parse import ParseError, parse_period_fields
+from lib.data.datasets.dti_scores import best_estimates, usable_scores
+from lib.data.load import load_table, table_signature
+from lib.data.parse import ParseError, parse_period_fields
 
 INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
 CASHLESS_THEMES = ("cashless", "financial_inclusion")
@@ -75,8 +75,8 @@ def get_unit(unit_code: str, level: str, year: int) -> Unit:
 
 def dti_totals() -> pd.DataFrame:
     """Best estimate of every DTI total: one row per year × peer group × unit
-    (``dti_scores`` columns, see :func:`lib.datasets.dti_scores.best_estimates`); derived
-    scores in a flagged conflict are blanked (:func:`lib.datasets.dti_scores.usable_scores`).
+    (``dti_scores`` columns, see :func:`lib.data.datasets.dti_scores.best_estimates`); derived
+    scores in a flagged conflict are blanked (:func:`lib.data.datasets.dti_scores.usable_scores`).
     Computed once per version of the ``dti_scores`` file; returns a copy."""
     return _dti_totals(*table_signature("dti_scores")).copy()
 
@@ -368,7 +368,7 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
 
     Returns ``unit_code``, ``unit_name`` (str) and one int64 column per theme id (e.g.
     ``cashless``), plus ``undated`` (values without a year). Districts without any value are
-    listed with zeros. :func:`lib.narrative.indicator_counts_table` gives the display table.
+    listed with zeros. :func:`lib.present.narrative.indicator_counts_table` gives the display table.
     """
     units = load_table("units")
     districts = units[(units["unit_level"] == "district") & (units["parent_code"] == province_code)]
@@ -388,8 +388,8 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
 
 def conflict_descriptions() -> pd.DataFrame:
     """The flagged conflicts and caveats (``conflict_id``, ``kind``, ``title``, ``description``)
-    from ``lib/reference/conflicts.csv`` (transcribed from ``data/raw/README.md``)."""
-    from lib.paths import REFERENCE_DIR
+    from ``lib/data/reference/conflicts.csv`` (transcribed from ``data/raw/README.md``)."""
+    from lib.data.paths import REFERENCE_DIR
 
     return pd.read_csv(REFERENCE_DIR / "conflicts.csv", dtype=str)
 

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lib import load, pipeline
+from lib.build import pipeline
+from lib.data import load
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""lib.admin_units: names in any common form resolve to the GSO code valid in the data's year."""
+"""lib.staff.unit_names: names in any common form resolve to the GSO code valid in the data's year."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from lib.admin_units import UnitNameError, default_resolver, split_unit_prefix
+from lib.staff.unit_names import UnitNameError, default_resolver, split_unit_prefix
 
 
 @pytest.fixture(scope="module")

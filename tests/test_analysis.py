@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lib import analysis as A
-from lib.datasets.dti_scores import schema as dti_scores_schema
+from lib.data.datasets.dti_scores import schema as dti_scores_schema
 
 MAIN = ["nhan_thuc_so_digital_awareness", "the_che_so_digital_institutions",
         "ha_tang_so_digital_infrastructure", "nhan_luc_so_digital_human_resources",

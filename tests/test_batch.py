@@ -13,9 +13,9 @@ import textwrap
 import nbformat
 import pytest
 
-from lib import batch, report
-from lib.paths import resolve_processed
-from lib.portfolio import IndexEntry
+from lib.batch import pool as batch, run as report
+from lib.data.paths import resolve_processed
+from lib.site.portfolio import IndexEntry
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +52,12 @@ LEAKER = [
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
-    import lib.formatting as formatting
+    import lib.build.synthetic  # not preloaded: must be unloaded after this report
+    import lib.present.formatting as formatting
     import lib.profiles as profiles
-    import lib.synthetic  # not preloaded: must be unloaded after this report
     leaked_variable = 42
     formatting.LANGS = ("xx",)           # rebinding a lib global
-    import lib.texts as texts
+    import lib.data.texts as texts
     texts.TEXT_TABLES["leaked"] = None   # mutating a lib dict in place
     profiles.ADDED_BY_A_REPORT = True    # adding a lib global
     matplotlib.rcParams["figure.dpi"] = 17
@@ -80,15 +80,15 @@ CHECKER = [
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
-    import lib.formatting as formatting
+    import lib.present.formatting as formatting
     import lib.profiles as profiles
     problems = []
     if "leaked_variable" in globals(): problems.append("user variable")
-    import lib.texts as texts
+    import lib.data.texts as texts
     if formatting.LANGS != ("vi", "en"): problems.append("rebound lib global")
     if "leaked" in texts.TEXT_TABLES: problems.append("mutated lib dict")
     if hasattr(profiles, "ADDED_BY_A_REPORT"): problems.append("added lib global")
-    if "lib.synthetic" in sys.modules: problems.append("lib module imported by a report")
+    if "lib.build.synthetic" in sys.modules: problems.append("lib module imported by a report")
     if matplotlib.rcParams["figure.dpi"] == 17: problems.append("rcParams")
     if plt.get_fignums(): problems.append("open figure")
     if warnings.filters and warnings.filters[0][0] == "error": problems.append("warning filter")
@@ -104,7 +104,7 @@ CHECKER = [
     """]
 
 
-PRELOAD = ("warnings", "lib.display", "lib.formatting", "lib.profiles", "matplotlib.pyplot")
+PRELOAD = ("warnings", "lib.present.display", "lib.present.formatting", "lib.profiles", "matplotlib.pyplot")
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +119,10 @@ def session(processed):
 @pytest.fixture(scope="module")
 def forked_session(processed):
     """A session whose kernels are forked from a zygote (as in `python -m lib reports`)."""
-    from lib.batch_zygote import Zygote
+    from lib.batch.zygote import Zygote
 
     report.ensure_kernel()
-    zygote = Zygote(batch.KERNEL_NAME, ("lib.batch_kernel", *PRELOAD), env=batch.kernel_env())
+    zygote = Zygote(batch.KERNEL_NAME, ("lib.batch.kernel", *PRELOAD), env=batch.kernel_env())
     mp = pytest.MonkeyPatch()
     mp.setenv(Zygote.ENV_VAR, zygote.address)
     session = batch.KernelSession(preload=PRELOAD)
@@ -171,7 +171,7 @@ def test_a_failing_or_timed_out_report_gets_a_new_kernel(session, tmp_path):
 
 
 def test_a_dead_zygote_falls_back_to_a_normal_kernel_start(processed, tmp_path, monkeypatch):
-    from lib.batch_zygote import Zygote
+    from lib.batch.zygote import Zygote
 
     zygote = Zygote(batch.KERNEL_NAME, ("no_such_module",))
     zygote.process.kill()  # dies before it is ready
@@ -318,7 +318,7 @@ def test_build_noop_failure_kept_stale_and_index_of_everything(light_config, cap
     captured = capsys.readouterr()
     assert "2023 246 Lập Thạch: scores [vi]: ValueError: boom 2023" in captured.err
     assert "2023 246 Lập Thạch: scores [en]: ValueError: boom 2023" in captured.err
-    # the page as it was, with the stale banner at the top (lib.portfolio.mark_stale)
+    # the page as it was, with the stale banner at the top (lib.site.portfolio.mark_stale)
     kept = html_2023.read_text(encoding="utf-8")
     banner = re.search(r'<p class="dti-stale-banner" role="status" id="dti-stale">[^<]*'
                        r'lần lập lại gần nhất bị lỗi[^<]*</p>', kept)

@@ -9,7 +9,7 @@ import os
 import nbformat
 import pytest
 
-from lib import report
+from lib.batch import run as report
 from tests.test_batch import LIGHT, last_manifest, make_notebook
 
 pytestmark = pytest.mark.slow

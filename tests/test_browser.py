@@ -23,8 +23,11 @@ import shutil
 import nbformat
 import pytest
 
-from lib import narrative, pipeline, report
-from lib.browser import (
+from lib.batch import run as report
+from lib.build import pipeline
+from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR
+from lib.present import narrative
+from lib.site.browser import (
     REPORT_SECTIONS,
     BrowserUnavailable,
     axe_script,
@@ -40,9 +43,8 @@ from lib.browser import (
     run_axe,
     screen_layout_problems,
 )
-from lib.export import make_exporter
-from lib.paths import NOTEBOOKS_DIR, RAW_DIR
-from lib.portfolio import IndexEntry, write_portfolio
+from lib.site.export import make_exporter
+from lib.site.portfolio import IndexEntry, write_portfolio
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +52,7 @@ REQUIRED = (os.environ.get("DTI_REQUIRE_BROWSER") == "1"
             or os.environ.get("CI", "") not in ("", "0", "false"))
 MAX_PAGE_BYTES = 1_500_000
 EVIL_NAME = 'Lập Thạch "><script>alert(1)</script><img src=x onerror=alert(2)>'
-# Publishers need a reviewed translation (lib/reference/publishers.csv), so the markup rides
+# Publishers need a reviewed translation (lib/data/reference/publishers.csv), so the markup rides
 # on the source address, which pages show as it is.
 EVIL_URL = 'https://mic.gov.vn/lap-thach"><img src=x onerror=alert(3)><b>bold</b>'
 
@@ -135,7 +137,7 @@ def test_every_page_opens_offline_with_its_sections_images_and_links(portfolio, 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_page_reads_at_desktop_and_phone_width(portfolio, offline, width):
     """No horizontal page overflow, no word or number broken inside a table cell, no page text
-    under 10 px (charts: lib.plots.MIN_FONT, tests/test_plots.py)."""
+    under 10 px (charts: lib.present.plots.MIN_FONT, tests/test_plots.py)."""
     found = {p.relative_to(portfolio).as_posix(): screen_layout_problems(offline, p, width)
              for p in portfolio_pages(portfolio)}
     assert found == {page: [] for page in found}

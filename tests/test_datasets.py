@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from lib.datasets.dti_scores import best_estimates
-from lib.paths import ROOT
+from lib.data.datasets.dti_scores import best_estimates
+from lib.data.paths import ROOT
 
 
 def _total(scores: pd.DataFrame, year: int, code: str, group: str) -> pd.Series:
@@ -139,15 +139,16 @@ def test_every_row_points_to_a_cited_source(tables):
 def test_reading_and_analysing_tables_does_not_import_pandera():
     """Notebooks, kernels and batch workers import these modules; pandera (0.4 s per process)
     is only needed where tables are validated."""
-    code = ("import sys, lib.load, lib.profiles, lib.analysis, lib.narrative, lib.display, "
-            "lib.export, lib.report; print('pandera' in sys.modules)")
+    code = ("import sys, lib.data.load, lib.profiles, lib.analysis, lib.present.narrative, lib.present.display, "
+            "lib.site.export, lib.batch.run; print('pandera' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout.strip()
     assert out == "False"
 
 
 def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
-    from lib import narrative, profiles
+    from lib import profiles
+    from lib.present import narrative
 
     peers = profiles.peer_scores("districts_of_26", 2023)
     row = peers[peers["unit_code"] == "246"].iloc[0]

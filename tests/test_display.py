@@ -1,4 +1,4 @@
-"""Report blocks of lib/display.py: tables that read, CSV downloads, source lines with the full
+"""Report blocks of lib/present/display.py: tables that read, CSV downloads, source lines with the full
 provenance collapsed, the findings box; on the real processed data."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import re
 
 import pandas as pd
 
-from lib import display, narrative, profiles
-from lib.load import load_table
+from lib import profiles
+from lib.data.load import load_table
+from lib.present import display, narrative
 
 
 def _csv_rows(markup: str) -> tuple[bytes, list[list[str]]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.datasets import dti_frameworks
-from lib.io import DataError, read_raw_csv
-from lib.paths import RAW_DIR
+from lib.data.datasets import dti_frameworks
+from lib.data.io import DataError, read_raw_csv
+from lib.data.paths import RAW_DIR
 
 FILE = dti_frameworks.RAW_FILES[0]
 

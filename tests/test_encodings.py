@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.ingest import read_file
-from lib.io import VISCII_TABLE, DataError, detect_encoding, is_vietnamese_syllable, \
+from lib.data.io import VISCII_TABLE, DataError, detect_encoding, is_vietnamese_syllable, \
     vietnamese_plausibility
+from lib.staff.ingest import read_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from make_corpus import encode_cp1258  # noqa: E402  (Excel's Windows-1258: tones combining)
@@ -49,7 +49,7 @@ def test_windows_1258_once_refused_as_ambiguous_is_read(tmp_path):
 
 
 def codecs_viscii(data: bytes) -> str:
-    from lib.io import decode_bytes
+    from lib.data.io import decode_bytes
 
     return decode_bytes(data, "viscii")
 

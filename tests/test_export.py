@@ -1,6 +1,6 @@
 """The report template and export: a self-contained page with header, contents and footer.
 
-These tests build small executed notebooks by hand (outputs as lib.display writes them), so
+These tests build small executed notebooks by hand (outputs as lib.present.display writes them), so
 they run in a second without papermill; tests/test_notebooks.py and tests/test_browser.py run
 the real notebooks.
 """
@@ -15,9 +15,9 @@ import pytest
 from conftest import visible_text
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lib import display
-from lib.export import export_html, header_facts, make_exporter, outline
 from lib.messages import render
+from lib.present import display
+from lib.site.export import export_html, header_facts, make_exporter, outline
 
 matplotlib.use("Agg")
 
@@ -130,7 +130,7 @@ def test_breadcrumb_links_back_relatively(exported):
 
 
 def test_footer_lists_the_sources_the_outputs_cite(processed, tmp_path):
-    from lib.load import load_table
+    from lib.data.load import load_table
 
     source = load_table("sources").iloc[0]
     notebook = executed_notebook()
@@ -143,8 +143,8 @@ def test_footer_lists_the_sources_the_outputs_cite(processed, tmp_path):
 
 
 def test_source_types_and_dates_in_the_report_language(processed):
-    from lib.export import cited_sources
-    from lib.load import load_table
+    from lib.data.load import load_table
+    from lib.site.export import cited_sources
 
     sources = load_table("sources")
     dated = sources[sources["date"] == "2022-07-26"].iloc[0]
@@ -280,13 +280,13 @@ def test_figures_need_alt_text_and_carry_their_size():
     ("0,8002 (800,2 điểm)", "vi", None), ("chưa có số liệu", "vi", None),
 ])
 def test_workbook_cells_read_numbers_in_the_report_language(text, lang, expected):
-    from lib.export import excel_number
+    from lib.site.export import excel_number
 
     assert excel_number(text, lang) == expected
 
 
 def test_report_tables_follow_their_section_and_source_line():
-    from lib.export import report_tables
+    from lib.site.export import report_tables
 
     notebook = executed_notebook()
     table = {"columns": ["Unit", "Score"], "rows": [["Lập Thạch", "744.213 points"]], "caption": ""}

@@ -7,9 +7,10 @@ import pickle
 import pandas as pd
 import pytest
 
-from lib import analysis, group, load
-from lib.datasets.dti_scores import usable_scores
-from lib.synthetic import write_synthetic
+from lib import analysis, group
+from lib.build.synthetic import write_synthetic
+from lib.data import load
+from lib.data.datasets.dti_scores import usable_scores
 
 GROUP = "districts_of_99"
 

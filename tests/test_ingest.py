@@ -1,4 +1,4 @@
-"""lib.ingest and `python -m lib validate`: every malformed file of the corpus gives its message."""
+"""lib.staff.ingest and `python -m lib validate`: every malformed file of the corpus gives its message."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lib import pipeline
 from lib.__main__ import main
-from lib.ingest import locate_table, match_header, read_cell, read_file
-from lib.io import read_csv_grid
-from lib.paths import RAW_DIR, ROOT, resolve_processed
-from lib.validate import ValidationError, validate_paths
+from lib.build import pipeline
+from lib.build.validate import validate_paths
+from lib.data.io import read_csv_grid
+from lib.data.paths import RAW_DIR, ROOT, resolve_processed
+from lib.data.schemas import ValidationError
+from lib.staff.ingest import locate_table, match_header, read_cell, read_file
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
@@ -148,7 +149,7 @@ def test_long_format_english_headers(tmp_path):
 
 def test_layout_skips_column_number_row():
     grid = openpyxl.load_workbook(CORPUS / "files" / "xlsx_merged_header_code_mismatch.xlsx")
-    from lib.io import read_workbook_grids
+    from lib.data.io import read_workbook_grids
 
     layout = locate_table(read_workbook_grids(CORPUS / "files" /
                                               "xlsx_merged_header_code_mismatch.xlsx")[0])
@@ -167,7 +168,7 @@ def test_missing_ranks_are_derived(tmp_path):
     path = tmp_path / "norank.csv"
     path.write_text("Năm,Đơn vị,Tổng điểm\n2023,Lập Thạch,700.5\n2023,Vĩnh Yên,710.25\n",
                     encoding="utf-8")
-    from lib.ingest import read_files
+    from lib.staff.ingest import read_files
 
     _, obs, problems = read_files([(path, None)])
     ranks = dict(zip(obs["unit_code"], obs["rank"]))

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import visible_text
 
-from lib import load, messages, report
-from lib.export import make_exporter
+from lib import messages
+from lib.batch import run as report
+from lib.data import load
 from lib.messages import catalogue, parameters, render
+from lib.site.export import make_exporter
 
 LIB = Path(__file__).resolve().parents[1] / "lib"
 
@@ -134,7 +136,7 @@ SYNTHETIC_PAGES = [("scores", "990", "district", "", 2023),
 
 
 def _render(pages, processed_dir: Path, out: Path) -> dict:
-    from lib.batch import KernelSession
+    from lib.batch.pool import KernelSession
 
     config = report.load_config()
     jobs = [report.Job(nb, code, level, name, year, lang=lang)
@@ -160,7 +162,7 @@ def real_pages(processed, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def synthetic_pages(processed, tmp_path_factory):
-    from lib.synthetic import write_synthetic
+    from lib.build.synthetic import write_synthetic
 
     folder = tmp_path_factory.mktemp("synthetic")
     write_synthetic(folder)

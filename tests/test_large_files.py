@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from lib.__main__ import main
-from lib.ingest import read_cell, read_file
-from lib.io import DataError, Problems, read_csv_grid
-from lib.parse import parse_value
-from lib.validate import validate_paths
+from lib.build.validate import validate_paths
+from lib.data.io import DataError, Problems, read_csv_grid
+from lib.data.parse import parse_value
+from lib.staff.ingest import read_cell, read_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import staff_file  # noqa: E402  (the benchmark's file writer)

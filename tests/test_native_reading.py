@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import analysis, display, narrative, profiles
-from lib.datasets.dti_scores import usable_scores
-from lib.load import load_table
+from lib import analysis, profiles
+from lib.data.datasets.dti_scores import usable_scores
+from lib.data.load import load_table
+from lib.present import display, narrative
 
 
 def test_a_collapsed_table_counts_only_rows_with_a_value(processed):

@@ -13,10 +13,12 @@ import sys
 
 import pytest
 
-from lib import batch_state as state_
-from lib import load, profiles, report
-from lib.paths import ROOT, resolve_processed
-from lib.synthetic import PROVINCE_PEER_GROUP, write_synthetic
+from lib import profiles
+from lib.batch import run as report
+from lib.batch import state as state_
+from lib.build.synthetic import PROVINCE_PEER_GROUP, write_synthetic
+from lib.data import load
+from lib.data.paths import ROOT, resolve_processed
 
 NOTEBOOKS = ("scores", "infrastructure", "cashless")
 # what each notebook is recorded to have read (as a build records it)

@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from lib import report
-from lib.export import make_exporter
-from lib.paths import NOTEBOOKS_DIR
+from lib.batch import run as report
+from lib.data.paths import NOTEBOOKS_DIR
+from lib.site.export import make_exporter
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of lib.parse (one table per kind of messy value) and round-trip properties."""
+"""Table-driven tests of lib.data.parse (one table per kind of messy value) and round-trip properties."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib.io import detect_encoding, read_raw_csv
-from lib.parse import (ParseError, fold_text, infer_decimal_mark, normalize_text, parse_number,
+from lib.data.io import detect_encoding, read_raw_csv
+from lib.data.parse import (ParseError, fold_text, infer_decimal_mark, normalize_text, parse_number,
                        parse_period, parse_rank, parse_value, share_convention)
 
 # --- approximate values ("just under 559", "gần 559", "about 750")

@@ -12,11 +12,11 @@ import sys
 import pandas as pd
 import pytest
 
-from lib import pipeline
-from lib import load
-from lib.io import DataError, StorageError, write_atomic
-from lib.paths import RAW_DIR, ROOT, resolve_processed
-from lib.validate import ValidationError
+from lib.build import pipeline
+from lib.data import load
+from lib.data.io import DataError, StorageError, write_atomic
+from lib.data.paths import RAW_DIR, ROOT, resolve_processed
+from lib.data.schemas import ValidationError
 
 
 def test_manifest_records_inputs_rows_and_version(processed):

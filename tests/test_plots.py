@@ -1,4 +1,4 @@
-"""Charts that read (lib/plots.py): a title, labelled axes, text at least MIN_FONT points,
+"""Charts that read (lib/present/plots.py): a title, labelled axes, text at least MIN_FONT points,
 integer rank ticks within 1…N, no empty year, the unit highlighted, markers apart."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from lib import plots
+from lib.present import plots
 
 
 def _texts(fig) -> list:
@@ -21,7 +21,7 @@ def _check_readable(fig) -> None:
     assert ax.get_xlabel() or ax.get_ylabel()
     small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < plots.MIN_FONT]
     assert small == []
-    assert plots.MIN_FONT * 100 / 72 >= 11  # px at the 100 px per inch of lib.display
+    assert plots.MIN_FONT * 100 / 72 >= 11  # px at the 100 px per inch of lib.present.display
 
 
 def test_rank_chart_has_integer_ticks_within_1_to_n_and_no_empty_year():
@@ -138,7 +138,8 @@ def test_end_labels_of_close_ranks_are_moved_apart():
 
 def test_ranges_are_drawn_as_ranges_and_lower_bounds_with_an_arrow(processed):
     # Lập Thạch 2024: Vĩnh Phúc's and the national 65–70 % account targets, the "ít nhất 70 %" fibre target
-    from lib import narrative, profiles
+    from lib import profiles
+    from lib.present import narrative
 
     unit = profiles.get_unit("246", "district", 2024)
     drawn = {}

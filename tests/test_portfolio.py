@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import visible_text
 
-from lib.portfolio import (IndexEntry, built_at, language_root, report_title, unit_page_href,
+from lib.site.portfolio import (IndexEntry, built_at, language_root, report_title, unit_page_href,
                            write_index, write_portfolio)
 
-FILTER_JS = (Path(__file__).parents[1] / "lib/templates/dti_report/filter.js").read_text(encoding="utf-8")
+FILTER_JS = (Path(__file__).parents[1] / "lib/site/templates/dti_report/filter.js").read_text(encoding="utf-8")
 EVIL = 'Lập Thạch "><script>alert(1)</script><img src=x onerror=alert(2)>'
 
 

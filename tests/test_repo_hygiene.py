@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from lib.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
-from lib.report import declared_parameters, load_config
-from lib.sources import SIDECAR_KEYS, load_sidecar, raw_data_files
+from lib.batch.run import declared_parameters, load_config
+from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
+from lib.data.sources import SIDECAR_KEYS, load_sidecar, raw_data_files
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 REPORT_NOTEBOOKS = ["cashless", "infrastructure", "overview", "scores"]

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lib import batch_state, report
+from lib.batch import run as report, state as batch_state
 
 
 def write_notebook(path, parameters: str, *cells: str) -> None:
@@ -142,7 +142,7 @@ def test_parameter_and_unit_errors_exit_2_before_any_kernel(processed, outputs, 
     def no_kernels(*args, **kwargs):
         raise AssertionError("a kernel was started for an invalid plan")
 
-    monkeypatch.setattr("lib.batch.KernelSession._start_kernel", no_kernels)
+    monkeypatch.setattr("lib.batch.pool.KernelSession._start_kernel", no_kernels)
     assert report.main(config=config) == report.EXIT_BAD_CONFIG
     err = capsys.readouterr().err
     assert "unknown district code(s) '999'" in err

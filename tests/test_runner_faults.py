@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import report
+from lib.batch import run as report
 
 CONFIG = "reports:\n  - notebook: {notebook}\n    unit_level: district\n    unit_codes: ['246']\n"
 
@@ -61,8 +61,8 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
 
     from test_batch import make_notebook
 
-    from lib import batch_state
-    from lib.paths import ROOT
+    from lib.batch import state as batch_state
+    from lib.data.paths import ROOT
 
     started = tmp_path / "started"  # each kernel that runs the slow cell leaves a file here
     started.mkdir()
@@ -132,7 +132,7 @@ def test_files_written_together_are_replaced_together_or_not_at_all(tmp_path, mo
     import errno
     import os
 
-    from lib import batch_state
+    from lib.batch import state as batch_state
 
     first, second = tmp_path / "a" / "report.ipynb", tmp_path / "b" / "report.html"
     for path in (first, second):
@@ -158,7 +158,7 @@ def test_files_written_together_are_replaced_together_or_not_at_all(tmp_path, mo
 
 
 def test_a_journal_that_cannot_be_written_keeps_its_records_for_the_state(tmp_path):
-    from lib import batch_state
+    from lib.batch import state as batch_state
 
     store = batch_state.StateStore(tmp_path).load()
     store.put({"key": "vi/2023/1-scores", "status": "built"})

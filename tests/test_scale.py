@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from lib import analysis, profiles
-from lib.datasets.dti_scores import usable_scores
-from lib.synthetic import generate_country, generate_panel
+from lib.build.synthetic import generate_country, generate_panel
+from lib.data.datasets.dti_scores import usable_scores
 
 EXPECTED = Path(__file__).parent / "expected"
 

@@ -8,10 +8,11 @@ import shutil
 
 import pytest
 
-from lib import analysis, paths, profiles
+from lib import analysis, profiles
 from lib.__main__ import main
-from lib.load import read_manifest
-from lib.validate import validate_paths
+from lib.build.validate import validate_paths
+from lib.data import paths
+from lib.data.load import read_manifest
 
 CORPUS = paths.ROOT / "tests" / "corpus" / "files"
 

@@ -1,4 +1,4 @@
-"""lib.synthetic: schemas, determinism, codes that cannot be real, the synthetic banner flag."""
+"""lib.build.synthetic: schemas, determinism, codes that cannot be real, the synthetic banner flag."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from lib import analysis as A
-from lib import pipeline, synthetic
-from lib.datasets import DATASETS
-from lib.datasets.dti_frameworks import main_indicator_points
-from lib.datasets.indicators import catalogue_schema
-from lib.io import read_raw_csv
-from lib.load import TABLES, load_table
-from lib.paths import RAW_DIR, resolve_processed
+from lib.build import pipeline, synthetic
+from lib.data.datasets import DATASETS
+from lib.data.datasets.dti_frameworks import main_indicator_points
+from lib.data.datasets.indicators import catalogue_schema
+from lib.data.io import read_raw_csv
+from lib.data.load import TABLES, load_table
+from lib.data.paths import RAW_DIR, resolve_processed
 
 SCHEMAS = {name: module.schema() for name, module in DATASETS.items()} | {
     "indicator_catalogue": catalogue_schema()}

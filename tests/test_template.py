@@ -1,4 +1,4 @@
-"""lib.template: the data-entry workbook validates and, once filled, builds."""
+"""lib.staff.template: the data-entry workbook validates and, once filled, builds."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from lib import pipeline
 from lib.__main__ import main
-from lib.io import DataError
-from lib.paths import RAW_DIR
-from lib.template import write_template
-from lib.validate import validate_paths
+from lib.build import pipeline
+from lib.build.validate import validate_paths
+from lib.data.io import DataError
+from lib.data.paths import RAW_DIR
+from lib.staff.template import write_template
 
 MAXIMA = [100, 100, 100, 100, 100, 200, 150, 150]
 

@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
-from lib import pipeline, synthetic
+from lib.build import pipeline, synthetic
+from lib.build.validate import validate_paths
+from lib.data.parse import ParseError, When, parse_period_fields
+from lib.data.paths import RAW_DIR, REFERENCE_DIR, ROOT
+from lib.data.schemas import ValidationError
+from lib.data.text_checks import missing_texts
+from lib.data.texts import KINDS, TEXT_TABLES, MissingText, data_text, period_label
 from lib.messages import catalogue, parameters
-from lib.parse import ParseError, When, parse_period_fields
-from lib.paths import RAW_DIR, REFERENCE_DIR, ROOT
-from lib.text_checks import missing_texts
-from lib.texts import KINDS, TEXT_TABLES, MissingText, data_text, period_label
-from lib.validate import ValidationError, validate_paths
 
 MIC = "Ministry of Information and Communications (mic.gov.vn)"
 
@@ -184,11 +185,11 @@ def test_build_fails_on_an_untranslated_period_word(tmp_path):
 
 
 def test_texts_are_a_data_layer_module():
-    """The presentation calls lib.texts; lib.texts and its checks import no presentation
+    """The presentation calls lib.data.texts; lib.data.texts and its checks import no presentation
     module, and pandera only where tables are validated."""
-    code = ("import sys, lib.texts, lib.text_checks; print(sorted(m for m in sys.modules if m in "
-            "{'lib.narrative', 'lib.display', 'lib.plots', 'lib.export', 'lib.portfolio', "
-            "'lib.formatting', 'lib.profiles', 'pandera'}))")
+    code = ("import sys, lib.data.texts, lib.data.text_checks; print(sorted(m for m in sys.modules if m in "
+            "{'lib.present.narrative', 'lib.present.display', 'lib.present.plots', 'lib.site.export', 'lib.site.portfolio', "
+            "'lib.present.formatting', 'lib.profiles', 'pandera'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.strip()
     assert out == "[]"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib import narrative, profiles, report
-from lib.parse import parse_value
+from lib import profiles
+from lib.batch import run as report
+from lib.data.parse import parse_value
+from lib.present import narrative
 from test_language import _render, visible_text
 
 PAGES = [("scores", "48", "province", "Đà Nẵng", 2022),
@@ -84,7 +86,7 @@ def test_one_report_year_per_figure_the_2024_08_21_snapshot_is_a_2024_figure(pro
 
 
 def test_coverage_counts_what_is_published_4_scores_and_1_rank(processed):
-    from lib import narrative
+    from lib.present import narrative
 
     matrix = profiles.coverage("districts_of_26")
     assert matrix.loc["Tam Đảo", 2022] == "score"  # C1 cites its score, does not dispute it
@@ -95,8 +97,8 @@ def test_coverage_counts_what_is_published_4_scores_and_1_rank(processed):
 
 
 def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
+    from lib.data.texts import data_text
     from lib.profiles import conflict_descriptions
-    from lib.texts import data_text
 
     c1 = conflict_descriptions().set_index("conflict_id").loc["C1"]
     english = c1["description"]
@@ -109,7 +111,7 @@ def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
 
 
 def test_seed_facts_of_the_2024_08_21_article_are_in_the_data(tables):
-    from lib import narrative
+    from lib.present import narrative
 
     rows = tables["indicators"]
     article = rows[(rows["unit_code"] == "246")

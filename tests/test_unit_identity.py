@@ -8,9 +8,11 @@ import shutil
 
 import pytest
 
-from lib import load, pipeline, report
-from lib.paths import RAW_DIR
-from lib.validate import validate_paths
+from lib.batch import run as report
+from lib.build import pipeline
+from lib.build.validate import validate_paths
+from lib.data import load
+from lib.data.paths import RAW_DIR
 
 
 @pytest.fixture()
@@ -35,9 +37,9 @@ MESSAGE = "unit 243 is named 'TP. Vĩnh Yên' here but 'Vĩnh Yên' in the units
 
 def test_make_data_warns_naming_both_spellings(respelled, caplog):
     raw, out = respelled
-    with caplog.at_level(logging.WARNING, logger="lib.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="lib.build.pipeline"):
         pipeline.build(out_dir=out, raw_dir=raw, force=True)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "lib.pipeline"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "lib.build.pipeline"]
     assert warnings == [f"warning: file dti_district_vinhphuc.csv, row 2, column 'unit_name', "
                         f"value 'TP. Vĩnh Yên': {MESSAGE} (units are matched by code; use the "
                         "units table's spelling)"]

@@ -7,12 +7,13 @@ import shutil
 
 import pytest
 
-from lib import pipeline
 from lib.__main__ import main
-from lib.io import DataError
-from lib.paths import RAW_DIR
-from lib.template import write_template
-from lib.validate import ValidationError, validate_paths
+from lib.build import pipeline
+from lib.build.validate import validate_paths
+from lib.data.io import DataError
+from lib.data.paths import RAW_DIR
+from lib.data.schemas import ValidationError
+from lib.staff.template import write_template
 
 COVER = "is not covered by any DTI framework: the frameworks cover 2020–2025"
 SIDECAR = ("title: t\npublisher: p\nurl: ''\npublished: p\naccessed: a\nlicence: l\n"

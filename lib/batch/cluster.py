@@ -1,6 +1,6 @@
 """Run report tasks on a Dask distributed cluster (``--scheduler`` / ``--cluster local``).
 
-The tasks are those of the local pool (:class:`lib.batch.ReportTask`); nothing assumes a
+The tasks are those of the local pool (:class:`lib.batch.pool.ReportTask`); nothing assumes a
 shared filesystem:
 
 - the processed data travel as a :class:`DataBundle` (the Parquet tables and
@@ -12,9 +12,9 @@ shared filesystem:
   anything is submitted, :func:`check_workers` compares each worker's hash of ``lib`` and of
   ``requirements.txt`` (and its Python version and Jupyter kernel) with the orchestrator's.
 
-Each worker thread keeps a warm kernel (:class:`lib.batch.KernelSession`) for the whole run;
+Each worker thread keeps a warm kernel (:class:`lib.batch.pool.KernelSession`) for the whole run;
 the sessions are shut down when the run ends. Start workers with ``--nthreads 1`` (one kernel
-per worker process) and ``--preload lib.dask_runner`` (imports at worker start).
+per worker process) and ``--preload lib.batch.cluster`` (imports at worker start).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib import batch
-from lib.batch_state import code_identity
+from lib.batch import pool as batch
+from lib.batch.state import code_identity
 
 log = logging.getLogger("lib.batch")
 
@@ -66,7 +66,7 @@ def stage_bundle(bundle: DataBundle) -> str:
     """Write the bundle into this worker's temporary folder once per data version; return
     the folder of the tables. It lies in a ``dti-data-*`` folder with this worker's ``pid``:
     :func:`unstage_bundles` removes it at the end of a run, and the next run on this machine
-    (:func:`lib.batch_state.remove_dead_temp_dirs`) if the worker was killed."""
+    (:func:`lib.batch.state.remove_dead_temp_dirs`) if the worker was killed."""
     with _STAGE_LOCK:
         if bundle.version in _STAGED and Path(_STAGED[bundle.version]).is_dir():
             return _STAGED[bundle.version]
@@ -152,8 +152,8 @@ def default_preload() -> tuple:
     """The modules the project's notebooks import (read from this worker's checkout)."""
     import json
 
-    from lib.paths import NOTEBOOKS_DIR
-    from lib.report import notebook_imports
+    from lib.batch.run import notebook_imports
+    from lib.data.paths import NOTEBOOKS_DIR
 
     modules: dict[str, None] = {}
     for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
@@ -165,7 +165,7 @@ def default_preload() -> tuple:
 
 
 def _warm_worker() -> None:
-    from lib.batch_zygote import zygote_for
+    from lib.batch.zygote import zygote_for
 
     if not zygote_for(batch.KERNEL_NAME):  # with a zygote, a kernel forks in under a second
         session = batch.acquire_session(batch.KERNEL_NAME, default_preload())
@@ -177,7 +177,7 @@ def _warm_worker() -> None:
 
 
 # Dask settings for a batch of long tasks: the LocalCluster starts with them, and workers
-# started with `--preload lib.dask_runner` apply them in dask_setup. The defaults poll for an
+# started with `--preload lib.batch.cluster` apply them in dask_setup. The defaults poll for an
 # interactive dashboard (the event-loop check every 20 ms, the system monitor every 500 ms,
 # the memory monitor every 100 ms, the task profiler every 10 ms, in every process): CPU taken
 # from the kernels when a worker runs on each core.
@@ -193,7 +193,7 @@ _CALLBACK_INTERVALS = {"tick": "distributed.admin.tick.interval",
 
 
 def dask_setup(worker=None) -> None:
-    """``--preload lib.dask_runner`` hook: start a warm kernel and import papermill,
+    """``--preload lib.batch.cluster`` hook: start a warm kernel and import papermill,
     nbconvert and the exporter when the worker starts, not in its first report; give the
     worker's periodic checks the intervals of :data:`BATCH_CONFIG` and stop its sampling
     profiler (task profiles nobody reads here)."""
@@ -254,7 +254,7 @@ class DaskPool:
                     self.cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=logging.ERROR,
-                        preload=["lib.dask_runner"])
+                        preload=["lib.batch.cluster"])
                 self.client = Client(self.cluster)
         except OSError as err:
             raise DaskConfigError(f"cannot reach the Dask scheduler {self.address}: "
@@ -263,13 +263,13 @@ class DaskPool:
     @staticmethod
     def _forkserver_preload() -> None:
         """Worker processes fork from a forkserver that has imported distributed and what
-        the tasks need (:mod:`lib.batch_preload`), instead of each importing them."""
+        the tasks need (:mod:`lib.batch.preload`), instead of each importing them."""
         import multiprocessing
 
         from distributed.utils import get_mp_context
 
         if get_mp_context() is multiprocessing.get_context("forkserver"):
-            batch.worker_context(["distributed", "lib.dask_runner"])
+            batch.worker_context(["distributed", "lib.batch.cluster"])
 
     def run(self, tasks: list[batch.ReportTask],
             bundle: DataBundle) -> Iterator[batch.ReportResult]:

@@ -15,8 +15,8 @@ puts back what a fresh kernel would have:
 
 What stays: imported third-party modules and functions cached with ``functools.lru_cache`` in
 ``lib`` (pure functions of the processed data, which do not change during a run;
-``lib.load.load_table`` returns copies). The worker restarts the kernel after any failed
-report and every :data:`lib.batch.MAX_REPORTS_PER_KERNEL` reports.
+``lib.data.load.load_table`` returns copies). The worker restarts the kernel after any failed
+report and every :data:`lib.batch.pool.MAX_REPORTS_PER_KERNEL` reports.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def prepare(workdir: str, env: dict | None = None) -> None:
     os.chdir(workdir)  # first: the previous report's folder may be gone
     base = _BASE
     if base is None:
-        raise RuntimeError("lib.batch_kernel.boot() has not run in this kernel")
+        raise RuntimeError("lib.batch.kernel.boot() has not run in this kernel")
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -198,10 +198,10 @@ def prepare(workdir: str, env: dict | None = None) -> None:
 
 
 def save_tables_read(path: str) -> None:
-    """Write the processed tables this report read (:func:`lib.load.tables_read`) to ``path``
-    as a JSON list (``null`` if ``lib.load`` was never imported)."""
+    """Write the processed tables this report read (:func:`lib.data.load.tables_read`) to ``path``
+    as a JSON list (``null`` if ``lib.data.load`` was never imported)."""
     import json
 
-    load = sys.modules.get("lib.load")
+    load = sys.modules.get("lib.data.load")
     with open(path, "w", encoding="utf-8") as file:
         json.dump(load.tables_read() if load else None, file)

@@ -4,16 +4,16 @@ A *task* (:class:`ReportTask`) carries everything a report needs except the proc
 the notebook's JSON, its parameters, the report's title and paths, and where the processed
 data are on the worker. A worker runs it in a :class:`KernelSession`, a Jupyter kernel it
 keeps for many reports, and returns a :class:`ReportResult` holding the executed notebook
-and the HTML as text; the orchestrator (:mod:`lib.report`) publishes them. Workers never
+and the HTML as text; the orchestrator (:mod:`lib.batch.run`) publishes them. Workers never
 write into the outputs folder, so the same task runs in a local process pool or on a Dask
-worker on another machine (:mod:`lib.dask_runner`).
+worker on another machine (:mod:`lib.batch.cluster`).
 
 Each report is a real papermill execution: papermill parameterizes the notebook (a cell
 tagged ``injected-parameters``, ``metadata.papermill.parameters``), executes it through
 nbclient with the papermill engine :class:`WarmEngine` (which reuses the session's kernel
 instead of starting one) and records per-cell timings; a failing cell leaves its traceback
 and papermill's error markers in the executed notebook. Before each report the kernel is put
-back to a clean state (:mod:`lib.batch_kernel`); after a failed report, or every
+back to a clean state (:mod:`lib.batch.kernel`); after a failed report, or every
 :data:`MAX_REPORTS_PER_KERNEL` reports, or when the kernel grows past
 :data:`MAX_KERNEL_RSS`, it is replaced by a new one.
 
@@ -132,7 +132,7 @@ def _safe(key: str) -> str:
 
 def kernel_env() -> dict:
     """The kernel's environment: this process's, with the project on ``PYTHONPATH``."""
-    from lib.paths import ROOT
+    from lib.data.paths import ROOT
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -257,7 +257,7 @@ class KernelSession:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        from lib.batch_zygote import forked_provisioner, zygote_for
+        from lib.batch.zygote import forked_provisioner, zygote_for
 
         started = time.perf_counter()
         errors = []
@@ -280,7 +280,7 @@ class KernelSession:
                 kc.start_channels()
                 run_sync(kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
                 self.km, self.kc = km, kc
-                self._silent(f"import lib.batch_kernel as _h\n_h.boot({list(self.preload)!r})",
+                self._silent(f"import lib.batch.kernel as _h\n_h.boot({list(self.preload)!r})",
                              PREPARE_TIMEOUT)
                 self.reports = 0
                 self.dirty = False
@@ -388,7 +388,7 @@ class KernelSession:
         self.preload = wanted
         if self.km is not None and self.reports == 0 and not self.dirty:
             try:
-                self._silent(f"import lib.batch_kernel as _h\n_h.boot({list(wanted)!r})",
+                self._silent(f"import lib.batch.kernel as _h\n_h.boot({list(wanted)!r})",
                              PREPARE_TIMEOUT)
                 return
             except KernelPrepareError:
@@ -422,7 +422,7 @@ class KernelSession:
         env = {"DTI_PROCESSED_DIR": task.data_dir} if task.data_dir else {}
         cwd = workdir / "cwd"  # the report's own empty working directory
         cwd.mkdir()
-        code = f"import lib.batch_kernel as _h\n_h.prepare({str(cwd)!r}, {env!r})"
+        code = f"import lib.batch.kernel as _h\n_h.prepare({str(cwd)!r}, {env!r})"
         try:
             self._silent(code, PREPARE_TIMEOUT)
         except KernelPrepareError as err:  # one more try on a new kernel
@@ -515,7 +515,7 @@ class KernelSession:
     def _tables_read(self, path: Path) -> list | None:
         """The processed tables the report read in the kernel (None when unknown)."""
         try:
-            self._silent(f"import lib.batch_kernel as _h\n_h.save_tables_read({str(path)!r})",
+            self._silent(f"import lib.batch.kernel as _h\n_h.save_tables_read({str(path)!r})",
                          PREPARE_TIMEOUT)
             return json.loads(path.read_text(encoding="utf-8"))
         except (KernelPrepareError, OSError, ValueError):
@@ -524,8 +524,8 @@ class KernelSession:
     def _export(self, task: ReportTask, notebook, workdir: Path) -> tuple[str, list, bytes | None]:
         """Export to HTML; return the page, the processed tables the export read and the
         page's workbook (``None`` when the page has no table)."""
-        from lib import load
-        from lib.export import export_html
+        from lib.data import load
+        from lib.site.export import export_html
 
         if self._exporter is None:
             self._exporter = _shared_exporter()
@@ -603,7 +603,7 @@ def _shared_exporter():
     """This process's nbconvert exporter (exports run one at a time, under a lock)."""
     global _EXPORTER
     if _EXPORTER is None:
-        from lib.export import make_exporter
+        from lib.site.export import make_exporter
 
         _EXPORTER = make_exporter()
     return _EXPORTER
@@ -619,7 +619,7 @@ def warm_imports(data: bool = False) -> None:
     import papermill  # noqa: F401
     from papermill.clientwrap import PapermillNotebookClient  # noqa: F401
 
-    from lib.export import export_html
+    from lib.site.export import export_html
 
     _register_engine()
     with tempfile.TemporaryDirectory(prefix="dti-warm-") as tmp:
@@ -633,7 +633,8 @@ def warm_imports(data: bool = False) -> None:
             log.debug("exporter warm-up failed", exc_info=True)
     if data:
         try:
-            from lib import load, profiles  # noqa: F401
+            from lib import profiles  # noqa: F401
+            from lib.data import load  # noqa: F401
 
             for table in load.TABLES:
                 load.load_table(table)
@@ -650,7 +651,7 @@ def failed_result(task: ReportTask, error: str) -> ReportResult:
 
 
 WORKER_BOOT: dict = {}  # seconds since the epoch at which this worker reached each step
-PRELOAD_MODULES = ["lib.batch_preload"]
+PRELOAD_MODULES = ["lib.batch.preload"]
 
 
 def use_forkserver() -> bool:
@@ -671,7 +672,7 @@ def reports_per_kernel() -> int:
 
 def worker_context(extra_preload=()):
     """The multiprocessing context of worker processes: a forkserver (where available) that
-    has imported :mod:`lib.batch_preload`, so workers fork with everything imported instead
+    has imported :mod:`lib.batch.preload`, so workers fork with everything imported instead
     of importing it each; ``spawn`` elsewhere or with ``DTI_NO_FORKSERVER``. (A forkserver is
     single-threaded, so forking from it is safe; the preload list applies when it starts,
     once per process.)"""
@@ -686,7 +687,7 @@ def worker_context(extra_preload=()):
 
 def _watch_runner(runner: int) -> None:
     """Worker thread: end this worker (its kernels end with it: see
-    :func:`lib.batch_zygote.die_with_parent` and ``JPY_PARENT_PID``) once the runner process
+    :func:`lib.batch.zygote.die_with_parent` and ``JPY_PARENT_PID``) once the runner process
     is gone, e.g. killed with ``kill -9``."""
     while True:
         time.sleep(1)

@@ -5,7 +5,7 @@ language (every report is built in each language of ``languages``: Vietnamese pa
 
 A run goes: take the outputs lock → bring ``data/processed`` up to date → expand and validate
 the plan (notebook × unit × year × language; every parameter set against the notebook's
-declared parameters) → decide what to rebuild → execute (:mod:`lib.batch`, :mod:`lib.dask_runner`) →
+declared parameters) → decide what to rebuild → execute (:mod:`lib.batch.pool`, :mod:`lib.batch.cluster`) →
 publish each result as it arrives → write the index, the state and the run manifest.
 
 A report is rebuilt when its notebook, its parameters, the processed data (``data_version``,
@@ -36,10 +36,10 @@ from pathlib import Path
 
 import yaml
 
-from lib import batch_state as state_
-from lib.batch import CELL_TIMEOUT, KERNEL_NAME
+from lib.batch import state as state_
+from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME
+from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES
-from lib.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
@@ -75,7 +75,7 @@ class Job:
     further parameters from the ``parameters`` of its ``reports.yml`` entry, as sorted pairs).
 
     Its key names the language (``vi/2023/246-scores``); its page and executed notebook lie in
-    the language's folder (:func:`lib.portfolio.language_root`): ``2023/246-scores.html`` and
+    the language's folder (:func:`lib.site.portfolio.language_root`): ``2023/246-scores.html`` and
     ``executed/2023/246-scores.ipynb`` in Vietnamese, ``en/2023/…`` and ``executed/en/2023/…``
     in English. ``parameters_sha`` is the hash of its parameters in its fingerprint, computed
     when the job is made (a cached plan passes it back: a no-op hashes nothing)."""
@@ -194,9 +194,9 @@ class Plan:
 
 
 def language_root(lang: str) -> str:
-    """:func:`lib.portfolio.language_root` (imported when first needed: a no-op run never
+    """:func:`lib.site.portfolio.language_root` (imported when first needed: a no-op run never
     loads the page templates and their text tables)."""
-    from lib.portfolio import language_root as root
+    from lib.site.portfolio import language_root as root
 
     return root(lang)
 
@@ -401,7 +401,7 @@ def _availability(rule: str):
     import pandas as pd
 
     from lib import profiles
-    from lib.load import load_table
+    from lib.data.load import load_table
 
     if rule == "all":
         return None
@@ -449,7 +449,7 @@ class PlanFacts:
     def names(self, level: str) -> dict[str, str]:
         """Unit code → name of the units of ``level`` (``units`` table)."""
         def compute():
-            from lib.load import load_table
+            from lib.data.load import load_table
 
             units = load_table("units")
             at_level = units[units["unit_level"] == level]
@@ -703,7 +703,7 @@ def index_entries(records, out: Path) -> list:
     """Portfolio entries for every report recorded in the outputs folder's state (built,
     failed or without data), whatever part of the plan the last run covered. A failed report
     whose previous HTML still exists is ``stale``."""
-    from lib.portfolio import IndexEntry
+    from lib.site.portfolio import IndexEntry
 
     out = Path(out)
     entries = []
@@ -816,12 +816,12 @@ class BatchRun:
             self.phase("data_checked")
             return manifest
         if not build:
-            from lib import pipeline
+            from lib.build import pipeline
 
             if not pipeline.is_up_to_date():
                 self.notes.append("processed data are out of date: a real run rebuilds them first")
             return manifest
-        from lib import pipeline
+        from lib.build import pipeline
 
         manifest = pipeline.build()
         self.state.set("data_check", {**check, "data_version": manifest.get("data_version")})
@@ -855,8 +855,8 @@ class BatchRun:
     # ------------------------------------------------------------------------ execution
 
     def tasks_for(self, jobs: list[Job], config: Config, manifest: dict, data_dir: str | None):
-        from lib.batch import ReportTask
-        from lib.portfolio import report_title
+        from lib.batch.pool import ReportTask
+        from lib.site.portfolio import report_title
 
         sources = {n: config.notebook_file(n).read_text(encoding="utf-8")
                    for n in {j.notebook for j in jobs}}
@@ -883,14 +883,14 @@ class BatchRun:
         return sorted(tasks, key=last, reverse=True)
 
     def start_zygote(self, config: Config, preload: tuple):
-        """Start the kernel fork server (:mod:`lib.batch_zygote`) that this machine's workers
+        """Start the kernel fork server (:mod:`lib.batch.zygote`) that this machine's workers
         fork their kernels from, unless it does not apply or ``DTI_NO_ZYGOTE`` is set."""
-        from lib.batch import kernel_env
-        from lib.batch_zygote import Zygote, zygote_applies
+        from lib.batch.pool import kernel_env
+        from lib.batch.zygote import Zygote, zygote_applies
 
         if os.environ.get("DTI_NO_ZYGOTE") or not zygote_applies(config.kernel):
             return None
-        zygote = Zygote(config.kernel, ("lib.batch_kernel", *preload), env=kernel_env())
+        zygote = Zygote(config.kernel, ("lib.batch.kernel", *preload), env=kernel_env())
         os.environ[Zygote.ENV_VAR] = zygote.address  # inherited by the worker processes
         return zygote
 
@@ -901,7 +901,7 @@ class BatchRun:
         while the tasks are prepared. :meth:`stop_helpers` stops them."""
         import multiprocessing.forkserver
 
-        from lib.batch import use_forkserver, worker_context
+        from lib.batch.pool import use_forkserver, worker_context
 
         preload: dict[str, None] = {}
         for name in dict.fromkeys(entry["notebook"] for entry in config.entries):
@@ -909,12 +909,12 @@ class BatchRun:
                 read_notebook(config.notebook_file(name))))
         self._zygote = self.start_zygote(config, tuple(preload))
         if (cluster or workers > 1) and use_forkserver():
-            worker_context(["distributed", "lib.dask_runner"] if cluster else [])
+            worker_context(["distributed", "lib.batch.cluster"] if cluster else [])
             multiprocessing.forkserver.ensure_running()
         if cluster and self._zygote is not None:  # its workers fork kernels only when asked
             import threading
 
-            from lib.dask_runner import DaskPool
+            from lib.batch.cluster import DaskPool
 
             self._dask = DaskPool(None, workers, config.kernel)
             self._dask_thread = threading.Thread(target=self._open_dask, name="dti-cluster",
@@ -929,7 +929,7 @@ class BatchRun:
             self._dask_error = err
 
     def stop_helpers(self) -> None:
-        from lib.batch_zygote import Zygote
+        from lib.batch.zygote import Zygote
 
         dask, self._dask = self._dask, None
         if dask is not None:  # started for a plan that turned out invalid or empty
@@ -953,7 +953,7 @@ class BatchRun:
     def _execute(self, jobs, config, manifest, inputs, reasons, workers, scheduler,
                  cluster) -> list[Outcome]:
         if scheduler or cluster:
-            from lib.dask_runner import DataBundle, DaskPool
+            from lib.batch.cluster import DataBundle, DaskPool
 
             if self._dask is not None:  # the LocalCluster started by prestart
                 executor, self._dask = self._dask, None
@@ -972,7 +972,7 @@ class BatchRun:
             results = executor.run(tasks, bundle)
             self.executor_info = {**executor.describe(), "data_bundle_bytes": bundle.size}
         else:
-            from lib.batch import LocalPool
+            from lib.batch.pool import LocalPool
 
             tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
             if self._zygote is None:
@@ -1091,7 +1091,7 @@ class BatchRun:
     def _storage_fault(self, err: OSError, job: Job, record: dict) -> str:
         """The sentence for a report that could not be written, noted in
         :attr:`storage_faults`."""
-        from lib.io import storage_problem
+        from lib.data.io import storage_problem
 
         problem = storage_problem(err)
         self.storage_faults.append(problem)
@@ -1126,8 +1126,8 @@ class BatchRun:
 
     def write_index(self, languages: list[str]) -> list[Path]:
         """Write the index and unit pages of each language
-        (:func:`lib.portfolio.write_portfolio`)."""
-        from lib.portfolio import write_portfolio
+        (:func:`lib.site.portfolio.write_portfolio`)."""
+        from lib.site.portfolio import write_portfolio
 
         return write_portfolio(index_entries(self.state.reports.values(), self.out),
                                self.out / "html", languages)
@@ -1137,7 +1137,7 @@ class BatchRun:
         """Print one sentence for a write into the outputs folder that failed (``what``: "the
         index"; ``where``: the file or folder, else the error's file name), and note it in
         the run log and :attr:`storage_faults`."""
-        from lib.io import storage_problem
+        from lib.data.io import storage_problem
 
         problem = storage_problem(err)
         self.storage_faults.append(problem)
@@ -1209,7 +1209,7 @@ def run(plan_: Plan, out: Path | None = None, progress: bool = True, jobs: int |
 
     With ``force`` (the default here) every job runs; otherwise up-to-date reports are
     skipped (``up_to_date`` outcomes). Takes the outputs lock (raises
-    :class:`lib.batch_state.LockHeld` if another run holds it).
+    :class:`lib.batch.state.LockHeld` if another run holds it).
     """
     config = plan_.config or load_config()
     batch = BatchRun(out, config.path, progress)
@@ -1263,7 +1263,7 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
 def write_report(job: Job, out: Path, result) -> None:
     """Write a built report's executed notebook, HTML and, when the page has tables, its
     workbook beside it (``2023/246-scores.xlsx``, linked relatively) all together or none
-    (:func:`lib.batch_state.write_files_atomic`; raises its ``OSError``); a page without tables
+    (:func:`lib.batch.state.write_files_atomic`; raises its ``OSError``); a page without tables
     removes its old workbook."""
     workbook = job.html_path(out).with_suffix(".xlsx")
     files = {job.executed_path(out): result.executed.encode("utf-8"),
@@ -1279,7 +1279,7 @@ def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
             config: Config | None = None) -> Outcome:
     """Execute one job in a kernel of this process and write its executed notebook and HTML
     into ``out`` (no lock, state or index). Never raises for a notebook error."""
-    from lib.batch import KernelSession
+    from lib.batch.pool import KernelSession
 
     config = config or load_config()
     batch = BatchRun(out, config.path, progress=False)
@@ -1324,8 +1324,8 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
     """``python -m lib reports``: plan, rebuild what changed, publish, summarize.
 
     Returns :data:`EXIT_OK` (0), :data:`EXIT_REPORTS_FAILED` (1), :data:`EXIT_BAD_CONFIG` (2) or
-    :data:`EXIT_LOCKED` (3). Input data errors (``lib.io.DataError``,
-    ``lib.validate.ValidationError``) propagate to ``lib.__main__``, which exits with 2.
+    :data:`EXIT_LOCKED` (3). Input data errors (``lib.data.io.DataError``,
+    ``lib.data.schemas.ValidationError``) propagate to ``lib.__main__``, which exits with 2.
     """
     started = time.perf_counter()
     workers = jobs or default_jobs()
@@ -1359,7 +1359,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         _print_plan(batch, selected, inputs, force)
         return EXIT_OK
 
-    from lib.io import StorageError, check_writable
+    from lib.data.io import StorageError, check_writable
 
     try:  # a read-only or full outputs folder: one sentence before any kernel starts
         check_writable(batch.out, OUTPUTS_MIN_FREE)
@@ -1399,7 +1399,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
             outcomes, exit_code = _build(batch, selected, cfg, manifest, workers, force, scheduler,
                                          cluster, notebook_sha)
         except Exception as err:
-            from lib.dask_runner import DaskConfigError
+            from lib.batch.cluster import DaskConfigError
 
             if not isinstance(err, DaskConfigError):
                 raise

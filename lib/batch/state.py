@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lib.paths import ROOT
+from lib.data.paths import ROOT
 
 RUNNER_VERSION = 1  # bump when the runner changes what it writes for the same inputs
 LIB_DIR = ROOT / "lib"
@@ -81,7 +81,7 @@ def code_identity() -> dict:
 
 
 def report_fingerprint(components: dict) -> str:
-    """One hash over a report's input components (see :func:`lib.report.inputs_of`)."""
+    """One hash over a report's input components (see :func:`lib.batch.run.inputs_of`)."""
     return sha256_bytes(canonical_json(components).encode())[:20]
 
 
@@ -371,7 +371,7 @@ class _RunLogHandler(logging.FileHandler):
 
 
 def start_log(out: Path, run_id: str) -> Path:
-    """Send the ``lib.batch`` logger to ``runs/<run id>/run.log``; return the log's path."""
+    """Send the ``lib.batch.pool`` logger to ``runs/<run id>/run.log``; return the log's path."""
     path = run_dir(out, run_id) / "run.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = _RunLogHandler(path, encoding="utf-8")

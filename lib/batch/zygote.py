@@ -6,7 +6,7 @@ after every kernel replacement. The *zygote* is one process per run and machine 
 all of it once, then, for each request, forks a child that becomes an ipykernel on the given
 connection file. Pages of the preloaded modules are shared copy-on-write.
 
-Run by :class:`Zygote` as ``python -m lib.batch_zygote SOCKET MODULE...``. The zygote is
+Run by :class:`Zygote` as ``python -m lib.batch.zygote SOCKET MODULE...``. The zygote is
 single-threaded (required to fork safely), exits when the process that started it ends, and its
 kernels exit when it does (``JPY_PARENT_PID``). Clients use :class:`ForkedProvisioner` on a
 ``jupyter_client`` kernel manager, so the rest of the kernel's life (client, restart, shutdown)
@@ -155,7 +155,7 @@ class Zygote:
         self.dir = Path(tempfile.mkdtemp(prefix="dti-z-"))
         self.path = str(self.dir / "zygote.sock")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lib.batch_zygote", self.path, *preload],
+            [sys.executable, "-m", "lib.batch.zygote", self.path, *preload],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, cwd=str(self.dir), text=True)
         (self.dir / "pid").write_text(str(self.process.pid))

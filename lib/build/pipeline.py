@@ -2,7 +2,7 @@
 
 Nothing is written unless every table validates. The new set (tables and manifest) is written
 into a temporary folder beside the published ones, and the ``current`` link is switched to it in
-one atomic rename (see :mod:`lib.paths`), so readers see the old set or the new one, never a
+one atomic rename (see :mod:`lib.data.paths`), so readers see the old set or the new one, never a
 mix, and a failed build (bad data, full disk) leaves the previous set in use.
 """
 
@@ -19,14 +19,15 @@ from pathlib import Path
 import pandas as pd
 
 import lib
-from lib import datasets, ingest
-from lib.datasets.indicators import build_catalogue, catalogue_schema
-from lib.io import (DataError, StorageError, read_raw_csv, sha256_file, storage_problem,
+from lib.data import datasets
+from lib.data.datasets.indicators import build_catalogue, catalogue_schema
+from lib.data.io import (DataError, StorageError, read_raw_csv, sha256_file, storage_problem,
                     write_json_atomic)
-from lib.paths import CURRENT_LINK, RAW_DIR, processed_root, resolve_processed
-from lib.sources import build_sources, load_sidecar, raw_data_files
-from lib.text_checks import require_texts
-from lib.validate import validate_table
+from lib.data.paths import CURRENT_LINK, RAW_DIR, processed_root, resolve_processed
+from lib.data.schemas import validate_table
+from lib.data.sources import build_sources, load_sidecar, raw_data_files
+from lib.data.text_checks import require_texts
+from lib.staff import ingest
 
 MANIFEST = "manifest.json"
 SETS = "sets"  # published sets: <processed>/sets/<id>/, the one in use linked as `current`
@@ -37,8 +38,9 @@ LIB_DIR = Path(lib.__file__).parent
 def code_hash() -> str:
     """SHA-256 over the cleaning code and reference tables (a change forces a rebuild)."""
     digest = hashlib.sha256()
-    for path in sorted([*LIB_DIR.glob("*.py"), *LIB_DIR.glob("datasets/*.py"),
-                        *LIB_DIR.glob("reference/*")]):
+    for path in sorted([*LIB_DIR.glob("*.py"), *LIB_DIR.glob("data/**/*.py"),
+                        *LIB_DIR.glob("staff/*.py"), *LIB_DIR.glob("build/*.py"),
+                        *LIB_DIR.glob("data/reference/*")]):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -56,11 +58,11 @@ def build_tables(raw_dir: Path = RAW_DIR, staff_files: bool = True) -> dict[str,
 
     Returns ``{table name: DataFrame}`` for ``units``, ``dti_scores``, ``dti_national``,
     ``indicators``, ``indicator_catalogue`` and ``sources``. With ``staff_files``, the rows of
-    staff workbooks and exports in ``raw_dir`` (sidecar with ``shape``, see :mod:`lib.ingest`)
-    are added to the tables their sidecar ``feeds``. Raises :class:`lib.io.DataError`
-    (unreadable raw cell, missing sidecar) or :class:`lib.validate.ValidationError` (listing
+    staff workbooks and exports in ``raw_dir`` (sidecar with ``shape``, see :mod:`lib.staff.ingest`)
+    are added to the tables their sidecar ``feeds``. Raises :class:`lib.data.io.DataError`
+    (unreadable raw cell, missing sidecar) or :class:`lib.data.schemas.ValidationError` (listing
     every error of every staff file, or every text that reaches a page without its Vietnamese
-    and English forms: :mod:`lib.text_checks`).
+    and English forms: :mod:`lib.data.text_checks`).
     """
     raw_dir = Path(raw_dir)
     for path in raw_data_files(raw_dir):
@@ -231,7 +233,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, inputs: dict[st
 
 def is_up_to_date(out_dir: Path | None = None, raw_dir: Path = RAW_DIR) -> bool:
     """True when ``out_dir`` holds a real-data build of the current raw files and code."""
-    from lib.load import read_manifest
+    from lib.data.load import read_manifest
 
     manifest = read_manifest(out_dir)
     return bool(manifest) and not manifest.get("synthetic") \
@@ -243,7 +245,7 @@ def is_up_to_date(out_dir: Path | None = None, raw_dir: Path = RAW_DIR) -> bool:
 
 def build(out_dir: Path | None = None, raw_dir: Path = RAW_DIR, force: bool = False) -> dict:
     """Build ``data/processed`` from ``data/raw`` unless it is up to date; return the manifest."""
-    from lib.load import read_manifest
+    from lib.data.load import read_manifest
 
     out_dir = Path(out_dir or processed_root())
     if not force and is_up_to_date(out_dir, raw_dir):

@@ -64,18 +64,19 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     raw_dir
         The raw folder (default ``data/raw``); curated CSVs there are checked by running their
         cleaning and schemas in memory, staff files (sidecar with ``shape``) and files outside
-        it by :mod:`lib.ingest`.
+        it by :mod:`lib.staff.ingest`.
 
     Returns
     -------
     Problems
         Errors and warnings (``severity``), the first 1,000 in full and the others counted by
-        kind (:class:`lib.io.Problems`); never raises for a problem in the input.
+        kind (:class:`lib.data.io.Problems`); never raises for a problem in the input.
     """
-    from lib import ingest, pipeline
-    from lib.datasets import DATASETS
-    from lib.paths import RAW_DIR
-    from lib.sources import load_sidecar, raw_data_files, sidecar_path
+    from lib.build import pipeline
+    from lib.data.datasets import DATASETS
+    from lib.data.paths import RAW_DIR
+    from lib.data.sources import load_sidecar, raw_data_files, sidecar_path
+    from lib.staff import ingest
 
     raw_dir = Path(raw_dir or RAW_DIR).resolve()
     paths = [f for p in map(Path, paths) for f in (raw_data_files(p) if p.is_dir() else [p])] \
@@ -135,8 +136,8 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
 def published_scores(raw_dir: str) -> pd.DataFrame | None:
     """``dti_scores`` cleaned from the curated raw files of ``raw_dir`` (None if they fail);
     used to compare staff files with already-published values."""
-    from lib.datasets import dti_scores
-    from lib.io import read_raw_csv
+    from lib.data.datasets import dti_scores
+    from lib.data.io import read_raw_csv
 
     try:
         raw = {name: read_raw_csv(Path(raw_dir) / name) for name in dti_scores.RAW_FILES}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lib.parse import normalize_text
+from lib.data.parse import normalize_text
 
 if TYPE_CHECKING:  # pandas is imported where tables are read: a no-op run never needs it
     import pandas as pd

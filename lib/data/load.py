@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.paths import processed_root, resolve_processed
+from lib.data.paths import processed_root, resolve_processed
 
 TABLES = ("units", "dti_scores", "dti_national", "indicators", "indicator_catalogue", "sources",
           "dti_frameworks")
@@ -18,7 +18,7 @@ def read_manifest(directory: Path | None = None) -> dict:
     """The processed data's ``manifest.json`` as a dict (``{}`` when there is none).
 
     ``directory`` is a published folder (its ``current`` set is read) or a set; default
-    :func:`lib.paths.processed_dir`."""
+    :func:`lib.data.paths.processed_dir`."""
     path = resolve_processed(directory or processed_root()) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -60,7 +60,7 @@ def _read(name: str, directory: str, mtime_ns: int, size: int) -> pd.DataFrame:
 
 
 def load_table(name: str, directory: Path | None = None) -> pd.DataFrame:
-    """A processed table by name (one of ``TABLES``), as written by :mod:`lib.pipeline`.
+    """A processed table by name (one of ``TABLES``), as written by :mod:`lib.build.pipeline`.
 
     Read once per process and file version (a rebuilt table is read again); returns a copy,
     so callers may modify it. Raises ``KeyError`` for an unknown name and

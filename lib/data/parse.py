@@ -412,7 +412,7 @@ def parse_period(text: object) -> ParsedPeriod:
     return ParsedPeriod(min(years), max(years), is_target, raw)
 
 
-# --- periods and dates as structured fields (rendered by lib.texts.period_label) -------------
+# --- periods and dates as structured fields (rendered by lib.data.texts.period_label) -------------
 
 _MONTH_NAMES = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -447,7 +447,7 @@ class Qualifier:
     ``refers_to``, ``after``, ``not_after`` (≤), ``circa``, ``probably``, ``when`` (a bare
     time, e.g. the likely year of an undated source) with ``when`` set; ``target`` or
     ``estimate`` without it; or ``note``: free text (``text``) that is translated through
-    ``lib/reference/period_notes.csv``.
+    ``lib/data/reference/period_notes.csv``.
     """
 
     relation: str
@@ -462,7 +462,7 @@ class PeriodFields:
     ``main`` holds the times the text names (several for "2021–2022, 2023–2024 and 2025"),
     joined by ``conjunction`` (``and`` / ``or``); ``qualifiers`` what its parentheses add;
     ``note`` the whole text when it has no recognisable time ("reproduction undated"), to be
-    translated through ``lib/reference/period_notes.csv``; ``text`` the text as published.
+    translated through ``lib/data/reference/period_notes.csv``; ``text`` the text as published.
     """
 
     main: tuple[When, ...]
@@ -591,7 +591,7 @@ def parse_period_fields(text: object) -> tuple[PeriodFields, ...]:
     ``refers_to`` ``year 2024``; ``"undated (≤2024)"`` → ``undated`` with ``not_after`` 2024.
     Parenthesised text that is not a time ("(Findex 2025 report)") becomes a ``note``
     qualifier, a part with no time at all a ``note`` field; both are translated through
-    ``lib/reference/period_notes.csv``. Raises :class:`ParseError` for an empty text.
+    ``lib/data/reference/period_notes.csv``. Raises :class:`ParseError` for an empty text.
     """
     raw = normalize_text(text)
     if not raw:

@@ -4,7 +4,7 @@
 
 The processed tables are published as whole sets: ``<processed>/sets/<id>/`` holds one build
 (tables and ``manifest.json``) and the symbolic link ``<processed>/current`` names the set in
-use; :mod:`lib.pipeline` switches it in one atomic step. A folder without ``current`` (a set
+use; :mod:`lib.build.pipeline` switches it in one atomic step. A folder without ``current`` (a set
 itself, or an older flat build) is read as it is.
 """
 
@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # lib/data/paths.py → the checkout
 RAW_DIR = ROOT / "data" / "raw"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_CONFIG = ROOT / "reports.yml"
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "site" / "templates"
 
 
 CURRENT_LINK = "current"

@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # pandera is imported where a schema is built or run, not to 
 
 
 class ValidationError(ValueError):
-    """One or more schema failures; ``problems`` is a :class:`lib.io.Problems` of
-    :class:`lib.io.DataError` (a plain list is converted; past 1,000 problems are counted)."""
+    """One or more schema failures; ``problems`` is a :class:`lib.data.io.Problems` of
+    :class:`lib.data.io.DataError` (a plain list is converted; past 1,000 problems are counted)."""
 
     def __init__(self, table_name: str, problems: list[DataError]):
         problems = problems if isinstance(problems, Problems) else Problems(problems)
@@ -73,7 +73,7 @@ def provenance_columns() -> dict[str, pa.Column]:
     ``raw_file`` (str) and ``raw_row`` (int64)."""
     import pandera.pandas as pa
 
-    from lib.sources import SOURCE_TYPES
+    from lib.data.sources import SOURCE_TYPES
 
     return {
         "formula": pa.Column(str),

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from lib.io import RAW_ROW, DataError
-from lib.paths import RAW_DIR
+from lib.data.io import RAW_ROW, DataError
+from lib.data.paths import RAW_DIR
 
 SIDECAR_SUFFIX = ".source.yml"
 SIDECAR_KEYS = ("title", "publisher", "url", "published", "accessed", "licence",
                 "number_format", "trust", "feeds")
-# most to least trusted; "synthetic" marks the generated example panel (lib.synthetic), never real data
+# most to least trusted; "synthetic" marks the generated example panel (lib.build.synthetic), never real data
 SOURCE_TYPES = ("official", "legal_database", "press", "aggregator", "secondary",
                 "third_party_dataset", "weak_republication", "synthetic")
 # a figure whose most trusted source is one of these is marked beside the number on the pages

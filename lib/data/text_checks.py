@@ -1,19 +1,19 @@
 """Check that every text from the data that reaches a page has its Vietnamese and English form.
 
-The build (:func:`lib.pipeline.build_tables`) and ``python -m lib validate`` run
+The build (:func:`lib.build.pipeline.build_tables`) and ``python -m lib validate`` run
 :func:`require_texts` on the processed tables: a missing translation stops them with a message
 naming the raw file, row and column of the text and the reference table to complete
-(:mod:`lib.texts`), so a page never falls back to the original wording.
+(:mod:`lib.data.texts`), so a page never falls back to the original wording.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from lib.io import RAW_ROW, DataError
-from lib.parse import ParseError
-from lib.paths import REFERENCE_DIR
-from lib.texts import LANGUAGES, MissingText, data_text, table_hint, table_path
+from lib.data.io import RAW_ROW, DataError
+from lib.data.parse import ParseError
+from lib.data.paths import REFERENCE_DIR
+from lib.data.texts import LANGUAGES, MissingText, data_text, table_hint, table_path
 
 # processed table → (column, kind of text) that reaches a page
 TABLE_TEXTS = {
@@ -62,7 +62,7 @@ def missing_texts(tables: dict[str, pd.DataFrame]) -> list[DataError]:
     Checks ``indicators`` (indicator label, unit label, period, unit names that are not GSO
     names of ``units``), ``dti_scores`` (formulas, unit names), ``dti_national`` (unit names),
     ``dti_frameworks`` (names), the conflicts and caveats cited by any fact
-    table (``lib/reference/conflicts.csv``), the catalogue's populations (bases) and the
+    table (``lib/data/reference/conflicts.csv``), the catalogue's populations (bases) and the
     publisher, date and type of every source a fact row cites. Each text is reported once, at
     the first row that holds it: raw file, line and column, the text, and in the hint the
     reference table to complete. Returns ``[]`` when every text is covered.
@@ -110,16 +110,16 @@ def missing_texts(tables: dict[str, pd.DataFrame]) -> list[DataError]:
         reference = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype=str)
         lines = {indicator: i + 2 for i, indicator in enumerate(reference["indicator"])}
         for row in catalogue.to_dict("records"):
-            where = ("lib/reference/indicator_catalogue.csv", lines.get(row["indicator"]),
+            where = ("lib/data/reference/indicator_catalogue.csv", lines.get(row["indicator"]),
                      "population")
             _check("base", row["population"], where, seen, problems)
     return problems
 
 
 def require_texts(tables: dict[str, pd.DataFrame]) -> None:
-    """Raise :class:`lib.validate.ValidationError` (table ``texts``) listing every text of
+    """Raise :class:`lib.data.schemas.ValidationError` (table ``texts``) listing every text of
     :func:`missing_texts`; return None when all are translated."""
-    from lib.validate import ValidationError
+    from lib.data.schemas import ValidationError
 
     problems = missing_texts(tables)
     if problems:

@@ -1,7 +1,7 @@
 """Texts that come from the data, in the report's language (``vi`` or ``en``).
 
 Raw files keep their original wording; the reviewed translations live in reference tables
-beside the other reference tables (``lib/reference/*.csv``), one row per original text with a
+beside the other reference tables (``lib/data/reference/*.csv``), one row per original text with a
 Vietnamese (``*_vi``) and an English (``*_en``) form:
 
 ================================  ==========================  ==================================
@@ -19,15 +19,15 @@ kind                              table                       original text (col
 ``period_note``                   ``period_notes.csv``        words in a period or date
 ================================  ==========================  ==================================
 
-Kinds ``source_type`` (the vocabulary of :data:`lib.sources.SOURCE_TYPES`), ``period`` and
+Kinds ``source_type`` (the vocabulary of :data:`lib.data.sources.SOURCE_TYPES`), ``period`` and
 ``source_date`` come from the message catalogue (``lib/messages/<lang>/data.yml``, key
-``data``); periods and dates are parsed into fields (:func:`lib.parse.parse_period_fields`) and
+``data``); periods and dates are parsed into fields (:func:`lib.data.parse.parse_period_fields`) and
 rendered with Babel (``babel.dates.format_date``): "theo bài viết ngày 21/8/2024",
 "cuối năm 2022", "tháng 8–9/2023" / "article of 21 August 2024", "end of 2022",
 "August–September 2023".
 
 A text with no translation raises :class:`MissingText`, naming the table to complete; the
-build checks every text that reaches a page beforehand (:mod:`lib.text_checks`). This module is
+build checks every text that reaches a page beforehand (:mod:`lib.data.text_checks`). This module is
 part of the data layer: it imports neither the presentation modules nor pandas.
 """
 
@@ -40,14 +40,14 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
+from lib.data.parse import ParseError, PeriodFields, Qualifier, When, normalize_text, parse_period_fields
+from lib.data.paths import REFERENCE_DIR
 from lib.messages import LANGUAGES, catalogue, check_language, render
-from lib.parse import ParseError, PeriodFields, Qualifier, When, normalize_text, parse_period_fields
-from lib.paths import REFERENCE_DIR
 
 
 @dataclass(frozen=True)
 class TextTable:
-    """Where the translations of one kind live: ``file`` in ``lib/reference``, the column of
+    """Where the translations of one kind live: ``file`` in ``lib/data/reference``, the column of
     the original text and the columns of its Vietnamese and English forms."""
 
     file: str
@@ -95,36 +95,36 @@ def _table(kind: str) -> dict[str, dict[str, str]]:
         rows = list(csv.DictReader(handle))
     for column in (spec.original, spec.vi, spec.en):
         if rows and column not in rows[0]:
-            raise MissingText(kind, "", "vi", f"lib/reference/{spec.file}",
+            raise MissingText(kind, "", "vi", f"lib/data/reference/{spec.file}",
                               f"cannot be looked up: no column {column!r} in")
     return {normalize_text(r[spec.original]): {"vi": normalize_text(r[spec.vi]),
                                                "en": normalize_text(r[spec.en])} for r in rows}
 
 
 def table_path(kind: str) -> str:
-    """The reference table (``lib/reference/…``) or catalogue key that holds a kind's texts."""
+    """The reference table (``lib/data/reference/…``) or catalogue key that holds a kind's texts."""
     if kind in TEXT_TABLES:
-        return f"lib/reference/{TEXT_TABLES[kind].file}"
+        return f"lib/data/reference/{TEXT_TABLES[kind].file}"
     if kind == "source_type":
         return "lib/messages/<lang>/data.yml (data.source_type)"
     if kind in ("period", "source_date"):
-        return f"lib/reference/{TEXT_TABLES['period_note'].file}"
+        return f"lib/data/reference/{TEXT_TABLES['period_note'].file}"
     raise ValueError(f"unknown data text kind {kind!r} (known: {', '.join(KINDS)})")
 
 
 def table_hint(kind: str) -> str:
-    """What to write to translate a text of ``kind``: "add a row to lib/reference/x.csv with
+    """What to write to translate a text of ``kind``: "add a row to lib/data/reference/x.csv with
     the columns a, a_vi, a_en"."""
     spec = TEXT_TABLES.get("period_note" if kind in ("period", "source_date") else kind)
     if spec is None:
         return f"add the key to {table_path(kind)} in every language"
     columns = ", ".join(dict.fromkeys((spec.original, spec.vi, spec.en)))
-    return f"add a row to lib/reference/{spec.file} with the columns {columns}"
+    return f"add a row to lib/data/reference/{spec.file} with the columns {columns}"
 
 
 def find_text(kind: str, original: object, lang: str) -> str | None:
     """:func:`data_text`, or None where the translation is missing (for code that fills what
-    it can and leaves the error to the build's check, :mod:`lib.text_checks`)."""
+    it can and leaves the error to the build's check, :mod:`lib.data.text_checks`)."""
     try:
         return data_text(kind, original, lang)
     except MissingText:
@@ -291,7 +291,7 @@ def period_label(row_or_fields, lang: str, without: tuple[str, ...] = ()) -> str
 
     ``row_or_fields`` is the published text (``"end 2022"``), a row / mapping with a
     ``period`` (``indicators``) or ``date`` (``sources``) field, or the result of
-    :func:`lib.parse.parse_period_fields`. Parts separated by ``;`` in the source are joined
+    :func:`lib.data.parse.parse_period_fields`. Parts separated by ``;`` in the source are joined
     with "; ". Qualifiers whose relation is in ``without`` are left out (``("target",)`` where
     the row already says it is a target).
 
@@ -301,7 +301,7 @@ def period_label(row_or_fields, lang: str, without: tuple[str, ...] = ()) -> str
     'August–September 2023'
 
     Raises :class:`MissingText` for words of the text that have no translation in
-    ``lib/reference/period_notes.csv``, :class:`lib.parse.ParseError` for an empty text or an
+    ``lib/data/reference/period_notes.csv``, :class:`lib.data.parse.ParseError` for an empty text or an
     impossible date.
     """
     check_language(lang)

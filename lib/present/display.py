@@ -1,6 +1,6 @@
 """Show report blocks in a notebook as static HTML: headings, findings, tables, source lines.
 
-All data text is escaped (:func:`lib.formatting.escape`); output is plain HTML that nbconvert
+All data text is escaped (:func:`lib.present.formatting.escape`); output is plain HTML that nbconvert
 embeds, so exported reports need no scripts and work offline.
 """
 
@@ -12,10 +12,10 @@ import unicodedata
 import pandas as pd
 from IPython.display import HTML, display
 
-from lib import texts
-from lib.formatting import escape, is_missing, no_data
-from lib.load import load_table, read_manifest
+from lib.data import texts
+from lib.data.load import load_table, read_manifest
 from lib.messages import render
+from lib.present.formatting import escape, is_missing, no_data
 
 
 def show_html(markup: str) -> None:
@@ -60,7 +60,7 @@ def findings_html(sentences: list[str], lang: str = "vi") -> str:
 
 
 def show_findings(sentences: list[str], lang: str = "vi") -> None:
-    """Show :func:`findings_html` (the sentences of :func:`lib.narrative.findings`)."""
+    """Show :func:`findings_html` (the sentences of :func:`lib.present.narrative.findings`)."""
     if sentences:
         show_html(findings_html(sentences, lang))
 
@@ -113,7 +113,7 @@ def _table_template():
     if _TABLE is None:
         import jinja2
 
-        from lib.paths import TEMPLATES_DIR
+        from lib.data.paths import TEMPLATES_DIR
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "dti_report"),
                                  autoescape=True, trim_blocks=True, lstrip_blocks=True)
         _TABLE = env.get_template("table.html.j2")
@@ -177,7 +177,7 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
 
 def table_cells(table: pd.DataFrame, lang: str = "vi") -> dict:
     """The cells of a shown table as plain JSON values, for the report's workbook
-    (:mod:`lib.export` writes every table of a page into one ``.xlsx``): ``{"columns": [...],
+    (:mod:`lib.site.export` writes every table of a page into one ``.xlsx``): ``{"columns": [...],
     "rows": [[...], ...]}``, numbers kept as numbers, text as the page shows it and missing
     cells "chưa có số liệu" / "no data"."""
     def plain(value):
@@ -253,7 +253,7 @@ def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, i
 
     Returns e.g. "Nguồn: Bộ Thông tin và Truyền thông (mic.gov.vn), ngày 21/8/2024, https://… —
     tệp data/raw/dti_district_vinhphuc.csv, dòng 13." (publisher and date in the report's
-    language, from :mod:`lib.texts`).
+    language, from :mod:`lib.data.texts`).
     """
     parts = [", ".join(p for p in (text, url) if p) for text, url in _cited_sources(source_ids, lang)]
     text = render("report.source.line", lang, sources="; ".join(parts)) if parts else \
@@ -280,7 +280,7 @@ SOURCE_LINE_LIMIT = 3
 counted and linked to the page's list of sources (:data:`SOURCES_ANCHOR`)."""
 
 SOURCES_ANCHOR = "dti-sources"
-"""The id of the footer's list of sources on an exported page (:mod:`lib.export`)."""
+"""The id of the footer's list of sources on an exported page (:mod:`lib.site.export`)."""
 
 
 def source_html(table: pd.DataFrame, lang: str = "vi") -> str:

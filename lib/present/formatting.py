@@ -13,8 +13,8 @@ import math
 
 import pandas as pd
 
-from lib.messages import LANGUAGES, check_language, render
 from lib.messages import format_number as _babel_number
+from lib.messages import LANGUAGES, check_language, render
 
 LANGS = LANGUAGES
 

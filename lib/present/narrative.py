@@ -4,7 +4,7 @@ Each function takes facts already looked up (rows of the processed tables, :clas
 objects of :mod:`lib.analysis`) and a language (``vi`` default, ``en``) and returns a sentence or
 a display table. Every word comes from the message catalogue (:mod:`lib.messages`, keys under
 ``report.``); texts that come from the data (conflict descriptions, bases, publishers, periods)
-come from the reviewed reference tables through :mod:`lib.texts`. Nothing here reads raw files
+come from the reviewed reference tables through :mod:`lib.data.texts`. Nothing here reads raw files
 or computes statistics; missing values become explicit sentences, never blanks.
 """
 
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import texts
 from lib.analysis import Reason
-from lib.formatting import (format_number, format_percent, format_rank, format_score,
-                            is_missing, level_name, no_data, ordinal, status_note)
-from lib.load import load_table
+from lib.data import texts
+from lib.data.load import load_table
+from lib.data.sources import WEAK_SOURCE_TYPES
 from lib.messages import catalogue, render
+from lib.present.formatting import (format_number, format_percent, format_rank, format_score,
+                            is_missing, level_name, no_data, ordinal, status_note)
 from lib.profiles import Unit
-from lib.sources import WEAK_SOURCE_TYPES
 
 CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
             "e_documents", "pos",
@@ -37,7 +37,7 @@ def heading(key: str, lang: str = "vi") -> str:
 
 def unit_type_key(unit_type: str) -> str:
     """``"Thành phố"`` → ``"thanh_pho"``: the catalogue key of a GSO unit type."""
-    from lib.display import heading_id
+    from lib.present.display import heading_id
 
     return heading_id(unit_type).removeprefix("s-").replace("-", "_")
 
@@ -162,9 +162,9 @@ def capitalise(text: str) -> str:
 
 
 def indicator_name(indicator: str, lang: str = "vi") -> str:
-    """A DTI indicator id in words (``lib/reference/dti_indicators.csv``: ``name_vi``/``name_en``);
+    """A DTI indicator id in words (``lib/data/reference/dti_indicators.csv``: ``name_vi``/``name_en``);
     raises ``KeyError`` for an id without a name in that language."""
-    from lib.paths import REFERENCE_DIR
+    from lib.data.paths import REFERENCE_DIR
 
     if indicator == "rounding_residual":  # the residual row of lib.analysis.decompose_change
         return render("report.analysis.residual", lang)
@@ -175,7 +175,7 @@ def indicator_name(indicator: str, lang: str = "vi") -> str:
 
 
 def _dti_indicator_names() -> pd.DataFrame:
-    from lib.paths import REFERENCE_DIR
+    from lib.data.paths import REFERENCE_DIR
 
     return pd.read_csv(REFERENCE_DIR / "dti_indicators.csv", dtype=str).set_index("indicator")
 
@@ -202,7 +202,7 @@ def score_text(row: pd.Series, lang: str = "vi") -> str:
 def source_names(source_ids: object, lang: str = "vi") -> str:
     """The publishers of ``;``-joined source ids in the report's language ("MIC DTI portal
     (dti.gov.vn)"), joined by "; "; ``""`` when none is recorded."""
-    from lib.load import load_table
+    from lib.data.load import load_table
 
     sources = load_table("sources").set_index("source_id")
     ids = [i for i in str("" if is_missing(source_ids) else source_ids).split(";")
@@ -379,7 +379,7 @@ def first_int(values: pd.Series) -> int | None:
 
 
 def weak_source_note(source_type: object, lang: str = "vi") -> str:
-    """Words marking a figure whose most trusted source is weak (:data:`lib.sources.WEAK_SOURCE_TYPES`):
+    """Words marking a figure whose most trusted source is weak (:data:`lib.data.sources.WEAK_SOURCE_TYPES`):
     "chỉ có trong một bộ dữ liệu của bên thứ ba, …"; ``""`` for any other source type."""
     return render(f"report.status.weak.{source_type}", lang) if source_type in WEAK_SOURCE_TYPES else ""
 
@@ -508,8 +508,8 @@ def history_sentence(unit: Unit, mine: pd.DataFrame, lang: str = "vi") -> str:
 
 def break_sentence(year: int, level: str, lang: str = "vi") -> str:
     """Warning for a new DTI methodology starting in ``year`` for units of ``level``; the
-    frameworks are named from ``lib/reference/dti_framework_years.csv`` (``name_vi``/``name_en``)."""
-    from lib.paths import REFERENCE_DIR
+    frameworks are named from ``lib/data/reference/dti_framework_years.csv`` (``name_vi``/``name_en``)."""
+    from lib.data.paths import REFERENCE_DIR
 
     frameworks = load_table("dti_frameworks")
     starts = frameworks[(frameworks["first_reference_year"] == year) & (frameworks["index_name"] == "dti")
@@ -668,7 +668,7 @@ BARE_PERCENT_LABELS = ("%", "% (all)")
 def base_text(unit_label: str, indicator: str, lang: str = "vi") -> str:
     """The base of a figure in words: its published unit label translated ("% số xã, thị
     trấn"), or, for a bare "%", the share of the catalogue's population ("% phòng, ban cấp
-    huyện và UBND cấp xã"). Raises :class:`lib.texts.MissingText` for an untranslated label."""
+    huyện và UBND cấp xã"). Raises :class:`lib.data.texts.MissingText` for an untranslated label."""
     if unit_label in BARE_PERCENT_LABELS:
         catalogue = load_table("indicator_catalogue").set_index("indicator")
         population = catalogue["population"].get(indicator, "")
@@ -1081,7 +1081,7 @@ def scores_findings(unit: Unit, current: pd.Series | None, previous: pd.Series |
     main-indicator scores exist (:func:`strengths_sentence`), and, when the peers' results or
     the main-indicator scores are missing, the data that would complete them."""
     from lib import analysis
-    from lib.datasets.dti_scores import usable_scores
+    from lib.data.datasets.dti_scores import usable_scores
 
     sentences = [score_sentence(unit, current, peers_text, year, lang),
                  change_sentence(unit, previous, current, year - 1, year, framework_break, lang)]

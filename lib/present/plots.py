@@ -1,5 +1,5 @@
 """Report charts. Each function returns a matplotlib ``Figure``; the caller shows it with
-:func:`lib.display.show_figure` (alt text + source line).
+:func:`lib.present.display.show_figure` (alt text + source line).
 
 Colour-blind-safe palette (seaborn ``colorblind``); the unit of interest is highlighted in
 the first colour, other units in grey; approximate values are hatched and named in the legend;
@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from lib.formatting import format_number  # noqa: E402
 from lib.messages import render  # noqa: E402
+from lib.present.formatting import format_number  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 MIN_FONT = 8.5

@@ -7,8 +7,8 @@ other than a local file or a ``data:`` URI is aborted and recorded.
 
 Command line::
 
-    python -m lib.browser check [outputs/html]    # open every page; exit 1 on any problem
-    python -m lib.browser pdf [outputs/html]      # print every report to A4 PDF beside its HTML
+    python -m lib.site.browser check [outputs/html]    # open every page; exit 1 on any problem
+    python -m lib.site.browser pdf [outputs/html]      # print every report to A4 PDF beside its HTML
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from lib.paths import ROOT, outputs_dir
+from lib.data.paths import ROOT, outputs_dir
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -231,7 +231,7 @@ def portfolio_pages(html_dir: Path) -> list[Path]:
     each language folder such as ``en/``): ``index.html``, ``units/*.html``,
     ``<year>/*.html``."""
     from lib.messages import LANGUAGES
-    from lib.portfolio import language_root
+    from lib.site.portfolio import language_root
 
     pages = []
     for lang in LANGUAGES:
@@ -379,7 +379,7 @@ def print_pdfs(html_paths: list[Path], force: bool = False, browser=None) -> lis
     if browser is None:
         with launch() as own:
             return print_pdfs(todo, True, own)
-    from lib.io import write_atomic
+    from lib.data.io import write_atomic
 
     offline = offline_context(browser)
     written = []
@@ -406,8 +406,8 @@ def report_pages(html_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lib.browser check|pdf [HTML_DIR]``; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m lib.browser", description=__doc__,
+    """``python -m lib.site.browser check|pdf [HTML_DIR]``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m lib.site.browser", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("check", "pdf"))
     parser.add_argument("html_dir", nargs="?", type=Path, default=None,

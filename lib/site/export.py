@@ -1,26 +1,26 @@
 """Export an executed notebook to a static, self-contained, offline HTML report with nbconvert.
 
-The project's template (``lib/templates/dti_report``, based on JupyterLab's) drops code,
+The project's template (``lib/site/templates/dti_report``, based on JupyterLab's) drops code,
 prompts, stderr and the parameters cells, loads nothing from any other host (no require.js,
 MathJax, Mermaid, widget or font CDN, and none of JupyterLab's stylesheets: the page carries its
 own small stylesheet), and frames the notebook's outputs with:
 
 - a breadcrumb back to the portfolio (``index.html``) and the unit's page (``units/<code>.html``)
   of the report's language, and links to the same report in the other languages (the layout
-  of :mod:`lib.portfolio`: ``2023/246-scores.html`` and ``en/2023/246-scores.html``);
+  of :mod:`lib.site.portfolio`: ``2023/246-scores.html`` and ``en/2023/246-scores.html``);
 - after the title, the key figures (unit, year and the figures of the report's question, looked
   up by :func:`header_facts` in the same processed data the notebook used) and a table of
-  contents of the ``<h2>`` sections (their ids come from :func:`lib.display.show_heading`);
+  contents of the ``<h2>`` sections (their ids come from :func:`lib.present.display.show_heading`);
 - under the key figures, a link to the report's workbook (``2023/246-scores.xlsx`` beside the
   page, relative, so it works offline and from the zipped folder): every table of the page
   and a sheet of their sources (:func:`write_workbook`);
-- a footer listing the sources the report cites (the ids that :func:`lib.display.show_source`
+- a footer listing the sources the report cites (the ids that :func:`lib.present.display.show_source`
   stores in each source line's output metadata), the data version (hash of the processed data),
   the build date and the project version.
 
 Every word of the frame is a ``site`` message of :mod:`lib.messages` (``site.yml``), in the
 report's language; the page's ``<html lang>`` is that language.
-Everything that comes from data is escaped by the template (``| e``) or by :mod:`lib.display`.
+Everything that comes from data is escaped by the template (``| e``) or by :mod:`lib.present.display`.
 Nothing here edits a notebook output: the outline is read from the outputs and handed to the
 template through ``resources``.
 """
@@ -35,11 +35,12 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
-from lib import display, texts
-from lib.io import write_text_atomic
+from lib.data import texts
+from lib.data.io import write_text_atomic
+from lib.data.paths import TEMPLATES_DIR
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
-from lib.paths import TEMPLATES_DIR
-from lib.portfolio import frame, href, language_root, notebook_label, unit_page_href
+from lib.present import display
+from lib.site.portfolio import frame, href, language_root, notebook_label, unit_page_href
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 SOURCES_ANCHOR = display.SOURCES_ANCHOR
@@ -101,10 +102,10 @@ def outline(notebook: nbformat.NotebookNode) -> dict:
 
 def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[dict]:
     """Rows of the ``sources`` table for ``source_ids`` (in that order): ``publisher``, ``type``,
-    ``date`` and ``url``, as text. Publisher, type and date are in ``lang`` (:mod:`lib.texts`:
+    ``date`` and ``url``, as text. Publisher, type and date are in ``lang`` (:mod:`lib.data.texts`:
     "Bộ Thông tin và Truyền thông (mic.gov.vn)", "báo chí", "ngày 21/8/2024"; a text without a
-    translation raises :class:`lib.texts.MissingText`). Unknown ids are skipped."""
-    from lib.load import load_table
+    translation raises :class:`lib.data.texts.MissingText`). Unknown ids are skipped."""
+    from lib.data.load import load_table
 
     if not source_ids:
         return []
@@ -123,11 +124,11 @@ def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[d
 
 def report_tables(notebook: nbformat.NotebookNode) -> list[dict]:
     """The tables a report shows, in page order, read from the output metadata that
-    :func:`lib.display.show_table` and :func:`lib.display.show_source` write.
+    :func:`lib.present.display.show_table` and :func:`lib.present.display.show_source` write.
 
     Returns one ``{"heading", "caption", "columns", "rows", "source_ids"}`` per table: the
     ``<h2>`` section it sits in (plain text, ``""`` before the first section), its cells
-    (:func:`lib.display.table_cells`) and the source ids of the first source line after it in
+    (:func:`lib.present.display.table_cells`) and the source ids of the first source line after it in
     the same section (``[]`` when none follows).
     """
     tables, heading, waiting = [], "", []
@@ -279,9 +280,9 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     derived value withheld for a conflict names it (words: messages ``site.facts.*``). Returns
     ``{}`` when the parameters do not name a unit.
     """
-    from lib import narrative as say
     from lib import profiles
-    from lib.formatting import format_rank, format_score, is_missing, level_name, no_data, ordinal
+    from lib.present import narrative as say
+    from lib.present.formatting import format_rank, format_score, is_missing, level_name, no_data, ordinal
 
     if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
         return {}
@@ -364,7 +365,7 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
     ``executed`` is the executed notebook's file, or the notebook itself (then changed in
     place: stderr outputs dropped, page metadata added). ``lang`` is the report's language
     unless the notebook's papermill parameters name one.
-    ``html_dir`` is the portfolio folder (see :mod:`lib.portfolio`; by default the folder above
+    ``html_dir`` is the portfolio folder (see :mod:`lib.site.portfolio`; by default the folder above
     the year folder and the language's folder); the page links relatively to its language's
     index and unit page, and to the same report in each other language of ``languages``.
     The notebook's papermill metadata (input path and parameters) says which report it is and

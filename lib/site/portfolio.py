@@ -6,11 +6,11 @@ every other language in a folder of its own with the same paths (``en/index.html
 ``en/units/246.html``, ``en/2023/246-scores.html``); see :func:`language_root`. ``index.html``
 lists the years and units with the status of each report (built, stale, failed, no data);
 a unit page lists one unit's reports over the years. Every page (reports included, see
-:mod:`lib.export`) links to the same page in the other languages, and its ``<html lang>`` is
+:mod:`lib.site.export`) links to the same page in the other languages, and its ``<html lang>`` is
 its language.
 
 Every word comes from the ``site`` messages of :mod:`lib.messages` (``lib/messages/<lang>/
-site.yml``); pages are rendered by Jinja2 with autoescape from ``lib/templates/dti_report``
+site.yml``); pages are rendered by Jinja2 with autoescape from ``lib/site/templates/dti_report``
 (``portfolio_*.html.j2``, sharing the page top and build facts of ``frame.html.j2`` with the
 reports), with the reports' stylesheet inlined and relative links only, so the folder can be
 zipped, e-mailed or served as it is.
@@ -29,9 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import lib
-from lib import texts
+from lib.data import texts
+from lib.data.paths import ROOT, TEMPLATES_DIR
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
-from lib.paths import ROOT, TEMPLATES_DIR
 
 VIETNAM_TIME = timezone(timedelta(hours=7))
 
@@ -107,7 +107,7 @@ def report_title(notebook: str, unit_name: str, year: int, lang: str) -> str:
 def built_at(lang: str, when: datetime | None = None) -> str:
     """The build time in words, in Vietnam's time (UTC+7, where the readers are): "16:05 (giờ
     Việt Nam) ngày 21/8/2024", "21 August 2024, 16:05 Vietnam time (UTC+7)" (date through
-    :func:`lib.texts.period_label`; message ``site.build.built_at``)."""
+    :func:`lib.data.texts.period_label`; message ``site.build.built_at``)."""
     when = (when or datetime.now(timezone.utc)).astimezone(VIETNAM_TIME)
     return render("site.build.built_at", lang, time=when.strftime("%H:%M"),
                   date=texts.period_label(when.date().isoformat(), lang))
@@ -180,8 +180,8 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
     :func:`language_root`; every page links to its counterpart in each other language of
     ``languages``. Returns the index's path. Raises ``ValueError`` for an unknown language.
     """
-    from lib.io import write_text_atomic
-    from lib.load import read_manifest
+    from lib.data.io import write_text_atomic
+    from lib.data.load import read_manifest
 
     html_dir = Path(html_dir)
     root = html_dir / language_root(lang)
@@ -280,7 +280,7 @@ def mark_stale(page: Path, lang: str = DEFAULT_LANGUAGE) -> bool:
     ``site.page.stale``, the build time read from the page's own footer). Rewrites the page
     atomically; a page already marked gets the banner once. Returns False (page unchanged)
     when the file is missing or has no ``<main id="content">``."""
-    from lib.io import write_text_atomic
+    from lib.data.io import write_text_atomic
 
     page = Path(page)
     if not page.is_file():

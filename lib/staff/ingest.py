@@ -2,25 +2,25 @@
 
 Load inputs / process / save outputs, per file:
 
-1. **Load**: :func:`lib.io.read_csv_grid` (encoding and delimiter detected) or
-   :func:`lib.io.read_workbook_grids` (every sheet, merged cells filled).
+1. **Load**: :func:`lib.data.io.read_csv_grid` (encoding and delimiter detected) or
+   :func:`lib.data.io.read_workbook_grids` (every sheet, merged cells filled).
 2. **Find the table** in each sheet: the header rows are the first rows whose cells match the
-   alias table ``lib/reference/aliases.csv`` (a unit column and indicator or value columns);
+   alias table ``lib/data/reference/aliases.csv`` (a unit column and indicator or value columns);
    group headers above them, column-number rows ("(1) (2) (3)") below them, title and note rows
    above or below the table are recognised and skipped.
 3. **Shape**: *wide* (one row per unit, one column per indicator: ``dti_workbook``) or *long*
    (one row per unit × indicator with a value column: ``dti_long``).
-4. **Cells → observations**: unit names → GSO codes (:mod:`lib.admin_units`), numbers through
-   :func:`lib.parse.parse_value` with the file's decimal mark (from the sidecar, else detected
-   from unambiguous cells), ranks through :func:`lib.parse.parse_rank`.
+4. **Cells → observations**: unit names → GSO codes (:mod:`lib.staff.unit_names`), numbers through
+   :func:`lib.data.parse.parse_value` with the file's decimal mark (from the sidecar, else detected
+   from unambiguous cells), ranks through :func:`lib.data.parse.parse_rank`.
 5. **Checks** (:func:`check_observations`): scores within 0–maximum, the 0–1 vs points scale,
    main indicators summing to the total, ranks consistent with scores, shares within 0–100, one
    value per unit × year × indicator; warnings for values equal to the previous year's and for
    outliers.
 
-Every problem is collected as a :class:`lib.io.DataError` (``severity`` error or warning) naming
+Every problem is collected as a :class:`lib.data.io.DataError` (``severity`` error or warning) naming
 file, sheet, row, column and value; nothing raises half-way, so a report lists every problem
-(the first 1,000 in full, the others counted by kind: :class:`lib.io.Problems`). CSV rows are
+(the first 1,000 in full, the others counted by kind: :class:`lib.data.io.Problems`). CSV rows are
 parsed as they are read and a value given twice is refused while reading, so memory follows the
 distinct values, not the rows (see ``benchmarks/staff_file.py``).
 :func:`to_dti_scores` turns clean observations into rows of ``dti_scores``.
@@ -46,18 +46,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.admin_units import UnitNameError, default_resolver, read_aliases
-from lib.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataError, Grid, \
+from lib.data.datasets.dti_scores import year_problem
+from lib.data.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataError, Grid, \
     Problems, read_csv_grid, read_workbook_grids
-from lib.parse import ParsedValue, ParseError, fold_text, infer_decimal_mark, normalize_text, \
+from lib.data.parse import ParsedValue, ParseError, fold_text, infer_decimal_mark, normalize_text, \
     parse_rank, parse_value, share_convention
-from lib.datasets.dti_scores import year_problem
-from lib.paths import RAW_DIR, REFERENCE_DIR
+from lib.data.paths import RAW_DIR, REFERENCE_DIR
+from lib.staff.unit_names import UnitNameError, default_resolver, read_aliases
 
 SHAPES = ("dti_workbook", "dti_long")
 FEEDABLE_TABLES = ("dti_scores",)
 SCALE_MAX = {"points": 1000.0, "0-1": 1.0}
-META_SHEET = "_meta"  # hidden sheet written by lib.template
+META_SHEET = "_meta"  # hidden sheet written by lib.staff.template
 TOTAL = "dti_total"
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!")
 DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
@@ -95,7 +95,7 @@ class FileOptions:
     publisher: str = ""
     published: str = ""
     feeds: tuple = ()
-    encoding: str | None = None  # a codec of lib.io.SIDECAR_ENCODINGS (None: detected)
+    encoding: str | None = None  # a codec of lib.data.io.SIDECAR_ENCODINGS (None: detected)
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _row_labels() -> dict[str, str]:
 def main_indicator_maxima(framework_id: str = DEFAULT_FRAMEWORK) -> dict[str, float]:
     """``{indicator: maximum points}`` of a framework's main indicators, in their order.
 
-    Read from ``lib/reference/dti_main_indicators.csv``; an unknown framework gives ``{}``.
+    Read from ``lib/data/reference/dti_main_indicators.csv``; an unknown framework gives ``{}``.
     """
     table = pd.read_csv(REFERENCE_DIR / "dti_main_indicators.csv", dtype={"max_points": float})
     table = table[table["framework_id"] == framework_id].sort_values("order")
@@ -141,7 +141,7 @@ def main_indicator_maxima(framework_id: str = DEFAULT_FRAMEWORK) -> dict[str, fl
 
 
 def indicator_names() -> pd.DataFrame:
-    """``lib/reference/dti_indicators.csv``: ``indicator``, ``name_en``, ``name_vi``…"""
+    """``lib/data/reference/dti_indicators.csv``: ``indicator``, ``name_en``, ``name_vi``…"""
     return pd.read_csv(REFERENCE_DIR / "dti_indicators.csv", dtype=str, keep_default_na=False)
 
 
@@ -443,7 +443,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
     path
         A ``.csv``/``.txt`` (comma, semicolon or tab separated) or ``.xlsx`` file.
     meta
-        Its sidecar mapping (:func:`lib.sources.load_sidecar`), or None to detect everything.
+        Its sidecar mapping (:func:`lib.data.sources.load_sidecar`), or None to detect everything.
     seen
         ``(unit code, year, indicator)`` → ``(file, sheet, row)`` of the values read so far
         (shared by :func:`read_files` to find values given twice across files); updated.
@@ -456,7 +456,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
         written), ``unit_code`` str (GSO), ``reference_year`` int64, ``indicator`` str,
         ``score`` float64 (in the file's scale, NaN only with status ``missing``),
         ``score_max`` float64, ``rank`` and friends (Int64), ``pct_of_max`` float64 (0–100)…
-        ``problems`` (:class:`lib.io.Problems`: the first 1,000 in full, the rest counted) lists
+        ``problems`` (:class:`lib.data.io.Problems`: the first 1,000 in full, the rest counted) lists
         errors and warnings; observations of rows with errors, and values of a unit × year ×
         indicator given before (an error), are dropped, so memory is bounded by the distinct
         values, not the rows.
@@ -480,7 +480,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
         problems.append(DataError(
             path, "no table found", hint="expected a header row with a unit column (e.g. "
             "'Tên đơn vị', 'Đơn vị', 'unit_name') and indicator or value columns (e.g. "
-            "'Tổng điểm', 'Nhận thức số', 'Giá trị'); see lib/reference/aliases.csv"))
+            "'Tổng điểm', 'Nhận thức số', 'Giá trị'); see lib/data/reference/aliases.csv"))
     for grid, layout in layouts:
         if layout is None and len(sheets) > 1 and grid.sheet not in _template_info_sheets():
             problems.append(DataError(path, "no table recognised in this sheet; ignored",
@@ -509,7 +509,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
 
 
 def _template_info_sheets() -> set[str]:
-    from lib.template import INFO_SHEETS
+    from lib.staff.template import INFO_SHEETS
 
     return set(INFO_SHEETS)
 
@@ -563,7 +563,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
                 problems.append(DataError(
                     **where, row=header_row, column=head.label, severity="warning",
                     problem="column not recognised; ignored",
-                    hint="add its name to lib/reference/aliases.csv if it holds an indicator"))
+                    hint="add its name to lib/data/reference/aliases.csv if it holds an indicator"))
     year = _sheet_year(grid, layout, opts, problems)
     if year is not None and (problem := year_problem(year)):
         problems.append(DataError(**where, row=header_row, problem=problem))
@@ -892,7 +892,7 @@ def _indicator_hint(label: str) -> str:
     names = list(dict.fromkeys(table.loc[table["folded"] == c, "alias"].iloc[0] for c in close))
     if names:
         return "did you mean " + " or ".join(repr(n) for n in names) + "?"
-    return "add the name to lib/reference/aliases.csv (kind indicator)"
+    return "add the name to lib/data/reference/aliases.csv (kind indicator)"
 
 
 # ------------------------------------------------------------------ checks
@@ -1089,15 +1089,15 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
 
 
 def to_dti_scores(obs: pd.DataFrame, options: dict[str, FileOptions]) -> pd.DataFrame:
-    """Turn checked observations into ``dti_scores`` rows (see :mod:`lib.datasets.dti_scores`).
+    """Turn checked observations into ``dti_scores`` rows (see :mod:`lib.data.datasets.dti_scores`).
 
     ``peer_group`` is ``<unit_level>s_of_<province>`` (``districts_of_26``), ``scale`` the
     file's (``points`` or ``0-1``), ``score_max`` the indicator's maximum, ``raw_file`` the
     file name and ``raw_row`` the sheet row (the sheet is named in ``note``). The
     ``preferred_*`` and ``rank_tied`` flags are set when the rows join the table.
     """
-    from lib.datasets.dti_scores import indicator_level, schema
-    from lib.sources import source_id
+    from lib.data.datasets.dti_scores import indicator_level, schema
+    from lib.data.sources import source_id
 
     if obs.empty:
         return pd.DataFrame(columns=list(schema().columns))
@@ -1139,7 +1139,7 @@ def to_dti_scores(obs: pd.DataFrame, options: dict[str, FileOptions]) -> pd.Data
 
 def source_rows(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     """One provenance row per staff file, shaped like a raw table for
-    :func:`lib.sources.build_sources` (``source_url``, ``source_publisher``, ``source_type``,
+    :func:`lib.data.sources.build_sources` (``source_url``, ``source_publisher``, ``source_type``,
     ``source_date``, ``raw_row``)."""
     out = {}
     for result in results:
@@ -1197,13 +1197,13 @@ def read_fed_files(raw_dir: Path = RAW_DIR, reference: pd.DataFrame | None = Non
 
     Raises
     ------
-    lib.validate.ValidationError
+    lib.data.schemas.ValidationError
         Any file has an error; every error of every file is listed. Warnings are logged.
     """
     import logging
 
-    from lib.sources import load_sidecar, raw_data_files
-    from lib.validate import ValidationError
+    from lib.data.schemas import ValidationError
+    from lib.data.sources import load_sidecar, raw_data_files
 
     staff = []
     for path in raw_data_files(raw_dir):

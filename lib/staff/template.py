@@ -2,7 +2,7 @@
 
 The workbook has one data sheet (``DTI <year>``: one row per unit, one column per main
 indicator with its maximum in the header, the total and the rank), an instructions sheet, the
-list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.ingest` reads.
+list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.staff.ingest` reads.
 Cells carry input validation (a number between 0 and the maximum, or ``n/a``). A
 ``.source.yml`` sidecar is written next to it, so that once filled, the pair can be copied
 into ``data/raw`` and ``python -m lib validate`` and ``python -m lib data`` accept it as is.
@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from lib.admin_units import load_units
-from lib.datasets.dti_scores import year_problem
-from lib.ingest import DEFAULT_FRAMEWORK, META_SHEET, indicator_names, main_indicator_maxima
-from lib.io import DataError, write_atomic, write_text_atomic
-from lib.paths import RAW_DIR, outputs_dir
+from lib.data.datasets.dti_scores import year_problem
+from lib.data.io import DataError, write_atomic, write_text_atomic
+from lib.data.paths import RAW_DIR, outputs_dir
+from lib.staff.ingest import DEFAULT_FRAMEWORK, META_SHEET, indicator_names, main_indicator_maxima
+from lib.staff.unit_names import load_units
 
 TEMPLATE_VERSION = "1"
 INFO_SHEETS = ("Hướng dẫn", "Chỉ số", "Đơn vị")
@@ -104,10 +104,10 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if problem := year_problem(year):
-        raise DataError("lib/reference/dti_framework_years.csv", problem)
+        raise DataError("lib/data/reference/dti_framework_years.csv", problem)
     maxima = main_indicator_maxima(framework_id)
     if not maxima:
-        raise DataError("lib/reference/dti_main_indicators.csv",
+        raise DataError("lib/data/reference/dti_main_indicators.csv",
                         f"no main indicators for framework {framework_id!r}")
     units = template_units(province, year, raw_dir)
     province_name = _province_name(province, raw_dir)

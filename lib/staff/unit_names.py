@@ -2,7 +2,7 @@
 
 A name is matched after NFC normalisation, case folding and removal of diacritics, and after
 its type prefix ("Huyện", "TP.", "Thành phố", "UBND huyện"…, listed in
-``lib/reference/aliases.csv`` as ``unit_prefix``) is split off. So "Huyện Lập Thạch",
+``lib/data/reference/aliases.csv`` as ``unit_prefix``) is split off. So "Huyện Lập Thạch",
 "Lập Thạch", "Lap Thach", "H. Lập Thạch" and the NFD spelling all give ``246``. Only units valid
 in the data's year are candidates; an unknown or ambiguous name raises
 :class:`UnitNameError`, which suggests the closest matches.
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.parse import fold_text, normalize_text
-from lib.paths import RAW_DIR, REFERENCE_DIR
+from lib.data.parse import fold_text, normalize_text
+from lib.data.paths import RAW_DIR, REFERENCE_DIR
 
 ALIASES_FILE = REFERENCE_DIR / "aliases.csv"
 
@@ -51,14 +51,14 @@ class Unit:
 
 @lru_cache(maxsize=1)
 def read_aliases() -> pd.DataFrame:
-    """The alias table ``lib/reference/aliases.csv``.
+    """The alias table ``lib/data/reference/aliases.csv``.
 
     Returns
     -------
     DataFrame
         ``kind`` str (``column``, ``indicator``, ``unit_prefix``, ``row_label``), ``canonical``
         str, ``alias`` str, ``lang`` str, ``note`` str, and ``folded`` str (the alias as
-        :func:`lib.parse.fold_text` folds it, for matching).
+        :func:`lib.data.parse.fold_text` folds it, for matching).
     """
     aliases = pd.read_csv(ALIASES_FILE, dtype=str, keep_default_na=False)
     aliases["folded"] = aliases["alias"].map(fold_text)
@@ -93,11 +93,11 @@ def split_unit_prefix(name: str) -> tuple[str, str]:
 def load_units(raw_dir: str = str(RAW_DIR)) -> pd.DataFrame:
     """The ``units`` table built from the administrative raw files (no processed data needed).
 
-    Returns the columns of :func:`lib.datasets.units.schema`. Raises
-    :class:`lib.io.DataError` when an administrative raw file cannot be read.
+    Returns the columns of :func:`lib.data.datasets.units.schema`. Raises
+    :class:`lib.data.io.DataError` when an administrative raw file cannot be read.
     """
-    from lib.datasets import units
-    from lib.io import read_raw_csv
+    from lib.data.datasets import units
+    from lib.data.io import read_raw_csv
 
     raw = {name: read_raw_csv(Path(raw_dir) / name) for name in units.RAW_FILES}
     return units.clean(raw)

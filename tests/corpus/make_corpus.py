@@ -20,7 +20,7 @@ import openpyxl
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from lib.io import VISCII_TABLE  # noqa: E402
+from lib.data.io import VISCII_TABLE  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "files"
 UNITS = ["TP. Vĩnh Yên", "Thành phố Phúc Yên", "Huyện Lập Thạch", "Tam Dương", "Tam Dao",

@@ -1,6 +1,6 @@
 """One module per processed table: each has ``RAW_FILES``, ``clean(raw_tables)`` and ``schema()``."""
 
-from lib.datasets import dti_frameworks, dti_national, dti_scores, indicators, units
+from lib.data.datasets import dti_frameworks, dti_national, dti_scores, indicators, units
 
 # Build order: units first (other tables check their codes against it).
 DATASETS = {

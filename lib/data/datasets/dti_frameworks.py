@@ -25,8 +25,8 @@ indicators, group totals, the total, and descriptive rows with component counts)
   ``source_type``, ``note``, ``raw_file``, ``raw_row`` as in ``dti_scores``.
 
 Sources: ``dti_frameworks.csv`` (decision texts, a secondary reproduction of the QĐ 922/2022
-annex, press) and ``lib/reference/dti_framework_years.csv`` (reference years and methodology of
-each framework, with the reasoning) and ``lib/reference/dti_indicators.csv`` (indicator ids).
+annex, press) and ``lib/data/reference/dti_framework_years.csv`` (reference years and methodology of
+each framework, with the reasoning) and ``lib/data/reference/dti_indicators.csv`` (indicator ids).
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.datasets.dti_scores import _conflict_kinds, conflict_status
-from lib.io import RAW_ROW, DataError
-from lib.parse import VALUE_STATUSES, ParseError, fold_text, parse_number
-from lib.paths import REFERENCE_DIR
-from lib.sources import best_source_type, row_source_ids
-from lib.validate import provenance_columns
+from lib.data.datasets.dti_scores import _conflict_kinds, conflict_status
+from lib.data.io import RAW_ROW, DataError
+from lib.data.parse import VALUE_STATUSES, ParseError, fold_text, parse_number
+from lib.data.paths import REFERENCE_DIR
+from lib.data.schemas import provenance_columns
+from lib.data.sources import best_source_type, row_source_ids
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -125,7 +125,7 @@ def _whole_number(text: str, file: str, row: int, column: str) -> int | None:
 def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Build ``dti_frameworks`` (columns in the module docstring).
 
-    Raises :class:`lib.io.DataError` naming the file, row and column of an unreadable count,
+    Raises :class:`lib.data.io.DataError` naming the file, row and column of an unreadable count,
     an unknown ``scored`` value, a framework missing from ``dti_framework_years.csv``, or main
     indicators whose maximum points do not add up to the framework's total.
     """
@@ -137,7 +137,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for row in table.to_dict("records"):
         line = row[RAW_ROW]
         if row["framework_id"] not in years.index:
-            raise DataError(file, f"framework not listed in lib/reference/{YEARS_FILE}", line,
+            raise DataError(file, f"framework not listed in lib/data/reference/{YEARS_FILE}", line,
                             "framework_id", row["framework_id"],
                             hint="add its first reference year and methodology there")
         try:
@@ -181,7 +181,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _set_dtypes(frameworks: pd.DataFrame) -> pd.DataFrame:
-    """Cast to the schema's dtypes and order the columns (also used by :mod:`lib.synthetic`)."""
+    """Cast to the schema's dtypes and order the columns (also used by :mod:`lib.build.synthetic`)."""
     frameworks = frameworks.copy()
     for column in ("n_main_indicators", "n_component_indicators", "first_reference_year"):
         frameworks[column] = frameworks[column].astype("Int64")

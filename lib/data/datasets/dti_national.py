@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.datasets.dti_scores import _conflict_kinds, conflict_status
-from lib.io import RAW_ROW, DataError
-from lib.parse import VALUE_STATUSES, ParseError, parse_value
-from lib.sources import best_source_type, row_source_ids
-from lib.validate import provenance_columns
+from lib.data.datasets.dti_scores import _conflict_kinds, conflict_status
+from lib.data.io import RAW_ROW, DataError
+from lib.data.parse import VALUE_STATUSES, ParseError, parse_value
+from lib.data.schemas import provenance_columns
+from lib.data.sources import best_source_type, row_source_ids
 
 if TYPE_CHECKING:
     import pandera.pandas as pa

@@ -23,7 +23,7 @@ and ``preferred_rank`` mark the row to use (:func:`best_estimates` collapses the
 - ``rank`` Int64 (1 = best, NA unless exact); ``rank_low`` / ``rank_high`` Int64 (a range such as
   "bottom 3"); ``rank_of`` Int64 (number of units ranked); ``rank_status`` str; ``rank_text``
   str (as printed); ``rank_tied`` bool (another unit has the same rank).
-- ``conflict_ids`` str (``;``-joined, see ``lib/reference/conflicts.csv``); ``conflict_status``
+- ``conflict_ids`` str (``;``-joined, see ``lib/data/reference/conflicts.csv``); ``conflict_status``
   str: ``conflicting`` (part of a flagged conflict), ``caveat`` or ``""``. Both sides of a
   conflict are kept; nothing is silently picked.
 - ``framework_id`` str; ``source_ids`` str; ``source_type`` str (most trusted cited);
@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.io import RAW_ROW, DataError
-from lib.parse import EMPTY_STATUSES, VALUE_STATUSES, ParseError, parse_rank, parse_value
-from lib.paths import REFERENCE_DIR
-from lib.sources import SOURCE_TYPES, best_source_type, row_source_ids
-from lib.validate import provenance_columns
+from lib.data.io import RAW_ROW, DataError
+from lib.data.parse import EMPTY_STATUSES, VALUE_STATUSES, ParseError, parse_rank, parse_value
+from lib.data.paths import REFERENCE_DIR
+from lib.data.schemas import provenance_columns
+from lib.data.sources import SOURCE_TYPES, best_source_type, row_source_ids
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -205,7 +205,7 @@ def _common(raw: pd.DataFrame, file: str, parsed: pd.DataFrame, **columns) -> pd
 @lru_cache(maxsize=1)
 def covered_years() -> range:
     """Reference years a DTI framework covers: from the first to the last
-    ``first_reference_year`` of the DTI frameworks in ``lib/reference/dti_framework_years.csv``
+    ``first_reference_year`` of the DTI frameworks in ``lib/data/reference/dti_framework_years.csv``
     (other indices excluded). The one rule for years in ``validate``, ``make data`` and
     ``template``."""
     years = pd.read_csv(REFERENCE_DIR / "dti_framework_years.csv",
@@ -281,7 +281,7 @@ def _mark_ties(scores: pd.DataFrame) -> pd.Series:
 def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Build ``dti_scores`` from the raw DTI files (see the module docstring for columns).
 
-    Raises :class:`lib.io.DataError` naming the file, row and column of an unreadable value.
+    Raises :class:`lib.data.io.DataError` naming the file, row and column of an unreadable value.
     """
     scores = pd.concat([_districts(raw[RAW_FILES[0]]), _provinces(raw[RAW_FILES[1]]),
                         _communes(raw[RAW_FILES[2]])], ignore_index=True)
@@ -309,7 +309,7 @@ def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def add_rows(scores: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
-    """Add rows built elsewhere (staff workbooks, :func:`lib.ingest.to_dti_scores`) to a
+    """Add rows built elsewhere (staff workbooks, :func:`lib.staff.ingest.to_dti_scores`) to a
     cleaned ``dti_scores`` table and recompute ``preferred_*`` and ``rank_tied`` over all rows.
 
     Both inputs and the output have the ``dti_scores`` columns.

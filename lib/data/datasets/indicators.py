@@ -21,13 +21,13 @@ services, cashless payments, financial inclusion…) for any administrative leve
 
 ``indicator_catalogue`` — one row per indicator: ``indicator``, ``theme``, ``name_en``,
 ``name_vi`` (the reference catalogue's name, else the translation of ``name_en`` through
-``lib/reference/indicator_labels.csv``; NA where neither exists), ``unit``, ``higher_is_better`` (bool),
+``lib/data/reference/indicator_labels.csv``; NA where neither exists), ``unit``, ``higher_is_better`` (bool),
 ``concept`` (indicators measuring the same thing under different definitions share it),
 ``population`` (the base of a share), ``definition``, ``target_indicator`` (the id of its
 published target, or ``""``).
 
 Sources: ``indicators_local.csv``, ``indicators_province.csv``, ``indicators_national.csv``
-and ``lib/reference/indicator_catalogue.csv`` (Vietnamese names, concepts).
+and ``lib/data/reference/indicator_catalogue.csv`` (Vietnamese names, concepts).
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.datasets.dti_scores import _conflict_kinds, conflict_status
-from lib.io import RAW_ROW, DataError
-from lib.parse import VALUE_STATUSES, ParseError, parse_period, parse_value
-from lib.paths import REFERENCE_DIR
-from lib.sources import best_source_type, row_source_ids
-from lib.texts import find_text
-from lib.validate import provenance_columns
+from lib.data.datasets.dti_scores import _conflict_kinds, conflict_status
+from lib.data.io import RAW_ROW, DataError
+from lib.data.parse import VALUE_STATUSES, ParseError, parse_period, parse_value
+from lib.data.paths import REFERENCE_DIR
+from lib.data.schemas import provenance_columns
+from lib.data.sources import best_source_type, row_source_ids
+from lib.data.texts import find_text
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -210,7 +210,7 @@ def _clean_file(raw: pd.DataFrame, file: str, kinds: dict[str, str]) -> pd.DataF
 def clean(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Build ``indicators`` from the three raw indicator files (see the module docstring).
 
-    Raises :class:`lib.io.DataError` naming the file, row and column of an unreadable value,
+    Raises :class:`lib.data.io.DataError` naming the file, row and column of an unreadable value,
     period or status.
     """
     kinds = _conflict_kinds()
@@ -227,8 +227,8 @@ def build_catalogue(indicators: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator of ``indicators`` (columns in the module docstring).
 
     English name, theme and unit come from the data; Vietnamese name, concept, population and
-    direction from ``lib/reference/indicator_catalogue.csv`` where recorded (else the
-    Vietnamese form of the English name in ``lib/reference/indicator_labels.csv``, NA if it has
+    direction from ``lib/data/reference/indicator_catalogue.csv`` where recorded (else the
+    Vietnamese form of the English name in ``lib/data/reference/indicator_labels.csv``, NA if it has
     none — the build's text check then fails / the indicator id / ``True``).
     """
     reference = pd.read_csv(REFERENCE_DIR / "indicator_catalogue.csv", dtype=str)

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from lib.io import RAW_ROW
-from lib.sources import row_source_ids
+from lib.data.io import RAW_ROW
+from lib.data.sources import row_source_ids
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -152,9 +152,9 @@ def _communes(communes: pd.DataFrame) -> pd.DataFrame:
 
 def _apply_renames(units: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
     """Split each renamed unit's row valid on ``renamed_on`` in two: the old name until the day
-    before, the new one from that day; either name is a variant of every row of the code. Raises :class:`lib.io.DataError` naming the row when no
+    before, the new one from that day; either name is a variant of every row of the code. Raises :class:`lib.data.io.DataError` naming the row when no
     unit of that level and code is valid on that day."""
-    from lib.io import DataError
+    from lib.data.io import DataError
 
     for _, change in renames.iterrows():
         day = change["renamed_on"]
