@@ -152,7 +152,7 @@ def default_preload() -> tuple:
     """The modules the project's notebooks import (read from this worker's checkout)."""
     import json
 
-    from lib.batch.run import notebook_imports
+    from lib.batch.pool import notebook_imports
     from lib.data.paths import NOTEBOOKS_DIR
 
     modules: dict[str, None] = {}

@@ -23,6 +23,7 @@ imports papermill, nbconvert and pandas while the kernel boots.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import os
@@ -52,6 +53,41 @@ MAX_REPORTS_PER_KERNEL = 200
 MAX_KERNEL_RSS = 768 * 2**20
 
 log = logging.getLogger("lib.batch")
+
+
+_LIB_DIR = Path(__file__).resolve().parents[1]
+
+
+def cell_source(cell: dict) -> str:
+    """The source of a notebook cell as one string (nbformat stores a list of lines or one)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def notebook_imports(notebook: dict) -> list[str]:
+    """Modules a notebook's code cells import (what a warm kernel preloads)."""
+    modules: dict[str, None] = {}
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        lines = [line for line in cell_source(cell).splitlines()
+                 if not line.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update((alias.name, None) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules[node.module] = None
+                if node.module == "lib" or node.module.startswith("lib."):
+                    # `from lib.present import display`: the module lib.present.display
+                    folder = _LIB_DIR.joinpath(*node.module.split(".")[1:])
+                    modules.update((f"{node.module}.{alias.name}", None) for alias in node.names
+                                   if (folder / alias.name).is_dir()
+                                   or (folder / f"{alias.name}.py").is_file())
+    return list(modules)
 
 
 def skip_unused_iri_grammar() -> None:

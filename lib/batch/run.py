@@ -37,7 +37,8 @@ from pathlib import Path
 import yaml
 
 from lib.batch import state as state_
-from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME
+from lib.batch.pool import cell_source as _source
+from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME, notebook_imports
 from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -323,11 +324,6 @@ def read_notebook(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def declared_parameters(notebook: dict) -> dict[str, Declared]:
     """The parameters a notebook declares in its one cell tagged ``parameters``, like
     ``unit_code: str = "246"  # comment``. Raises ``ValueError`` when there is no such cell,
@@ -372,28 +368,6 @@ def parameter_problems(job: Job, declared: dict[str, Declared]) -> list[str]:
             problems.append(f"{where}: parameter {name!r} must be {expected}, got "
                             f"{type(value).__name__} {value!r}")
     return problems
-
-
-def notebook_imports(notebook: dict) -> list[str]:
-    """Modules a notebook's code cells import (what a warm kernel preloads)."""
-    modules: dict[str, None] = {}
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        lines = [line for line in _source(cell).splitlines()
-                 if not line.lstrip().startswith(("%", "!"))]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules.update((alias.name, None) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                modules[node.module] = None
-                if node.module == "lib":
-                    modules.update((f"lib.{alias.name}", None) for alias in node.names)
-    return list(modules)
 
 
 def _availability(rule: str):

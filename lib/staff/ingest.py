@@ -58,6 +58,8 @@ SHAPES = ("dti_workbook", "dti_long")
 FEEDABLE_TABLES = ("dti_scores",)
 SCALE_MAX = {"points": 1000.0, "0-1": 1.0}
 META_SHEET = "_meta"  # hidden sheet written by lib.staff.template
+# the information sheets lib.staff.template writes before the data sheets (not data)
+INFO_SHEETS = ("Hướng dẫn", "Chỉ số", "Đơn vị")
 TOTAL = "dti_total"
 EXCEL_ERRORS = ("#DIV/0!", "#VALUE!", "#REF!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!")
 DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
@@ -509,8 +511,6 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
 
 
 def _template_info_sheets() -> set[str]:
-    from lib.staff.template import INFO_SHEETS
-
     return set(INFO_SHEETS)
 
 

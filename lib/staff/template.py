@@ -19,11 +19,11 @@ import yaml
 from lib.data.datasets.dti_scores import year_problem
 from lib.data.io import DataError, write_atomic, write_text_atomic
 from lib.data.paths import RAW_DIR, outputs_dir
-from lib.staff.ingest import DEFAULT_FRAMEWORK, META_SHEET, indicator_names, main_indicator_maxima
+from lib.staff.ingest import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
+                              main_indicator_maxima)
 from lib.staff.unit_names import load_units
 
 TEMPLATE_VERSION = "1"
-INFO_SHEETS = ("Hướng dẫn", "Chỉ số", "Đơn vị")
 HEADER_ROW = 4  # group header; indicator names on row 5; units from row 6
 TOTAL_MAX = 1000
 
