@@ -174,8 +174,8 @@ def _cycles() -> list[tuple[list[tuple[str, int]], list[str]]]:
 
 def test_no_import_cycle():
     cycles = _cycles()
-    described = [" → ".join(f"{m} ({where(m, line)})" for m, line in cycle) + f" → {cycle[0][0]}"
-                 + f"\n    (modules importing each other: {', '.join(group)})"
+    described = [" → ".join(f"{m} ({where(m, line)})" for m, line in cycle)
+                 + f" → {cycle[0][0]}\n    (modules importing each other: {', '.join(group)})"
                  for cycle, group in cycles]
     assert not cycles, f"{len(cycles)} import cycle(s):\n  " + "\n  ".join(described)
 

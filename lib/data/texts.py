@@ -40,7 +40,8 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
-from lib.data.parse import ParseError, PeriodFields, Qualifier, When, normalize_text, parse_period_fields
+from lib.data.parse import (ParseError, PeriodFields, Qualifier, When, normalize_text,
+                            parse_period_fields)
 from lib.data.paths import REFERENCE_DIR
 from lib.messages import LANGUAGES, catalogue, check_language, render
 

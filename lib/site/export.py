@@ -282,7 +282,8 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     """
     from lib import profiles
     from lib.present import narrative as say
-    from lib.present.formatting import format_rank, format_score, is_missing, level_name, no_data, ordinal
+    from lib.present.formatting import (format_rank, format_score, is_missing, level_name,
+                                        no_data, ordinal)
 
     if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
         return {}
