@@ -42,9 +42,9 @@ variant and the load average before it.
   ``--national`` measures only these;
 - the share of wall time each runner mechanism saves on ``--mechanism-reports`` reports of
   the 300-unit group with ``--jobs 2`` (default 40): the run with everything against the run
-  without the kernel zygote (``DTI_NO_ZYGOTE``), without the preloaded forkserver
-  (``DTI_NO_FORKSERVER``) and without warm kernels (``DTI_KERNEL_REPORTS=1``, a new kernel per
-  report). A mechanism earns its keep when it saves at least 10 %.
+  without the preloaded forkserver (``DTI_NO_FORKSERVER``) and without warm kernels
+  (``DTI_KERNEL_REPORTS=1``, a new kernel per report). A mechanism earns its keep when it
+  saves at least 10 %.
 
 For each it prints wall seconds, notebooks per minute, the speed-up over ``naive``, the
 efficiency (analysis ÷ (wall × workers)) and the peak memory (whole process tree, sampled
@@ -75,8 +75,7 @@ TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
            "efficiency": 0.6, "memory_per_worker": 2**30, "per_report_300_vs_9": 1.5,
            "page_bytes_1000": 1.5 * 2**20, "national_noop_seconds": 3.0,
            "mechanism_share": 0.10}
-MECHANISMS = {"kernel zygote": {"DTI_NO_ZYGOTE": "1"},
-              "preloaded forkserver": {"DTI_NO_FORKSERVER": "1"},
+MECHANISMS = {"preloaded forkserver": {"DTI_NO_FORKSERVER": "1"},
               "warm kernels": {"DTI_KERNEL_REPORTS": "1"}}
 
 

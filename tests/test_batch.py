@@ -116,29 +116,7 @@ def session(processed):
     session.close()
 
 
-@pytest.fixture(scope="module")
-def forked_session(processed):
-    """A session whose kernels are forked from a zygote (as in `python -m lib reports`)."""
-    from lib.batch.zygote import Zygote
-
-    report.ensure_kernel()
-    zygote = Zygote(batch.KERNEL_NAME, ("lib.batch.kernel", *PRELOAD), env=batch.kernel_env())
-    mp = pytest.MonkeyPatch()
-    mp.setenv(Zygote.ENV_VAR, zygote.address)
-    session = batch.KernelSession(preload=PRELOAD)
-    try:
-        session.start().result()
-        assert session.forked
-        yield session
-    finally:
-        session.close()
-        mp.undo()
-        zygote.close()
-
-
-@pytest.mark.parametrize("kind", ["session", "forked_session"])
-def test_reports_share_a_warm_kernel_but_no_state(kind, request, tmp_path):
-    session = request.getfixturevalue(kind)
+def test_reports_share_a_warm_kernel_but_no_state(session, tmp_path):
     leaker = session.run(task_for(make_notebook(tmp_path / "leak.ipynb", *LEAKER), "leak", "a"))
     assert leaker.status == "built", leaker.error
     checker = session.run(task_for(make_notebook(tmp_path / "check.ipynb", *CHECKER), "check", "b"))
@@ -168,23 +146,6 @@ def test_a_failing_or_timed_out_report_gets_a_new_kernel(session, tmp_path):
     assert after.status == "built", after.error
     assert len({before.kernel["pid"], slow.kernel["pid"], after.kernel["pid"]}) == 3
     assert after.kernel["restarts"] >= 2
-
-
-def test_a_dead_zygote_falls_back_to_a_normal_kernel_start(processed, tmp_path, monkeypatch):
-    from lib.batch.zygote import Zygote
-
-    zygote = Zygote(batch.KERNEL_NAME, ("no_such_module",))
-    zygote.process.kill()  # dies before it is ready
-    zygote.process.wait()
-    monkeypatch.setenv(Zygote.ENV_VAR, zygote.address)
-    session = batch.KernelSession()
-    try:
-        result = session.run(task_for(make_notebook(tmp_path / "ok.ipynb", "x = 1"), "ok", "z"))
-    finally:
-        session.close()
-        zygote.close()
-    assert result.status == "built", result.error
-    assert not session.forked and session.starts == 2
 
 
 def flaky_kernel(tmp_path, monkeypatch, failures: int) -> str:

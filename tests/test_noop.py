@@ -81,7 +81,7 @@ def no_execution(monkeypatch):
     def refuse(*args, **kwargs):
         raise Executed("a no-op must not start kernels, helpers or executors")
 
-    for name in ("prestart", "execute", "start_zygote"):
+    for name in ("prestart", "execute"):
         monkeypatch.setattr(report.BatchRun, name, refuse)
     monkeypatch.setattr(report, "ensure_kernel", refuse)
 

@@ -43,14 +43,12 @@ def test_plain_notebook_name_still_loads(tmp_path):
     assert report.load_config(config).entries[0]["notebook"] == "scores"
 
 
-@pytest.mark.parametrize("executor,extra_env", [
-    (["--jobs", "2"], {}),
-    (["--jobs", "2"], {"DTI_NO_ZYGOTE": "1"}),
-    (["--cluster", "local", "--jobs", "2"], {}),
-    (["--cluster", "local", "--jobs", "2"], {"DTI_NO_ZYGOTE": "1"})],
-    ids=["local-pool", "local-pool-no-zygote", "dask-local-cluster", "dask-no-zygote"])
+@pytest.mark.parametrize("executor", [
+    ["--jobs", "2"],
+    ["--cluster", "local", "--jobs", "2"]],
+    ids=["local-pool", "dask-local-cluster"])
 def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path, processed,
-                                                                       executor, extra_env):
+                                                                       executor):
     import os
     import signal
     import subprocess
@@ -75,7 +73,7 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
                       "unit_level: district, peer_group: districts_of_26, data: all}\n",
                       encoding="utf-8")
     env = {**os.environ, "DTI_OUTPUTS_DIR": str(tmp_path / "outputs"),
-           "DTI_PROCESSED_DIR": str(processed), "DTI_TEST_STARTED": str(started), **extra_env}
+           "DTI_PROCESSED_DIR": str(processed), "DTI_TEST_STARTED": str(started)}
     runner = subprocess.Popen([sys.executable, "-m", "lib", "reports", "--config", str(config),
                                *executor, "--force"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

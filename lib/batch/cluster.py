@@ -165,14 +165,11 @@ def default_preload() -> tuple:
 
 
 def _warm_worker() -> None:
-    from lib.batch.zygote import zygote_for
-
-    if not zygote_for(batch.KERNEL_NAME):  # with a zygote, a kernel forks in under a second
-        session = batch.acquire_session(batch.KERNEL_NAME, default_preload())
-        try:
-            session.start()  # boots while the rest of the cluster starts and the data travel
-        finally:
-            batch.release_session(session)
+    session = batch.acquire_session(batch.KERNEL_NAME, default_preload())
+    try:
+        session.start()  # boots while the rest of the cluster starts and the data travel
+    finally:
+        batch.release_session(session)
     batch.warm_imports()
 
 
@@ -233,14 +230,6 @@ class DaskPool:
 
     def connect(self) -> None:
         """Connect to the scheduler (or start the LocalCluster) and check the workers."""
-        if self.client is None:
-            self.open()
-        workers = check_workers(self.client, self.kernel_name)
-        self.workers = len(workers)
-
-    def open(self) -> None:
-        """Connect to the scheduler, or start the LocalCluster (its workers start no kernel
-        when this machine has a kernel zygote: they fork one for their first report)."""
         import dask
         from distributed import Client, LocalCluster
 
@@ -259,6 +248,8 @@ class DaskPool:
         except OSError as err:
             raise DaskConfigError(f"cannot reach the Dask scheduler {self.address}: "
                                   f"{err}") from None
+        workers = check_workers(self.client, self.kernel_name)
+        self.workers = len(workers)
 
     @staticmethod
     def _forkserver_preload() -> None:

@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -237,8 +236,6 @@ class KernelSession:
         self.dirty = False        # the last report failed: replace the kernel before the next
         self._last_nb = None
         self.boot_seconds = 0.0
-        self._no_zygote = False
-        self.forked = False       # the current kernel was forked from the zygote
         self.ready_at = 0.0
         self._boot_info = None
 
@@ -293,8 +290,6 @@ class KernelSession:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        from lib.batch.zygote import forked_provisioner, zygote_for
-
         started = time.perf_counter()
         errors = []
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
@@ -305,10 +300,6 @@ class KernelSession:
                        "connection_file": str(self.scratch / f"k{self.starts}.json")} \
                 if os.name == "posix" else {}
             km = AsyncKernelManager(kernel_name=self.kernel_name, **options)
-            zygote = None if self._no_zygote else zygote_for(self.kernel_name)
-            if zygote:  # fork a preloaded kernel instead of starting a new interpreter
-                km.kernel_id = str(uuid.uuid4())
-                km.provisioner = forked_provisioner(km, zygote)
             kc = None
             try:
                 run_sync(km.start_kernel)(cwd=str(self.scratch), env=kernel_env())
@@ -322,9 +313,8 @@ class KernelSession:
                 self.dirty = False
                 self.boot_seconds = time.perf_counter() - started
                 self.ready_at = time.time()
-                self.forked = bool(zygote)
-                log.debug("kernel %s ready in %.1f s (attempt %d%s)", self._kernel_pid(),
-                          self.boot_seconds, attempt, ", forked" if zygote else "")
+                log.debug("kernel %s ready in %.1f s (attempt %d)", self._kernel_pid(),
+                          self.boot_seconds, attempt)
                 return
             except Exception as err:  # noqa: BLE001 - retried, then reported
                 errors.append(f"attempt {attempt}: {type(err).__name__}: {err}".strip())
@@ -332,8 +322,6 @@ class KernelSession:
                             attempt, KERNEL_START_ATTEMPTS, err)
                 self.km, self.kc = km, kc
                 self._stop_kernel()
-                if zygote:
-                    self._no_zygote = True  # the next attempts start a kernel the usual way
                 if attempt < KERNEL_START_ATTEMPTS:
                     time.sleep(0.5 * 2 ** (attempt - 1))
         raise KernelStartError(f"kernel {self.kernel_name!r} did not start after "
@@ -402,8 +390,7 @@ class KernelSession:
 
     def _kernel_info(self) -> dict:
         info = {"pid": self._kernel_pid(), "reports": self.reports, "restarts": self.restarts,
-                "starts": self.starts, "forked": self.forked,
-                "boot_seconds": round(self.boot_seconds, 3)}
+                "starts": self.starts, "boot_seconds": round(self.boot_seconds, 3)}
         if self._boot_info:  # when this worker reached each start-up step (epoch seconds)
             info["worker_boot"], self._boot_info = self._boot_info, None
         return info
@@ -722,9 +709,8 @@ def worker_context(extra_preload=()):
 
 
 def _watch_runner(runner: int) -> None:
-    """Worker thread: end this worker (its kernels end with it: see
-    :func:`lib.batch.zygote.die_with_parent` and ``JPY_PARENT_PID``) once the runner process
-    is gone, e.g. killed with ``kill -9``."""
+    """Worker thread: end this worker (its kernels end with it: ipykernel's parent poller,
+    ``JPY_PARENT_PID``) once the runner process is gone, e.g. killed with ``kill -9``."""
     while True:
         time.sleep(1)
         try:

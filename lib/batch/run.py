@@ -749,8 +749,6 @@ class BatchRun:
         self.unwritten: list[str] = []       # reports whose files could not be written
         self._state_saved = False
         self.phases: dict[str, float] = {}
-        self._zygote = None
-        self._dask = self._dask_thread = self._dask_error = None
         self._clock = time.perf_counter()
         self._epoch = time.time()
 
@@ -856,89 +854,27 @@ class BatchRun:
 
         return sorted(tasks, key=last, reverse=True)
 
-    def start_zygote(self, config: Config, preload: tuple):
-        """Start the kernel fork server (:mod:`lib.batch.zygote`) that this machine's workers
-        fork their kernels from, unless it does not apply or ``DTI_NO_ZYGOTE`` is set."""
-        from lib.batch.pool import kernel_env
-        from lib.batch.zygote import Zygote, zygote_applies
-
-        if os.environ.get("DTI_NO_ZYGOTE") or not zygote_applies(config.kernel):
-            return None
-        zygote = Zygote(config.kernel, ("lib.batch.kernel", *preload), env=kernel_env())
-        os.environ[Zygote.ENV_VAR] = zygote.address  # inherited by the worker processes
-        return zygote
-
     def prestart(self, config: Config, cluster: str | None, workers: int) -> None:
-        """Start the helper processes of this machine's workers — the forkserver they fork
-        from, the kernel zygote and, with ``cluster``, the LocalCluster — once the plan is
-        valid and has reports to build (a no-op starts none of them), each in the background
-        while the tasks are prepared. :meth:`stop_helpers` stops them."""
+        """Start the forkserver this machine's worker processes fork from once the plan is
+        valid and has reports to build (a no-op starts none), in the background while the
+        tasks are prepared; it ends with this process."""
         import multiprocessing.forkserver
 
         from lib.batch.pool import use_forkserver, worker_context
 
-        preload: dict[str, None] = {}
-        for name in dict.fromkeys(entry["notebook"] for entry in config.entries):
-            preload.update((m, None) for m in notebook_imports(
-                read_notebook(config.notebook_file(name))))
-        self._zygote = self.start_zygote(config, tuple(preload))
         if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.batch.cluster"] if cluster else [])
             multiprocessing.forkserver.ensure_running()
-        if cluster and self._zygote is not None:  # its workers fork kernels only when asked
-            import threading
-
-            from lib.batch.cluster import DaskPool
-
-            self._dask = DaskPool(None, workers, config.kernel)
-            self._dask_thread = threading.Thread(target=self._open_dask, name="dti-cluster",
-                                                 daemon=True)
-            self._dask_thread.start()
         self.phase("helpers started")
-
-    def _open_dask(self) -> None:
-        try:
-            self._dask.open()
-        except BaseException as err:  # noqa: BLE001 - raised again where the cluster is used
-            self._dask_error = err
-
-    def stop_helpers(self) -> None:
-        from lib.batch.zygote import Zygote
-
-        dask, self._dask = self._dask, None
-        if dask is not None:  # started for a plan that turned out invalid or empty
-            self._dask_thread.join()
-            dask.close()
-        zygote, self._zygote = self._zygote, None
-        if zygote is not None:
-            zygote.close()
-        os.environ.pop(Zygote.ENV_VAR, None)
 
     def execute(self, jobs: list[Job], config: Config, manifest: dict, inputs: dict,
                 reasons: dict, workers: int, scheduler: str | None = None,
                 cluster: str | None = None) -> list[Outcome]:
         """Run ``jobs`` on the chosen executor, publishing each result as it arrives."""
-        try:
-            return self._execute(jobs, config, manifest, inputs, reasons, workers, scheduler,
-                                 cluster)
-        finally:
-            self.stop_helpers()
-
-    def _execute(self, jobs, config, manifest, inputs, reasons, workers, scheduler,
-                 cluster) -> list[Outcome]:
         if scheduler or cluster:
             from lib.batch.cluster import DataBundle, DaskPool
 
-            if self._dask is not None:  # the LocalCluster started by prestart
-                executor, self._dask = self._dask, None
-                self._dask_thread.join()
-                if self._dask_error is not None:
-                    raise self._dask_error
-            else:
-                executor = DaskPool(scheduler, workers, config.kernel)
-            if cluster and self._zygote is None:  # the LocalCluster's workers are local
-                preload = self.tasks_for(jobs[:1], config, manifest, None)[0].preload
-                self._zygote = self.start_zygote(config, preload)
+            executor = DaskPool(scheduler, workers, config.kernel)
             executor.connect()
             self.phase("cluster connected")
             tasks = self.longest_first(self.tasks_for(jobs, config, manifest, None))
@@ -949,8 +885,6 @@ class BatchRun:
             from lib.batch.pool import LocalPool
 
             tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
-            if self._zygote is None:
-                self._zygote = self.start_zygote(config, tasks[0].preload)
             executor = LocalPool(workers, config.kernel, env={
                 "DTI_PROCESSED_DIR": str(processed_dir())})
             results = executor.run(self.longest_first(tasks))
@@ -1391,7 +1325,6 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         batch.write_manifest(cfg, manifest, args, None)
         raise
     finally:
-        batch.stop_helpers()
         batch.save_state()
         batch.release()
         if previous_sigterm is not None:

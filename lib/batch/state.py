@@ -443,8 +443,8 @@ def raw_signature(raw_dir: Path) -> str:
     return digest.hexdigest()
 
 
-# kernel scratch, zygote and Dask workers' staged data folders, each with a `pid` file
-TEMP_PREFIXES = ("dti-k-", "dti-z-", "dti-data-")
+# kernel scratch and Dask workers' staged data folders, each with a `pid` file
+TEMP_PREFIXES = ("dti-k-", "dti-data-")
 
 
 def remove_dead_temp_dirs(root: str | Path | None = None) -> list[Path]:
