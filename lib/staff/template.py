@@ -2,7 +2,7 @@
 
 The workbook has one data sheet (``DTI <year>``: one row per unit, one column per main
 indicator with its maximum in the header, the total and the rank), an instructions sheet, the
-list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.staff.ingest` reads.
+list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.staff.reading` reads.
 Cells carry input validation (a number between 0 and the maximum, or ``n/a``). A
 ``.source.yml`` sidecar is written next to it, so that once filled, the pair can be copied
 into ``data/raw`` and ``python -m lib validate`` and ``python -m lib data`` accept it as is.
@@ -19,7 +19,7 @@ import yaml
 from lib.data.datasets.dti_scores import year_problem
 from lib.data.io import DataError, write_atomic, write_text_atomic
 from lib.data.paths import RAW_DIR, outputs_dir
-from lib.staff.ingest import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
+from lib.staff.tables import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
                               main_indicator_maxima)
 from lib.staff.unit_names import load_units
 
