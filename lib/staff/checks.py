@@ -60,8 +60,19 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
 
     # units per table (before duplicates are dropped): the default number ranked
     n_units = obs.groupby(["file", "sheet", "reference_year"])["table_units"].max()
-    # 1. one value per unit × year × indicator: checked while reading (_first_values)
-    # 2. scale and bounds
+    # one value per unit × year × indicator is checked while reading (reading._first_values)
+    obs = _check_scale_and_bounds(obs, options, err)
+    obs = _check_sums(obs, options, err)
+    obs = _check_shares(obs, err)
+    _check_ranks(obs, n_units, err)
+    _warn_repeated_values(obs, reference, err)
+    _warn_outliers(obs, err)
+    return obs, problems
+
+
+def _check_scale_and_bounds(obs: pd.DataFrame, options: dict, err) -> pd.DataFrame:
+    """A points file whose totals look like the 0–1 index (its rows dropped); scores outside
+    0–maximum."""
     for file, group in obs.groupby("file"):
         opts = options.get(file, FileOptions())
         totals = group[(group["indicator"] == TOTAL) & group["score"].notna()]
@@ -82,7 +93,11 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
                 hint = ("'.' or ',' before the last three digits is read as a thousands "
                         "separator here: check the file's decimal mark")
             err(r, f"score above the maximum of {maximum:g}", hint)
-    # 3. main indicators sum to the total (derive a missing total)
+    return obs
+
+
+def _check_sums(obs: pd.DataFrame, options: dict, err) -> pd.DataFrame:
+    """Main indicators summing to the total; a missing total derived (status ``derived``)."""
     extra = []
     for (file, sheet, row, unit, year), group in obs.groupby(
             ["file", "sheet", "row", "unit_code", "reference_year"], sort=False):
@@ -119,7 +134,11 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
                 f"difference {summed - r['score']:+.3f} is more than rounding ({tolerance:.3g})")
     if extra:
         obs = pd.concat([obs, pd.DataFrame(extra)], ignore_index=True)
-    # 4. shares within 0–100 and consistent with score ÷ maximum
+    return obs
+
+
+def _check_shares(obs: pd.DataFrame, err) -> pd.DataFrame:
+    """Shares of the maximum within 0–100 and agreeing with score ÷ maximum (as 0–100)."""
     if obs["pct_column"].notna().any():
         for file, group in obs[obs["pct_column"].notna()].groupby("file"):
             parsed = list(group["pct_of_max"])
@@ -140,7 +159,12 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
                         value=f"{value:g}")
                 obs.at[i, "pct_of_max"] = pct
     obs["pct_of_max"] = [None if isinstance(v, ParsedValue) else v for v in obs["pct_of_max"]]
-    # 5. ranks consistent with total scores; derive ranks when none is given
+    return obs
+
+
+def _check_ranks(obs: pd.DataFrame, n_units: pd.Series, err) -> None:
+    """Ranks within the number ranked and consistent with the total scores; ranks derived when
+    a complete table gives none (``obs`` updated in place)."""
     totals = obs[obs["indicator"] == TOTAL]
     for (file, sheet, year), group in totals.groupby(["file", "sheet", "reference_year"]):
         ranked = group[group["rank"].notna()]
@@ -171,7 +195,10 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
             for i, value in ranks.items():
                 obs.loc[i, ["rank", "rank_low", "rank_high", "rank_of", "rank_status",
                             "rank_text"]] = [value, value, value, n, "derived", ""]
-    # 6. warnings: same value as the previous year, outliers
+
+
+def _warn_repeated_values(obs: pd.DataFrame, reference: pd.DataFrame | None, err) -> None:
+    """Warnings for a value equal to the same unit's and indicator's previous-year value."""
     published = reference if reference is not None else pd.DataFrame(
         columns=["unit_code", "reference_year", "indicator", "score", "raw_file", "raw_row"])
     earlier: dict[tuple, str] = {}
@@ -189,6 +216,11 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
         if where:
             err(r, f"same value as in {year} ({where})", "check it was not copied from the "
                 "previous year", severity="warning")
+
+
+def _warn_outliers(obs: pd.DataFrame, err) -> None:
+    """Warnings for values far from the median of their year and indicator (4 MAD, 30 % of
+    the maximum)."""
     for (year, indicator), group in obs[obs["score"].notna()].groupby(
             ["reference_year", "indicator"]):
         if len(group) < 5:
@@ -202,4 +234,3 @@ def check_observations(obs: pd.DataFrame, options: dict[str, FileOptions],
             if abs(r["score"] - median) > max(4 * mad, 0.3 * scale):
                 err(r, f"unusual value: the median of {len(group)} units is {median:g}",
                     "check for a typing mistake", severity="warning")
-    return obs, problems

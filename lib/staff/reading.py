@@ -363,15 +363,8 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
             row_year = _row_year(at(year_col), year_col, layout, where, line, problems)
             if row_year is None:
                 continue
-        memo_key = (cell_text(at(name_col)), cell_text(at(code_col)), row_year)
-        if memo_key not in units_memo:  # a file repeats its units: resolve each name once
-            found_problems: list[DataError] = []
-            units_memo[memo_key] = (_resolve(resolver, at(name_col), at(code_col), row_year, opts,
-                                             layout, where, line, found_problems), found_problems)
-        unit, found_problems = units_memo[memo_key]
-        for p in found_problems:
-            problems.append(DataError(p.file, p.problem, line, p.column, p.value, p.hint,
-                                      p.sheet, p.severity, p.kind))
+        unit = _resolve_once(units_memo, resolver, at(name_col), at(code_col), row_year, opts,
+                             layout, where, line, problems)
         table_units += 1
         if unit is None:
             continue
@@ -414,6 +407,22 @@ def _first_values(records: list[dict], seen: dict, problems: Problems) -> list[d
             "", r["unit_text"], f"first in {file}" + (f", sheet {sheet!r}" if sheet else "")
             + f", row {row}", sheet=r["sheet"] or None, kind="unit × year given twice"))
     return kept
+
+
+def _resolve_once(memo: dict, resolver, name_cell, code_cell, year, opts, layout, where, line,
+                  problems):
+    """:func:`_resolve`, once per name, code and year of a file (a file repeats its units); the
+    problems of the first resolution are repeated with this row's number."""
+    key = (cell_text(name_cell), cell_text(code_cell), year)
+    if key not in memo:
+        found: list[DataError] = []
+        memo[key] = (_resolve(resolver, name_cell, code_cell, year, opts, layout, where, line,
+                              found), found)
+    unit, found = memo[key]
+    for p in found:
+        problems.append(DataError(p.file, p.problem, line, p.column, p.value, p.hint,
+                                  p.sheet, p.severity, p.kind))
+    return unit
 
 
 def _resolve(resolver, name_cell, code_cell, year, opts, layout, where, line, problems):
