@@ -13,9 +13,10 @@ import statistics
 
 import pandas as pd
 
+from lib.data.datasets.dti_scores import SCALES
 from lib.data.io import DataError, Problems
 from lib.data.parse import ParsedValue, share_convention
-from lib.staff.tables import DEFAULT_FRAMEWORK, SCALE_MAX, TOTAL, FileOptions, \
+from lib.staff.tables import DEFAULT_FRAMEWORK, TOTAL, FileOptions, \
     main_indicator_maxima
 
 def _tolerance(decimals: list) -> float:
@@ -115,7 +116,7 @@ def _check_sums(obs: pd.DataFrame, options: dict, err) -> pd.DataFrame:
             rank_info = r["pending_rank"]
             derived = {**r, "indicator": TOTAL, "column": "(sum of main indicators)", "text": "",
                        "score": round(summed, 6), "score_low": None, "score_high": None,
-                       "value_status": "derived", "score_max": SCALE_MAX["points"],
+                       "value_status": "derived", "score_max": SCALES["points"],
                        "formula": "sum of the " + str(len(maxima)) + " main indicators",
                        "rank": None, "rank_low": None, "rank_high": None, "rank_of": None,
                        "rank_status": "missing", "rank_text": "", "pct_of_max": None}

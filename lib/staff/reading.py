@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.data.datasets.dti_scores import year_problem
+from lib.data.datasets.dti_scores import SCALES, year_problem
 from lib.data.io import ENCODING_NAMES, LEGACY_ENCODINGS, SIDECAR_ENCODINGS, DataError, Grid, \
     Problems, read_csv_grid, read_workbook_grids
 from lib.data.parse import ParseError, fold_text, infer_decimal_mark, parse_rank, parse_value
 from lib.staff.tables import (DEFAULT_FRAMEWORK, FEEDABLE_TABLES, INFO_SHEETS, META_SHEET,
-                              OBSERVATION_COLUMNS, SCALE_MAX, SHAPES, TOTAL, _NUMBERING, _YEAR,
+                              OBSERVATION_COLUMNS, SHAPES, TOTAL, _NUMBERING, _YEAR,
                               Cell, FileOptions, HeaderCell, Layout, _row_labels, cell_text,
                               locate_table, main_indicator_maxima, match_header, read_cell)
 from lib.staff.unit_names import UnitNameError, default_resolver, read_aliases
@@ -78,7 +78,7 @@ def options_from_sidecar(meta: dict, path: Path, problems: list[DataError]) -> F
         else:
             bad("encoding", meta["encoding"], ", ".join(SIDECAR_ENCODINGS))
     if "scale" in meta:
-        if meta["scale"] in SCALE_MAX:
+        if meta["scale"] in SCALES:
             opts.scale = meta["scale"]
         else:
             bad("scale", meta["scale"], "points or 0-1")
@@ -324,7 +324,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
         return []
     year_col = layout.find("reference_year")
     maxima = main_indicator_maxima(opts.framework_id or DEFAULT_FRAMEWORK)
-    scale_max = SCALE_MAX[opts.scale]
+    scale_max = SCALES[opts.scale]
     resolver = default_resolver()
     row_labels = _row_labels()
     name_col, code_col = layout.find("unit_name"), layout.find("unit_code")

@@ -22,7 +22,6 @@ from lib.staff.unit_names import read_aliases
 
 SHAPES = ("dti_workbook", "dti_long")
 FEEDABLE_TABLES = ("dti_scores",)
-SCALE_MAX = {"points": 1000.0, "0-1": 1.0}
 META_SHEET = "_meta"  # hidden sheet written by lib.staff.template
 # the information sheets lib.staff.template writes before the data sheets (not data)
 INFO_SHEETS = ("Hướng dẫn", "Chỉ số", "Đơn vị")
