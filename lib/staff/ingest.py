@@ -20,9 +20,9 @@ Load inputs / process / save outputs, per file:
 
 Every problem is collected as a :class:`lib.data.io.DataError` (``severity`` error or warning) naming
 file, sheet, row, column and value; nothing raises half-way, so a report lists every problem
-(the first 1,000 in full, the others counted by kind: :class:`lib.data.io.Problems`). CSV rows are
-parsed as they are read and a value given twice is refused while reading, so memory follows the
-distinct values, not the rows (see ``benchmarks/staff_file.py``).
+(the first 1,000 in full, the others counted by kind: :class:`lib.data.io.Problems`). CSV rows
+are parsed as they are read and a value given twice in a table is refused while reading, so
+memory follows the distinct values, not the rows (see ``benchmarks/staff_file.py``).
 :func:`to_dti_scores` turns clean observations into rows of ``dti_scores``.
 
 Sidecar keys used (``<file>.source.yml``, besides the provenance keys): ``shape``
@@ -122,15 +122,16 @@ def is_staff_file(meta: dict | None) -> bool:
 
 def read_files(paths: list[tuple[Path, dict | None]], reference: pd.DataFrame | None = None
                ) -> tuple[list[FileResult], pd.DataFrame, list[DataError]]:
-    """Read and check several files together (duplicates across files are found too).
+    """Read and check several files together (the checks of :mod:`lib.staff.checks` run over
+    all their observations).
 
     Returns the per-file results, the checked observations of all files and every problem.
     Unexpected failures while reading a file are reported as errors, never raised.
     """
-    results, problems, seen = [], Problems(), {}
+    results, problems = [], Problems()
     for path, meta in paths:
         try:
-            result = read_file(path, meta, seen)
+            result = read_file(path, meta)
         except Exception as exc:  # noqa: BLE001 - a report line, never a traceback for a user
             problems.append(DataError(path, f"could not be read ({type(exc).__name__}: {exc})",
                                       hint="please report this file to the maintainers"))

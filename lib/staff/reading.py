@@ -131,8 +131,7 @@ def read_grids(path: Path, problems: list[DataError], encoding: str | None = Non
     return [grid]
 
 
-def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = None
-              ) -> FileResult:
+def read_file(path: str | Path, meta: dict | None = None) -> FileResult:
     """Read one staff file into observations, collecting every problem.
 
     Parameters
@@ -141,9 +140,6 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
         A ``.csv``/``.txt`` (comma, semicolon or tab separated) or ``.xlsx`` file.
     meta
         Its sidecar mapping (:func:`lib.data.sources.load_sidecar`), or None to detect everything.
-    seen
-        ``(unit code, year, indicator)`` → ``(file, sheet, row)`` of the values read so far
-        (shared by :func:`read_files` to find values given twice across files); updated.
 
     Returns
     -------
@@ -155,11 +151,10 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
         ``score_max`` float64, ``rank`` and friends (Int64), ``pct_of_max`` float64 (0–100)…
         ``problems`` (:class:`lib.data.io.Problems`: the first 1,000 in full, the rest counted) lists
         errors and warnings; observations of rows with errors, and values of a unit × year ×
-        indicator given before (an error), are dropped, so memory is bounded by the distinct
+        indicator given before in the same table (an error), are dropped, so memory is bounded by the distinct
         values, not the rows.
     """
     path = Path(path)
-    seen = {} if seen is None else seen
     problems = Problems()
     opts = options_from_sidecar(meta or {}, path, problems)
     grids = read_grids(path, problems, opts.encoding)
@@ -200,7 +195,7 @@ def read_file(path: str | Path, meta: dict | None = None, seen: dict | None = No
                 row=grid.row_numbers[layout.header_rows[-1]],
                 hint="enter one row per unit below the header"))
             continue
-        records += _read_table(grid, layout, opts, problems, seen)
+        records += _read_table(grid, layout, opts, problems)
     observations = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
     return FileResult(path, opts, observations, problems)
 
@@ -304,9 +299,10 @@ def _row_year(value: object, year_col: int, layout: Layout, where: dict, line: i
     return row_year
 
 
-def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problems,
-                seen: dict) -> list[dict]:
-    """The observation records of one located table (``OBSERVATION_COLUMNS`` keys)."""
+def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problems
+                ) -> list[dict]:
+    """The observation records of one located table (``OBSERVATION_COLUMNS`` keys); a unit ×
+    year × indicator given twice in the table is an error on its second row."""
     file, sheet = grid.file, grid.sheet
     name = Path(file).name
     where = dict(file=file, sheet=sheet)
@@ -335,6 +331,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
     in_notes = False
     table_units = 0
     units_memo: dict[tuple, tuple] = {}
+    seen: dict[tuple, tuple] = {}  # (unit code, year, indicator) → (file, sheet, row)
     for index in range(layout.first_data, len(grid.rows)):
         cells = grid.rows[index]
         line = grid.row_numbers[index]
