@@ -11,7 +11,7 @@ import pytest
 
 from lib.data.io import VISCII_TABLE, DataError, detect_encoding, is_vietnamese_syllable, \
     vietnamese_plausibility
-from lib.staff.ingest import read_file
+from lib.staff.reading import read_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from make_corpus import encode_cp1258  # noqa: E402  (Excel's Windows-1258: tones combining)

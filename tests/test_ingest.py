@@ -19,7 +19,8 @@ from lib.build.validate import validate_paths
 from lib.data.io import read_csv_grid
 from lib.data.paths import RAW_DIR, ROOT, resolve_processed
 from lib.data.schemas import ValidationError
-from lib.staff.ingest import locate_table, match_header, read_cell, read_file
+from lib.staff.reading import read_file
+from lib.staff.tables import locate_table, match_header, read_cell
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))

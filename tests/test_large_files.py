@@ -14,7 +14,8 @@ from lib.__main__ import main
 from lib.build.validate import validate_paths
 from lib.data.io import DataError, Problems, read_csv_grid
 from lib.data.parse import parse_value
-from lib.staff.ingest import read_cell, read_file
+from lib.staff.reading import read_file
+from lib.staff.tables import read_cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import staff_file  # noqa: E402  (the benchmark's file writer)

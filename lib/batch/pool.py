@@ -814,11 +814,3 @@ class LocalPool:
                         yield failed_result(task, "worker process died (twice)")
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-
-
-def result_to_json(result: ReportResult) -> str:
-    """Compact JSON of a result without the large texts (for logs)."""
-    return json.dumps({"key": result.key, "status": result.status, "error": result.error,
-                       "timings": {k: round(v, 3) for k, v in result.timings.items()},
-                       "cells": round(result.cell_seconds, 3), "worker": result.worker,
-                       "kernel": result.kernel}, ensure_ascii=False)

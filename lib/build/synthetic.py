@@ -373,13 +373,7 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
     lib.data.schemas.ValidationError
         A generated table fails its schema (a bug in this module).
     """
-    if n_years < 1:
-        raise ValueError(f"n_years must be at least 1, not {n_years}")
-    if gaps and n_units < 4:
-        raise ValueError("gaps=True needs at least 4 units")
-    years = list(range(first_year, first_year + n_years))
-    if break_year is not None and not first_year < break_year <= years[-1]:
-        raise ValueError(f"break_year must be within {first_year + 1}–{years[-1]}")
+    years = _panel_years(n_units, n_years, first_year, gaps, break_year)
     codes = district_codes(n_units)
     names = [_letters(i) for i in range(n_units)]
     provinces = province_codes(max(n_provinces, 1))
@@ -410,6 +404,19 @@ def generate_panel(seed: int = DEFAULT_SEED, n_units: int = 9, n_years: int = 4,
     return _assemble(parts, indicators, _units(codes, names, provinces, province_names, source),
                      frameworks, PROVINCE_PEER_GROUP if n_provinces
                      else f"districts_of_{PROVINCE_CODE}", source, url, note, validate)
+
+
+def _panel_years(n_units: int, n_years: int, first_year: int, gaps: bool,
+                 break_year: int | None) -> list[int]:
+    """The panel's reference years; ValueError for arguments :func:`generate_panel` refuses."""
+    if n_years < 1:
+        raise ValueError(f"n_years must be at least 1, not {n_years}")
+    if gaps and n_units < 4:
+        raise ValueError("gaps=True needs at least 4 units")
+    years = list(range(first_year, first_year + n_years))
+    if break_year is not None and not first_year < break_year <= years[-1]:
+        raise ValueError(f"break_year must be within {first_year + 1}–{years[-1]}")
+    return years
 
 
 def _assemble(parts: list[pd.DataFrame], indicators: pd.DataFrame, units: pd.DataFrame,

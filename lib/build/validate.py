@@ -77,6 +77,7 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
     from lib.data.paths import RAW_DIR
     from lib.data.sources import load_sidecar, raw_data_files, sidecar_path
     from lib.staff import ingest
+    from lib.staff.tables import DATA_SUFFIXES
 
     raw_dir = Path(raw_dir or RAW_DIR).resolve()
     paths = [f for p in map(Path, paths) for f in (raw_data_files(p) if p.is_dir() else [p])] \
@@ -90,7 +91,7 @@ def validate_paths(paths: list[str | Path] | None = None, raw_dir: Path | None =
         if not path.is_file():
             problems.append(DataError(path, "file not found"))
             continue
-        if path.suffix.lower() not in ingest.DATA_SUFFIXES:
+        if path.suffix.lower() not in DATA_SUFFIXES:
             problems.append(DataError(path, f"unsupported file type {path.suffix!r}",
                                       hint="give a .csv, .txt (tab-separated) or .xlsx file"))
             continue

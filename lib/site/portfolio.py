@@ -169,6 +169,95 @@ def _notebooks_of(rows) -> list[str]:
     return [n for n in NOTEBOOK_ORDER if n in present] + sorted(present - set(NOTEBOOK_ORDER))
 
 
+class _Portfolio:
+    """One language's entries grouped for the index and unit pages, with the cell, link and
+    unit-row dictionaries the templates render."""
+
+    def __init__(self, entries: list[IndexEntry], html_dir: Path, lang: str):
+        self.html_dir, self.lang = Path(html_dir), lang
+        self.root = self.html_dir / language_root(lang)
+        self.entries = [e for e in entries if e.lang == lang]
+        self.by_year: dict[int, dict[tuple, dict[str, IndexEntry]]] = defaultdict(
+            lambda: defaultdict(dict))
+        self.by_unit: dict[tuple, dict[int, dict[str, IndexEntry]]] = defaultdict(
+            lambda: defaultdict(dict))
+        self.units: dict[tuple, IndexEntry] = {}
+        for entry in self.entries:
+            key = _unit_key(entry)
+            self.units.setdefault(key, entry)
+            self.by_year[entry.reference_year][key][entry.notebook] = entry
+            self.by_unit[key][entry.reference_year][entry.notebook] = entry
+
+    def cell(self, entry: IndexEntry | None, page: Path) -> dict | None:
+        """A report's status, link (built or stale only) and accessible label."""
+        if entry is None:
+            return None
+        status = entry.status if entry.status in STATUSES else "failed"
+        if status in ("built", "stale") and not entry.html:
+            status = "failed"  # no HTML path recorded: nothing to link
+        link = href(self.html_dir / entry.html, page) if status in ("built", "stale") else None
+        return {"status": status, "href": link, "label": render(
+            "site.index.open", self.lang, report=notebook_label(entry.notebook, self.lang),
+            unit=entry.unit_name, year=str(entry.reference_year))}
+
+    def report_link(self, entry: IndexEntry, page: Path) -> dict | None:
+        c = self.cell(entry, page)
+        if c is None or not c["href"]:
+            return None
+        return {**c, "title": report_title(entry.notebook, entry.unit_name, entry.reference_year,
+                                           self.lang)}
+
+    def unit_row(self, key: tuple, page: Path) -> dict:
+        unit = self.units[key]
+        return {"name": unit.unit_name, "code": unit.unit_code,
+                "level": render(f"site.level.{unit.unit_level}", self.lang),
+                "href": href(self.root / unit_page_href(unit.unit_code), page),
+                "built": sum(c["status"] in ("built", "stale")
+                             for c in (self.cell(e, page) for row in self.by_unit[key].values()
+                                       for e in row.values()))}
+
+    def index_context(self, page: Path) -> dict:
+        """The index template's variables besides the frame: summary, reports, year tables."""
+        lang, by_year = self.lang, self.by_year
+        counts = {s: sum(e.status == s for e in self.entries) for s in STATUSES}
+        years = sorted(by_year, reverse=True)
+        order = {n: i for i, n in enumerate(NOTEBOOK_ORDER)}
+        reports = [link for entry in sorted(self.entries, key=lambda e: (
+            -e.reference_year, _unit_key(e), order.get(e.notebook, 99), e.notebook))
+            if (link := self.report_link(entry, page))]
+        all_units = [self.unit_row(key, page) for key in sorted(self.units)]
+        built_years = [y for y in years if any(self.report_link(e, page)
+                                               for row in by_year[y].values()
+                                               for e in row.values())]
+        empty_units = [u["name"] for u in all_units if not u["built"]]
+        return dict(
+            summary=render("site.index.summary", lang, **{
+                s: render(f"site.index.count_{s}", lang, count=counts[s]) for s in STATUSES}),
+            reports=reports,
+            empty_years=[render("site.index.empty_year", lang, year=str(y), count=len(by_year[y]))
+                         for y in years if y not in built_years],
+            empty_units=render("site.index.empty_units", lang, count=len(empty_units),
+                               units=", ".join(empty_units)) if empty_units else "",
+            years=[str(y) for y in built_years],
+            units=[u for u in all_units if u["built"]],
+            tables=[{"year": str(year), "notebooks": [notebook_label(n, lang) for n in notebooks],
+                     "rows": [{**self.unit_row(key, page),
+                               "cells": [self.cell(by_year[year][key].get(n), page)
+                                         for n in notebooks]}
+                              for key in sorted(by_year[year])]}
+                    for year in built_years for notebooks in [_notebooks_of(by_year[year].values())]])
+
+    def unit_context(self, key: tuple, page: Path) -> dict:
+        """A unit page's variables besides the frame: the unit and one row per year."""
+        per_year = self.by_unit[key]
+        notebooks = _notebooks_of(per_year.values())
+        return dict(unit=self.unit_row(key, page),
+                    notebooks=[notebook_label(n, self.lang) for n in notebooks],
+                    rows=[{"year": str(year), "cells": [self.cell(per_year[year].get(n), page)
+                                                         for n in notebooks]}
+                          for year in sorted(per_year, reverse=True)])
+
+
 def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_LANGUAGE,
                 languages=LANGUAGES) -> Path:
     """Write one language's index and unit pages into the portfolio folder ``html_dir``.
@@ -183,90 +272,24 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
     from lib.data.io import write_text_atomic
     from lib.data.load import read_manifest
 
-    html_dir = Path(html_dir)
-    root = html_dir / language_root(lang)
-    entries = [e for e in entries if e.lang == lang]
+    portfolio = _Portfolio(entries, html_dir, lang)
     data = read_manifest()
     data_version = data.get("data_version", "unknown")
-    by_year: dict[int, dict[tuple, dict[str, IndexEntry]]] = defaultdict(lambda: defaultdict(dict))
-    by_unit: dict[tuple, dict[int, dict[str, IndexEntry]]] = defaultdict(lambda: defaultdict(dict))
-    units: dict[tuple, IndexEntry] = {}
-    for entry in entries:
-        key = _unit_key(entry)
-        units.setdefault(key, entry)
-        by_year[entry.reference_year][key][entry.notebook] = entry
-        by_unit[key][entry.reference_year][entry.notebook] = entry
-    counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
-
-    def cell(entry: IndexEntry | None, page: Path) -> dict | None:
-        if entry is None:
-            return None
-        status = entry.status if entry.status in STATUSES else "failed"
-        if status in ("built", "stale") and not entry.html:
-            status = "failed"  # no HTML path recorded: nothing to link
-        link = href(html_dir / entry.html, page) if status in ("built", "stale") else None
-        return {"status": status, "href": link, "label": render(
-            "site.index.open", lang, report=notebook_label(entry.notebook, lang),
-            unit=entry.unit_name, year=str(entry.reference_year))}
-
-    def report_link(entry: IndexEntry, page: Path) -> dict | None:
-        c = cell(entry, page)
-        if c is None or not c["href"]:
-            return None
-        return {**c, "title": report_title(entry.notebook, entry.unit_name, entry.reference_year, lang)}
-
-    def unit_row(key: tuple, page: Path) -> dict:
-        unit = units[key]
-        return {"name": unit.unit_name, "code": unit.unit_code,
-                "level": render(f"site.level.{unit.unit_level}", lang),
-                "href": href(root / unit_page_href(unit.unit_code), page),
-                "built": sum(c["status"] in ("built", "stale")
-                             for c in (cell(e, page) for row in by_unit[key].values()
-                                       for e in row.values()))}
-
-    index_path = root / "index.html"
     common = {"synthetic": bool(data.get("synthetic"))}
-    years = sorted(by_year, reverse=True)
-    order = {n: i for i, n in enumerate(NOTEBOOK_ORDER)}
-    reports = [link for entry in sorted(entries, key=lambda e: (-e.reference_year, _unit_key(e),
-                                                                 order.get(e.notebook, 99), e.notebook))
-               if (link := report_link(entry, index_path))]
-    all_units = [unit_row(key, index_path) for key in sorted(units)]
-    built_years = [y for y in years if any(report_link(e, index_path) for row in by_year[y].values()
-                                           for e in row.values())]
-    empty_years = [render("site.index.empty_year", lang, year=str(y), count=len(by_year[y]))
-                   for y in years if y not in built_years]
-    empty_units = [u["name"] for u in all_units if not u["built"]]
+    index_path = portfolio.root / "index.html"
     index = _environment().get_template("portfolio_index.html.j2").render(
-        d=frame(lang, index_path, html_dir, languages, data_version), **common,
-        summary=render("site.index.summary", lang, **{
-            s: render(f"site.index.count_{s}", lang, count=counts[s]) for s in STATUSES}),
-        reports=reports, empty_years=empty_years,
-        empty_units=render("site.index.empty_units", lang, count=len(empty_units),
-                           units=", ".join(empty_units)) if empty_units else "",
-        years=[str(y) for y in built_years],
-        units=[u for u in all_units if u["built"]],
-        tables=[{"year": str(year), "notebooks": [notebook_label(n, lang) for n in notebooks],
-                 "rows": [{**unit_row(key, index_path),
-                           "cells": [cell(by_year[year][key].get(n), index_path)
-                                     for n in notebooks]}
-                          for key in sorted(by_year[year])]}
-                for year in built_years for notebooks in [_notebooks_of(by_year[year].values())]])
+        d=frame(lang, index_path, portfolio.html_dir, languages, data_version), **common,
+        **portfolio.index_context(index_path))
     written = write_text_atomic(index_path, index)
-    for entry in entries:
+    for entry in portfolio.entries:
         if entry.status == "stale" and entry.html:
-            mark_stale(html_dir / entry.html, lang)
-
+            mark_stale(portfolio.html_dir / entry.html, lang)
     template = _environment().get_template("portfolio_unit.html.j2")
-    for key, per_year in by_unit.items():
-        page = root / unit_page_href(units[key].unit_code)
-        notebooks = _notebooks_of(per_year.values())
+    for key, unit in portfolio.units.items():
+        page = portfolio.root / unit_page_href(unit.unit_code)
         write_text_atomic(page, template.render(
-            d=frame(lang, page, html_dir, languages, data_version), **common,
-            unit=unit_row(key, page), notebooks=[notebook_label(n, lang) for n in notebooks],
-            rows=[{"year": str(year), "cells": [cell(per_year[year].get(n), page)
-                                                 for n in notebooks]}
-                  for year in sorted(per_year, reverse=True)]))
+            d=frame(lang, page, portfolio.html_dir, languages, data_version), **common,
+            **portfolio.unit_context(key, page)))
     return written
 
 

@@ -2,7 +2,7 @@
 
 The workbook has one data sheet (``DTI <year>``: one row per unit, one column per main
 indicator with its maximum in the header, the total and the rank), an instructions sheet, the
-list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.staff.ingest` reads.
+list of indicators and of units, and a hidden ``_meta`` sheet that :mod:`lib.staff.reading` reads.
 Cells carry input validation (a number between 0 and the maximum, or ``n/a``). A
 ``.source.yml`` sidecar is written next to it, so that once filled, the pair can be copied
 into ``data/raw`` and ``python -m lib validate`` and ``python -m lib data`` accept it as is.
@@ -19,7 +19,7 @@ import yaml
 from lib.data.datasets.dti_scores import year_problem
 from lib.data.io import DataError, write_atomic, write_text_atomic
 from lib.data.paths import RAW_DIR, outputs_dir
-from lib.staff.ingest import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
+from lib.staff.tables import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
                               main_indicator_maxima)
 from lib.staff.unit_names import load_units
 
@@ -97,11 +97,12 @@ def _instructions(year: int, province_name: str, n_units: int, maxima: dict) -> 
 
 def build_workbook(province: str = "26", year: int = 2024, framework_id: str = DEFAULT_FRAMEWORK,
                    raw_dir: Path = RAW_DIR):
-    """The template as an ``openpyxl.Workbook`` (see the module docstring)."""
+    """The template as an ``openpyxl.Workbook`` (see the module docstring).
+
+    Raises :class:`lib.data.io.DataError` for a year outside the frameworks' years or a
+    framework without main indicators.
+    """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     if problem := year_problem(year):
         raise DataError("lib/data/reference/dti_framework_years.csv", problem)
@@ -112,15 +113,30 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
     units = template_units(province, year, raw_dir)
     province_name = _province_name(province, raw_dir)
     names = indicator_names().set_index("indicator")
-    n = len(units)
+    book = Workbook()
+    data = book.active
+    data.title = f"DTI {year}"
+    _write_data_sheet(data, year, province_name, maxima, names, units)
+    _write_info_sheets(book, year, province_name, maxima, names, units)
+    meta = book.create_sheet(META_SHEET)
+    for key, value in (("template_version", TEMPLATE_VERSION), ("province", province),
+                       ("reference_year", str(year)), ("framework_id", framework_id),
+                       ("unit_level", "district"), ("data_sheet", data.title)):
+        meta.append([key, value])
+    meta.sheet_state = "hidden"
+    book.active = 1
+    return book
+
+
+def _write_data_sheet(data, year: int, province_name: str, maxima: dict, names, units) -> None:
+    """The data-entry sheet: title, two header rows, one row per unit, entry cells unlocked."""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="center",
                                               horizontal="center")
     entry = PatternFill("solid", fgColor="FFFFFFFF")
     fixed = PatternFill("solid", fgColor="FFEDEDED")
-
-    book = Workbook()
-    data = book.active
-    data.title = f"DTI {year}"
     first_ind, total_col = 4, 4 + len(maxima)
     rank_col, note_col = total_col + 1, total_col + 2
     last = get_column_letter(note_col)
@@ -156,12 +172,27 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
         for col in range(first_ind, note_col + 1):
             data.cell(row, col).fill = entry
             data.cell(row, col).protection = Protection(locked=False)
-    first_row, last_row = h2 + 1, h2 + n
-    note_row = last_row + 2
-    data.cell(note_row, 1, "Ghi chú: điểm tối đa ở tiêu đề cột; 'n/a' = không đánh giá; "
-                           "'chưa nhập' = đã công bố nhưng chưa nhập. Notes: maxima in the "
-                           "headers; 'n/a' = not assessed; 'not entered' = published, not "
-                           "entered here.")
+    first_row, last_row = h2 + 1, h2 + len(units)
+    data.cell(last_row + 2, 1, "Ghi chú: điểm tối đa ở tiêu đề cột; 'n/a' = không đánh giá; "
+                               "'chưa nhập' = đã công bố nhưng chưa nhập. Notes: maxima in the "
+                               "headers; 'n/a' = not assessed; 'not entered' = published, not "
+                               "entered here.")
+    _add_validations(data, maxima, first_ind, rank_col, first_row, last_row)
+    data.protection.sheet = True
+    data.protection.formatColumns = False
+    data.column_dimensions["C"].width = 24
+    for col in range(first_ind, note_col + 1):
+        data.column_dimensions[get_column_letter(col)].width = 14
+    data.freeze_panes = f"D{first_row}"
+
+
+def _add_validations(data, maxima: dict, first_ind: int, rank_col: int, first_row: int,
+                     last_row: int) -> None:
+    """Excel data validation: each score 0–maximum, 'n/a' or 'chưa nhập'; ranks 1–n."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    n = last_row - first_row + 1
     for offset, maximum in enumerate([*maxima.values(), TOTAL_MAX]):
         col = get_column_letter(first_ind + offset)
         top = f"{col}{first_row}"
@@ -182,19 +213,17 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
                                error=f"Xếp hạng là số nguyên từ 1 đến {n}. Rank 1–{n}.")
     rank_rule.add(f"{rank_letter}{first_row}:{rank_letter}{last_row}")
     data.add_data_validation(rank_rule)
-    data.protection.sheet = True
-    data.protection.formatColumns = False
-    data.column_dimensions["C"].width = 24
-    for col in range(first_ind, note_col + 1):
-        data.column_dimensions[get_column_letter(col)].width = 14
-    data.freeze_panes = f"D{first_row}"
+
+
+def _write_info_sheets(book, year: int, province_name: str, maxima: dict, names, units) -> None:
+    """The instructions sheet (first), the indicator list and the unit list."""
+    from openpyxl.styles import Alignment, Font
 
     guide = book.create_sheet(INFO_SHEETS[0], 0)
-    for i, line in enumerate(_instructions(year, province_name, n, maxima), start=1):
+    for i, line in enumerate(_instructions(year, province_name, len(units), maxima), start=1):
         guide.cell(i, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
     guide["A1"].font = Font(bold=True, size=13)
     guide.column_dimensions["A"].width = 120
-
     table = book.create_sheet(INFO_SHEETS[1])
     table.append(["Mã chỉ số (indicator)", "Tên chỉ số", "Indicator", "Điểm tối đa (max)"])
     for indicator, maximum in maxima.items():
@@ -207,16 +236,7 @@ def build_workbook(province: str = "26", year: int = 2024, framework_id: str = D
         units_sheet.append(list(unit))
     for sheet in (table, units_sheet):
         for cell in sheet[1]:
-            cell.font = bold
-
-    meta = book.create_sheet(META_SHEET)
-    for key, value in (("template_version", TEMPLATE_VERSION), ("province", province),
-                       ("reference_year", str(year)), ("framework_id", framework_id),
-                       ("unit_level", "district"), ("data_sheet", data.title)):
-        meta.append([key, value])
-    meta.sheet_state = "hidden"
-    book.active = 1
-    return book
+            cell.font = Font(bold=True)
 
 
 def sidecar_text(path: Path, province: str, year: int, framework_id: str,

@@ -200,9 +200,3 @@ class UnitResolver:
 def default_resolver(raw_dir: str = str(RAW_DIR)) -> UnitResolver:
     """A cached :class:`UnitResolver` over the units built from ``raw_dir``."""
     return UnitResolver(load_units(raw_dir))
-
-
-def resolve_unit(text: object, year: int | None = None, level: str | None = None,
-                 parent_code: str | None = None) -> Unit:
-    """Shortcut for ``default_resolver().resolve(...)`` (see :meth:`UnitResolver.resolve`)."""
-    return default_resolver().resolve(text, year, level, parent_code)
