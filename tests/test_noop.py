@@ -210,3 +210,17 @@ def test_new_data_recompute_the_plan_facts(country, monkeypatch):
     assert rebuilt(monkeypatch, config) == {}
     again = json.loads((out / "state" / "plan_facts.json").read_text(encoding="utf-8"))
     assert again["key"] != facts["key"] and again["value"] == facts["value"]
+
+
+def test_the_parameters_hash_is_that_of_the_canonical_json():
+    """The plan writes the four standard parameters out directly; the hash in every state
+    record must stay that of :func:`lib.batch.state.canonical_json`."""
+    from lib.batch import state
+
+    jobs = [report.Job("scores", "246", "district", "Lập Thạch", 2023, "vi"),
+            report.Job("cashless", '9"01', "commune", "x", 2025, "en"),
+            report.Job("scores", "246", "district", "Lập Thạch", 2023, "vi", extra=(("n", 1),))]
+    for job in jobs:
+        assert job.parameters_json() == state.canonical_json(job.parameters)
+    assert jobs[0].parameters_json() == ('{"lang":"vi","reference_year":2023,'
+                                         '"unit_code":"246","unit_level":"district"}')

@@ -32,6 +32,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _json_string  # the C string escaper
 from pathlib import Path
 
 import yaml
@@ -95,7 +96,16 @@ class Job:
         object.__setattr__(self, "key", f"{self.lang}/{self.reference_year}/{self.stem}")
         if not self.parameters_sha:
             object.__setattr__(self, "parameters_sha", state_.sha256_bytes(
-                state_.canonical_json(self.parameters).encode())[:20])
+                self.parameters_json().encode())[:20])
+
+    def parameters_json(self) -> str:
+        """:func:`lib.batch.state.canonical_json` of :attr:`parameters`, written out directly
+        for the four standard parameters (a plan from the tables makes 40,000 jobs)."""
+        if self.extra or type(self.reference_year) is not int:
+            return state_.canonical_json(self.parameters)
+        text = _json_string
+        return (f'{{"lang":{text(self.lang)},"reference_year":{self.reference_year},'
+                f'"unit_code":{text(self.unit_code)},"unit_level":{text(self.unit_level)}}}')
 
     @property
     def parameters(self) -> dict:
@@ -913,17 +923,21 @@ class BatchRun:
                    kernel: str) -> dict:
         """Each report's fingerprint inputs (:func:`inputs_of`), its data being the tables
         it read when last built."""
-        data_ids: dict = {}  # one hash per set of tables read, not one per report
+        shared: dict[tuple, dict] = {}  # one set per notebook and tables read, not per report
+        get = self.state.get
 
-        def data(tables):
-            key = None if tables is None else tuple(sorted(tables))
-            if key not in data_ids:
-                data_ids[key] = data_id(manifest, tables)
-            return data_ids[key]
+        def inputs(job: Job) -> dict:
+            tables = (get(job.key) or {}).get("tables_read")
+            key = (job.notebook, None if tables is None else tuple(tables))
+            base = shared.get(key)
+            if base is None:
+                base = shared[key] = inputs_of(job, notebook_sha[job.notebook], manifest,
+                                               self.identity, kernel, tables)
+            own = base.copy()
+            own["parameters"] = job.parameters_sha
+            return own
 
-        return {j.key: inputs_of(j, notebook_sha[j.notebook], manifest, self.identity, kernel,
-                                 data=data((self.state.get(j.key) or {}).get("tables_read")))
-                for j in jobs}
+        return {j.key: inputs(j) for j in jobs}
 
     def publish(self, job: Job, result, inputs: dict, reason: str, manifest: dict) -> Outcome:
         """Write a result into the outputs folder and record it (journal first); a built
@@ -1008,13 +1022,15 @@ class BatchRun:
         return (f"cannot write {err.filename or job.html_path(self.out)} ({problem}); "
                 + ("its previous page stays published" if kept else "nothing was published"))
 
-    def record_skipped(self, jobs: list[Job], inputs: dict) -> list[Outcome]:
+    def record_skipped(self, jobs: list[Job]) -> list[Outcome]:
+        """Manifest entries for up-to-date reports: key, language, fingerprint and files only
+        (their parameters and inputs are in the state record the fingerprint names)."""
         outcomes = []
+        get = self.state.get
         for job in jobs:
-            record = self.state.get(job.key) or {}
-            self.entries.append({**_record_base(job), "status": "up_to_date", "reason": "",
+            record = get(job.key) or {}
+            self.entries.append({"key": job.key, "lang": job.lang, "status": "up_to_date",
                                  "fingerprint": record.get("fingerprint"),
-                                 "inputs": inputs[job.key],
                                  "html": record.get("html"), "executed": record.get("executed")})
             outcomes.append(Outcome(job, "up_to_date"))  # its files: those of its record
         return outcomes
@@ -1147,7 +1163,7 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     todo = [j for j in plan_.jobs if reasons[j.key]]
     skipped = [j for j in plan_.jobs if not reasons[j.key]]
     changed = batch.record_no_data(plan_.no_data)
-    outcomes = batch.record_skipped(skipped, inputs)
+    outcomes = batch.record_skipped(skipped)
     if todo:
         ensure_kernel(config.kernel)
         if scheduler is None:  # only now: a no-op starts no helper process
