@@ -310,7 +310,8 @@ def seed_built(config_path: Path, out: Path) -> int:
             path.write_text("{}" if path.suffix == ".ipynb" else "<p>placeholder</p>")
         tables = TABLES_READ.get(job.notebook, ["units", "dti_scores"])
         inputs = report.inputs_of(job, notebook_sha[job.notebook], manifest, batch.identity,
-                                  config.kernel, tables)
+                                  config.kernel, tables,
+                                  code=batch.notebook_code(config, job.notebook))
         fingerprint = state_.report_fingerprint(inputs)
         batch.state.put({**report._record_base(job), "status": "built", "tables_read": tables,
                          "fingerprint": fingerprint, "inputs": inputs, "run_id": batch.run_id,

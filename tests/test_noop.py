@@ -61,7 +61,7 @@ def country(tmp_path, monkeypatch):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("{}" if path.suffix == ".ipynb" else "<p>built</p>")
         inputs = report.inputs_of(job, sha[job.notebook], manifest, batch.identity, cfg.kernel,
-                                  READS[job.notebook])
+                                  READS[job.notebook], code=batch.notebook_code(cfg, job.notebook))
         batch.state.put({**report._record_base(job), "status": "built",
                          "fingerprint": state_.report_fingerprint(inputs), "inputs": inputs,
                          "tables_read": READS[job.notebook], "html": job.html_rel,

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from lib.batch import code as code_
 from lib.batch import state as state_
 from lib.batch.pool import cell_source as _source
 from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME, notebook_imports
@@ -621,13 +622,14 @@ def data_id(manifest: dict, tables: list[str] | None = None) -> str:
 
 
 def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str,
-              tables: list[str] | None = None, data: str | None = None) -> dict:
+              tables: list[str] | None = None, data: str | None = None, *, code: str) -> dict:
     """The input components of a report's fingerprint; ``tables``: the processed tables the
     report read when it was last built (None: all the data); ``data``: their
-    :func:`data_id` when the caller has it already."""
+    :func:`data_id` when the caller has it already; ``code``: the hash of the modules the
+    notebook imports and of the exporter (:meth:`BatchRun.notebook_code`)."""
     return {"notebook": notebook_sha,
             "parameters": job.parameters_sha,
-            "data": data if data is not None else data_id(manifest, tables), "lib": identity["lib"],
+            "data": data if data is not None else data_id(manifest, tables), "lib": code,
             "requirements": identity["requirements"], "python": identity["python"],
             "runner": identity["runner"], "kernel": kernel}
 
@@ -751,6 +753,8 @@ class BatchRun:
         self.lock = None
         self.started = time.time()
         self.identity = state_.code_identity()
+        self._code_graph: dict | None = None
+        self._code_hashes: dict[tuple, str] = {}
         self.manifest: dict = {}
         self.entries: list[dict] = []
         self.executor_info: dict = {}
@@ -790,7 +794,7 @@ class BatchRun:
         if manifest.get("synthetic"):
             self.notes.append("processed data are the synthetic panel: not rebuilt from data/raw")
             return manifest
-        check = {"raw": state_.raw_signature(RAW_DIR), "lib": self.identity["lib"],
+        check = {"raw": state_.raw_signature(RAW_DIR), "lib": self.code_hash(code_.BUILD),
                  "processed": str(processed_dir()), "data_version": manifest.get("data_version")}
         tables_exist = bool(manifest) and all(
             (processed_dir() / f"{t}.parquet").exists() for t in manifest.get("tables", {}))
@@ -919,8 +923,31 @@ class BatchRun:
             self.phase("executor closed")
         return outcomes
 
+    def code_graph(self) -> dict[str, list[str]]:
+        """The import graph of ``lib`` (:func:`lib.batch.code.import_graph`), kept in
+        ``state/code_graph.json`` per version of ``lib``."""
+        if self._code_graph is None:
+            self._code_graph = self.state.cached("code_graph", self.identity["lib"])
+            if self._code_graph is None:
+                self._code_graph = code_.import_graph()
+                self.state.store("code_graph", self.identity["lib"], self._code_graph)
+        return self._code_graph
+
+    def code_hash(self, roots) -> str:
+        """:func:`lib.batch.code.code_hash` of ``roots`` (module names), once per run."""
+        roots = tuple(sorted(roots))
+        if roots not in self._code_hashes:
+            self._code_hashes[roots] = code_.code_hash(roots, self.code_graph())
+        return self._code_hashes[roots]
+
+    def notebook_code(self, config: Config, notebook: str) -> str:
+        """The code a notebook's reports depend on: the modules it imports, transitively, and
+        the exporter with its templates."""
+        imports = notebook_imports(read_notebook(config.notebook_file(notebook)))
+        return self.code_hash([*imports, *code_.EXPORTER])
+
     def inputs_for(self, jobs: list[Job], notebook_sha: dict, manifest: dict,
-                   kernel: str) -> dict:
+                   config: Config) -> dict:
         """Each report's fingerprint inputs (:func:`inputs_of`), its data being the tables
         it read when last built."""
         shared: dict[tuple, dict] = {}  # one set per notebook and tables read, not per report
@@ -931,8 +958,9 @@ class BatchRun:
             key = (job.notebook, None if tables is None else tuple(tables))
             base = shared.get(key)
             if base is None:
-                base = shared[key] = inputs_of(job, notebook_sha[job.notebook], manifest,
-                                               self.identity, kernel, tables)
+                base = shared[key] = inputs_of(
+                    job, notebook_sha[job.notebook], manifest, self.identity, config.kernel,
+                    tables, code=self.notebook_code(config, job.notebook))
             own = base.copy()
             own["parameters"] = job.parameters_sha
             return own
@@ -1156,7 +1184,7 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
            notebook_sha: dict | None = None) -> tuple[list[Outcome], int]:
     notebook_sha = notebook_sha or {n: state_.sha256_path(config.notebook_file(n))
                                     for n in {j.notebook for j in plan_.jobs}}
-    inputs = batch.inputs_for(plan_.jobs, notebook_sha, manifest, config.kernel)
+    inputs = batch.inputs_for(plan_.jobs, notebook_sha, manifest, config)
     files = OutputFiles(batch.out)
     reasons = {j.key: rebuild_reason(batch.state.get(j.key), inputs[j.key], batch.out, force,
                                      files) for j in plan_.jobs}
@@ -1277,7 +1305,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         except ConfigError as err:
             _print_config_error(err)
             return EXIT_BAD_CONFIG
-        inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg.kernel)
+        inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg)
         for note in batch.notes:
             print(f"note: {note}")
         _print_plan(batch, selected, inputs, force)
