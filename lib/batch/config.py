@@ -114,51 +114,59 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
         else NOTEBOOKS_DIR
     entries = []
     for i, entry in enumerate(raw["reports"], 1):
-        where = f"{name}: report {i}"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a mapping")
-            continue
-        problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
-                     for k in entry if k not in ENTRY_KEYS]
-        notebook = entry.get("notebook")
-        if isinstance(notebook, str) and not _SAFE_NAME.fullmatch(notebook):
-            # a name is also part of output paths: nothing may leave notebooks/ or outputs/
-            problems.append(f"{where}: notebook {notebook!r} must be the name of a notebook in "
-                            f"{notebooks_dir.name}/ (letters, digits, '_' and '-'), not a path")
-        elif not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
-            problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
-        if entry.get("unit_level") not in LEVELS:
-            problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
-                            f"got {entry.get('unit_level')!r}")
-        if ("unit_codes" in entry) == ("peer_group" in entry):
-            problems.append(f"{where}: give either unit_codes or peer_group")
-        codes = entry.get("unit_codes", [])
-        if not isinstance(codes, list):
-            problems.append(f"{where}: unit_codes must be a list")
-        else:
-            problems += [f"{where}: unit code {c!r} must be a quoted string, e.g. \"{c}\" "
-                         "(codes keep their leading zeros)"
-                         for c in codes if not isinstance(c, str)]
-        if "peer_group" in entry and not isinstance(entry["peer_group"], str):
-            problems.append(f"{where}: peer_group must be a string")
-        extra = entry.get("parameters", {})
-        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-            problems.append(f"{where}: parameters must be a mapping of names to values")
-        else:
-            problems += [f"{where}: parameter {k!r} is set by the runner, not in reports.yml"
-                         for k in extra if k in RUNNER_PARAMETERS]
-        entry_years = entry.get("years", years)
-        if not isinstance(entry_years, list) or not all(_is_int(y) for y in entry_years):
-            problems.append(f"{where}: years must be a list of integers; got {entry_years!r}")
-        data = entry.get("data", notebook if notebook in DATA_RULES else None)
-        if data not in DATA_RULES:
-            problems.append(f"{where}: say which data decide the unit-years of notebook "
-                            f"{notebook!r}: data: one of {', '.join(DATA_RULES)}")
-        entries.append({**entry, "data": data, "years": entry_years,
-                        "parameters": extra if isinstance(extra, dict) else {}})
+        checked = _check_entry(entry, f"{name}: report {i}", years, notebooks_dir, problems)
+        if checked is not None:
+            entries.append(checked)
     if problems:
         raise ConfigError(problems)
     return Config(path, text, years, languages, kernel, cell_timeout, notebooks_dir, entries)
+
+
+def _check_entry(entry, where: str, years: list, notebooks_dir: Path,
+                 problems: list[str]) -> dict | None:
+    """One ``reports`` entry with its defaults filled in (None when it is not a mapping);
+    its problems are appended to ``problems``."""
+    if not isinstance(entry, dict):
+        problems.append(f"{where}: expected a mapping")
+        return None
+    problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
+                 for k in entry if k not in ENTRY_KEYS]
+    notebook = entry.get("notebook")
+    if isinstance(notebook, str) and not _SAFE_NAME.fullmatch(notebook):
+        # a name is also part of output paths: nothing may leave notebooks/ or outputs/
+        problems.append(f"{where}: notebook {notebook!r} must be the name of a notebook in "
+                        f"{notebooks_dir.name}/ (letters, digits, '_' and '-'), not a path")
+    elif not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
+        problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
+    if entry.get("unit_level") not in LEVELS:
+        problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
+                        f"got {entry.get('unit_level')!r}")
+    if ("unit_codes" in entry) == ("peer_group" in entry):
+        problems.append(f"{where}: give either unit_codes or peer_group")
+    codes = entry.get("unit_codes", [])
+    if not isinstance(codes, list):
+        problems.append(f"{where}: unit_codes must be a list")
+    else:
+        problems += [f"{where}: unit code {c!r} must be a quoted string, e.g. \"{c}\" "
+                     "(codes keep their leading zeros)"
+                     for c in codes if not isinstance(c, str)]
+    if "peer_group" in entry and not isinstance(entry["peer_group"], str):
+        problems.append(f"{where}: peer_group must be a string")
+    extra = entry.get("parameters", {})
+    if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+        problems.append(f"{where}: parameters must be a mapping of names to values")
+    else:
+        problems += [f"{where}: parameter {k!r} is set by the runner, not in reports.yml"
+                     for k in extra if k in RUNNER_PARAMETERS]
+    entry_years = entry.get("years", years)
+    if not isinstance(entry_years, list) or not all(_is_int(y) for y in entry_years):
+        problems.append(f"{where}: years must be a list of integers; got {entry_years!r}")
+    data = entry.get("data", notebook if notebook in DATA_RULES else None)
+    if data not in DATA_RULES:
+        problems.append(f"{where}: say which data decide the unit-years of notebook "
+                        f"{notebook!r}: data: one of {', '.join(DATA_RULES)}")
+    return {**entry, "data": data, "years": entry_years,
+            "parameters": extra if isinstance(extra, dict) else {}}
 
 
 @dataclass(frozen=True)
