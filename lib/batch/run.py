@@ -752,6 +752,48 @@ def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> N
           f"{len(selected.no_data)} unit-years without data")
 
 
+def _argument_problem(jobs: int | None, cluster: str | None) -> str | None:
+    """What is wrong with ``--jobs`` or ``--cluster`` (None: nothing)."""
+    if jobs is not None and jobs < 1:
+        return "--jobs must be at least 1"
+    if cluster not in (None, "local"):
+        return (f"--cluster must be 'local' (got {cluster!r}); use --scheduler "
+                "tcp://HOST:PORT for an existing cluster")
+    return None
+
+
+def _acquire(batch: BatchRun, wait: bool) -> bool:
+    """Take the outputs lock; False, with one sentence on stderr, when another run holds it."""
+    try:
+        batch.acquire(wait)
+    except state_.LockHeld as err:
+        print(f"error: another report run is in progress: {err}. It releases the lock when it "
+              "ends; pass --wait to queue behind it.", file=sys.stderr)
+        return False
+    return True
+
+
+def _dry_run(batch: BatchRun, only, units, years, languages, force: bool) -> int:
+    """``--dry-run``: print what would be built and why, without the lock or a kernel."""
+    batch.state.load()
+    try:
+        cfg = load_config(batch.config_path)
+        manifest = batch.ensure_data(build=False)
+        if not manifest:
+            raise ConfigError(f"no processed data in {processed_dir()}: run "
+                              "`python -m lib data` (a real run builds them first)")
+        full, notebook_sha = batch.full_plan(cfg, manifest)
+        selected = narrow(full, only, units, years, languages)
+    except ConfigError as err:
+        _print_config_error(err)
+        return EXIT_BAD_CONFIG
+    inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg)
+    for note in batch.notes:
+        print(f"note: {note}")
+    _print_plan(batch, selected, inputs, force)
+    return EXIT_OK
+
+
 def main(only: list[str] | None = None, units: list[str] | None = None,
          years: list[int] | None = None, dry_run: bool = False, jobs: int | None = None,
          force: bool = False, scheduler: str | None = None, cluster: str | None = None,
@@ -765,35 +807,15 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
     """
     started = time.perf_counter()
     workers = jobs or default_jobs()
-    if jobs is not None and jobs < 1:
-        print("error: --jobs must be at least 1", file=sys.stderr)
-        return EXIT_BAD_CONFIG
-    if cluster not in (None, "local"):
-        print(f"error: --cluster must be 'local' (got {cluster!r}); use --scheduler "
-              "tcp://HOST:PORT for an existing cluster", file=sys.stderr)
+    if problem := _argument_problem(jobs, cluster):
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     batch = BatchRun(None, config, progress)
     args = {"only": only, "units": units, "years": years, "languages": languages,
             "jobs": workers, "force": force,
             "scheduler": scheduler, "cluster": cluster, "config": str(batch.config_path)}
     if dry_run:
-        batch.state.load()
-        try:
-            cfg = load_config(batch.config_path)
-            manifest = batch.ensure_data(build=False)
-            if not manifest:
-                raise ConfigError(f"no processed data in {processed_dir()}: run "
-                                  "`python -m lib data` (a real run builds them first)")
-            full, notebook_sha = batch.full_plan(cfg, manifest)
-            selected = narrow(full, only, units, years, languages)
-        except ConfigError as err:
-            _print_config_error(err)
-            return EXIT_BAD_CONFIG
-        inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg)
-        for note in batch.notes:
-            print(f"note: {note}")
-        _print_plan(batch, selected, inputs, force)
-        return EXIT_OK
+        return _dry_run(batch, only, units, years, languages, force)
 
     from lib.data.io import StorageError, check_writable
 
@@ -803,11 +825,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     state_.remove_dead_temp_dirs()
-    try:
-        batch.acquire(wait)
-    except state_.LockHeld as err:
-        print(f"error: another report run is in progress: {err}. It releases the lock when it "
-              "ends; pass --wait to queue behind it.", file=sys.stderr)
+    if not _acquire(batch, wait):
         return EXIT_LOCKED
     cfg, manifest, exit_code = None, {}, EXIT_BAD_CONFIG
     previous_sigterm = _exit_on_sigterm()
