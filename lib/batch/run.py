@@ -358,7 +358,7 @@ class BatchRun:
         tasks are prepared; it ends with this process."""
         import multiprocessing.forkserver
 
-        from lib.batch.pool import use_forkserver, worker_context
+        from lib.batch.workers import use_forkserver, worker_context
 
         if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.batch.cluster"] if cluster else [])
@@ -380,7 +380,7 @@ class BatchRun:
             results = executor.run(tasks, bundle)
             self.executor_info = {**executor.describe(), "data_bundle_bytes": bundle.size}
         else:
-            from lib.batch.pool import LocalPool
+            from lib.batch.workers import LocalPool
 
             tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
             executor = LocalPool(workers, config.kernel, env={
