@@ -596,10 +596,11 @@ def main(argv=None) -> int:
     log_path = work / "benchmark.log"
     notebooks = [n for n in args.notebooks.split(",") if n]
     processed, config_path = write_workspace(work, args.units, args.years, notebooks)
+    from lib.batch import plan as planning
     from lib.batch import run as report
 
     config = report.load_config(config_path)
-    jobs = report.plan(config).jobs
+    jobs = planning.plan(config).jobs
     report.ensure_kernel(config.kernel)
     env = {**os.environ, "DTI_PROCESSED_DIR": str(processed), "BENCH_CONFIG": str(config_path),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

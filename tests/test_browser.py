@@ -23,7 +23,7 @@ import shutil
 import nbformat
 import pytest
 
-from lib.batch import run as report
+from lib.batch import plan as planning, run as report
 from lib.build import pipeline
 from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR
 from lib.present import narrative
@@ -91,7 +91,7 @@ def offline(browser):
 
 def build_portfolio(out, only=None) -> list:
     report.ensure_kernel()
-    jobs = report.plan(report.load_config(), only=only, units=["246"], years=[2023, 2024])
+    jobs = planning.plan(report.load_config(), only=only, units=["246"], years=[2023, 2024])
     outcomes = report.run(jobs, out=out, progress=False)
     assert outcomes and all(o.status == "built" for o in outcomes), [o.error for o in outcomes]
     return outcomes

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from lib.batch.run import declared_parameters, load_config
+from lib.batch.config import declared_parameters, load_config
 from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR, ROOT
 from lib.data.sources import SIDECAR_KEYS, load_sidecar, raw_data_files
 

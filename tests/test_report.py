@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lib.batch import run as report, state as batch_state
+from lib.batch import plan as planning, run as report, state as batch_state
 
 
 def write_notebook(path, parameters: str, *cells: str) -> None:
@@ -39,7 +39,7 @@ def outputs(tmp_path, monkeypatch):
 
 
 def test_plan_expands_units_and_years_with_codes_as_text(processed):
-    plan = report.plan(report.load_config())
+    plan = planning.plan(report.load_config())
     keys = {job.key for job in plan.jobs}
     assert {"vi/2023/246-scores", "vi/2022/246-scores", "vi/2024/246-infrastructure",
             "vi/2022/26-overview", "en/2023/246-scores", "en/2022/26-overview"} <= keys
@@ -61,9 +61,9 @@ def test_plan_expands_units_and_years_with_codes_as_text(processed):
     assert (english.html_rel, english.executed_rel, english.failed_rel) == (
         "en/2023/246-scores.html", "executed/en/2023/246-scores.ipynb",
         "executed/en/2023/246-scores.failed.ipynb")
-    narrowed = report.plan(report.load_config(), only=["scores"], units=["246"], years=[2023])
+    narrowed = planning.plan(report.load_config(), only=["scores"], units=["246"], years=[2023])
     assert [job.key for job in narrowed.jobs] == ["vi/2023/246-scores", "en/2023/246-scores"]
-    english_only = report.plan(report.load_config(), only=["scores"], units=["246"],
+    english_only = planning.plan(report.load_config(), only=["scores"], units=["246"],
                                years=[2023], languages=["en"])
     assert [job.key for job in english_only.jobs] == ["en/2023/246-scores"]
 
@@ -88,7 +88,7 @@ def test_languages_are_validated(processed, outputs, tmp_path, capsys):
     config.write_text("years: [2023]\nlanguages: [en]\nreports:\n"
                       "  - {notebook: scores, unit_level: district, unit_codes: [\"246\"]}\n",
                       encoding="utf-8")
-    assert [j.key for j in report.plan(report.load_config(config)).jobs] == ["en/2023/246-scores"]
+    assert [j.key for j in planning.plan(report.load_config(config)).jobs] == ["en/2023/246-scores"]
     assert report.main(config=config, languages=["vi"], dry_run=True) == report.EXIT_BAD_CONFIG
     assert "no report is configured for language vi (configured: en)" in capsys.readouterr().err
 
@@ -96,16 +96,16 @@ def test_languages_are_validated(processed, outputs, tmp_path, capsys):
 def test_declared_parameters_and_type_checks():
     notebook = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
                            "source": STANDARD + "threshold: float = 0.5  # share\nflag = False\n"}]}
-    declared = report.declared_parameters(notebook)
+    declared = planning.declared_parameters(notebook)
     assert list(declared) == ["unit_code", "reference_year", "unit_level", "lang", "threshold",
                               "flag"]
     assert declared["threshold"].type_name == "float" and declared["flag"].type_name == "bool"
     job = report.Job("x", "246", "district", "Lập Thạch", 2023,
                      extra=(("threshold", 1), ("flag", True)))
-    assert report.parameter_problems(job, declared) == []
+    assert planning.parameter_problems(job, declared) == []
     bad = report.Job("x", "246", "district", "Lập Thạch", 2023,
                      extra=(("threshold", True), ("other", 1)))
-    problems = report.parameter_problems(bad, declared)
+    problems = planning.parameter_problems(bad, declared)
     assert any("unknown parameter 'other'" in p for p in problems)
     assert any("'flag' is declared by the notebook but not given" in p for p in problems)
     assert any("'threshold' must be float, got bool" in p for p in problems)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lib import profiles
-from lib.batch import run as report
+from lib.batch import plan as planning, run as report
 from lib.data.parse import parse_value
 from lib.present import narrative
 from test_language import _render, visible_text
@@ -79,7 +79,7 @@ def test_one_report_year_per_figure_the_2024_08_21_snapshot_is_a_2024_figure(pro
         "2023-2024 (article of 2024-08-21)"}
     assert len(infrastructure) == 6 and len(cashless) == 4
     # the report plan: 2024 built, 2023 listed as "no data"
-    plan = report.plan(report.load_config(), units=["246"], years=[2023, 2024])
+    plan = planning.plan(report.load_config(), units=["246"], years=[2023, 2024])
     assert {"vi/2024/246-infrastructure", "vi/2024/246-cashless"} <= {j.key for j in plan.jobs}
     assert {"vi/2023/246-infrastructure", "en/2023/246-cashless"} <= {
         j.key for j in plan.no_data}

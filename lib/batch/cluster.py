@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.batch import pool as batch
+from lib.batch import workers
 from lib.batch.state import code_identity
 
 log = logging.getLogger("lib.batch")
@@ -98,7 +99,7 @@ def dask_task(task: batch.ReportTask, bundle: DataBundle, sources: dict) -> batc
     batch.skip_unused_iri_grammar()
     task.data_dir = stage_bundle(bundle)
     task.source = task.source or sources[task.notebook]
-    return batch.run_task(task)
+    return workers.run_task(task)
 
 
 LOADED_IDENTITY = code_identity()  # the code this process imported (a worker: at its start)
@@ -119,7 +120,7 @@ def worker_identity() -> dict:
 def close_worker_sessions() -> int:
     """Shut down this worker's kernels and remove its staged data (runs on each worker at
     the end of a run); return how many kernel sessions there were."""
-    sessions = batch.close_sessions()
+    sessions = workers.close_sessions()
     unstage_bundles()
     return sessions
 
@@ -165,12 +166,12 @@ def default_preload() -> tuple:
 
 
 def _warm_worker() -> None:
-    session = batch.acquire_session(batch.KERNEL_NAME, default_preload())
+    session = workers.acquire_session(batch.KERNEL_NAME, default_preload())
     try:
         session.start()  # boots while the rest of the cluster starts and the data travel
     finally:
-        batch.release_session(session)
-    batch.warm_imports()
+        workers.release_session(session)
+    workers.warm_imports()
 
 
 # Dask settings for a batch of long tasks: the LocalCluster starts with them, and workers
@@ -260,7 +261,7 @@ class DaskPool:
         from distributed.utils import get_mp_context
 
         if get_mp_context() is multiprocessing.get_context("forkserver"):
-            batch.worker_context(["distributed", "lib.batch.cluster"])
+            workers.worker_context(["distributed", "lib.batch.cluster"])
 
     def run(self, tasks: list[batch.ReportTask],
             bundle: DataBundle) -> Iterator[batch.ReportResult]:
@@ -283,7 +284,7 @@ class DaskPool:
                 try:
                     result = future.result()
                 except Exception as err:  # noqa: BLE001 - a worker died, a task was lost
-                    result = batch.failed_result(
+                    result = workers.failed_result(
                         task, f"Dask task failed: {type(err).__name__}: {err}")
                 future.release()
                 yield result

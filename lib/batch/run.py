@@ -22,544 +22,28 @@ configuration, parameters or input data (nothing was executed); 3 another run ho
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import dataclasses
 import json
 import os
-import re
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _json_string  # the C string escaper
+from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from lib.batch import code as code_
 from lib.batch import state as state_
-from lib.batch.pool import cell_source as _source
-from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME, notebook_imports
-from lib.data.paths import NOTEBOOKS_DIR, RAW_DIR, REPORTS_CONFIG, ROOT, outputs_dir, processed_dir
-from lib.messages import DEFAULT_LANGUAGE, LANGUAGES
+from lib.batch.pool import KERNEL_NAME, notebook_imports
+from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir
+from lib.batch.config import ConfigError, Config, load_config, read_notebook
+from lib.batch.plan import Job, Plan, PlanFacts, expand, language_root, narrow
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
-CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
-ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
-LEVELS = ("country", "province", "district", "commune")
 OUTPUTS_MIN_FREE = 50 * 10**6  # bytes free in outputs/ before a run starts
-RUNNER_PARAMETERS = ("unit_code", "reference_year", "unit_level", "lang")
-DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
 INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
                 "lib": "lib code", "requirements": "pinned requirements", "python": "Python",
                 "runner": "runner", "kernel": "kernel"}
-# libyaml's safe loader when PyYAML has it (10× faster on a national configuration)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,),
-          "dict": (dict,)}
-
-
-class ConfigError(ValueError):
-    """``reports.yml``, a parameter set or a command-line selection is invalid; ``problems``
-    lists every problem found (all are checked before anything runs)."""
-
-    def __init__(self, problems):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-# ------------------------------------------------------------------------------ the plan
-
-
-@dataclass(frozen=True)
-class Job:
-    """One report: a notebook run for one unit and reference year in one language (``extra``:
-    further parameters from the ``parameters`` of its ``reports.yml`` entry, as sorted pairs).
-
-    Its key names the language (``vi/2023/246-scores``); its page and executed notebook lie in
-    the language's folder (:func:`lib.site.portfolio.language_root`): ``2023/246-scores.html`` and
-    ``executed/2023/246-scores.ipynb`` in Vietnamese, ``en/2023/…`` and ``executed/en/2023/…``
-    in English. ``parameters_sha`` is the hash of its parameters in its fingerprint, computed
-    when the job is made (a cached plan passes it back: a no-op hashes nothing)."""
-
-    notebook: str
-    unit_code: str
-    unit_level: str
-    unit_name: str
-    reference_year: int
-    lang: str = DEFAULT_LANGUAGE
-    extra: tuple = ()
-    parameters_sha: str = field(default="", repr=False, compare=False)
-    key: str = field(init=False, repr=False, compare=False)  # looked up ten times per run
-
-    def __post_init__(self):
-        object.__setattr__(self, "key", f"{self.lang}/{self.reference_year}/{self.stem}")
-        if not self.parameters_sha:
-            object.__setattr__(self, "parameters_sha", state_.sha256_bytes(
-                self.parameters_json().encode())[:20])
-
-    def parameters_json(self) -> str:
-        """:func:`lib.batch.state.canonical_json` of :attr:`parameters`, written out directly
-        for the four standard parameters (a plan from the tables makes 40,000 jobs)."""
-        if self.extra or type(self.reference_year) is not int:
-            return state_.canonical_json(self.parameters)
-        text = _json_string
-        return (f'{{"lang":{text(self.lang)},"reference_year":{self.reference_year},'
-                f'"unit_code":{text(self.unit_code)},"unit_level":{text(self.unit_level)}}}')
-
-    @property
-    def parameters(self) -> dict:
-        return {"unit_code": self.unit_code, "reference_year": self.reference_year,
-                "unit_level": self.unit_level, "lang": self.lang, **dict(self.extra)}
-
-    @property
-    def stem(self) -> str:
-        return f"{self.unit_code}-{self.notebook}"
-
-    @property
-    def label(self) -> str:
-        return (f"{self.reference_year} {self.unit_code} {self.unit_name}: {self.notebook} "
-                f"[{self.lang}]")
-
-    @property
-    def _rel(self) -> str:
-        return f"{language_root(self.lang)}{self.reference_year}/{self.stem}"
-
-    @property
-    def html_rel(self) -> str:
-        return f"{self._rel}.html"
-
-    @property
-    def executed_rel(self) -> str:
-        return f"executed/{self._rel}.ipynb"
-
-    @property
-    def failed_rel(self) -> str:
-        return f"executed/{self._rel}.failed.ipynb"
-
-    def executed_path(self, out: Path) -> Path:
-        return Path(out) / self.executed_rel
-
-    def failed_path(self, out: Path) -> Path:
-        return Path(out) / self.failed_rel
-
-    def html_path(self, out: Path) -> Path:
-        return Path(out) / "html" / self.html_rel
-
-    def to_dict(self) -> dict:
-        # by hand: dataclasses.asdict deep-copies every field (2 s for a national plan)
-        return {"notebook": self.notebook, "unit_code": self.unit_code,
-                "unit_level": self.unit_level, "unit_name": self.unit_name,
-                "reference_year": self.reference_year, "lang": self.lang,
-                "extra": [list(p) for p in self.extra], "parameters_sha": self.parameters_sha}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Job:
-        extra = data.get("extra")
-        return cls(data["notebook"], data["unit_code"], data["unit_level"], data["unit_name"],
-                   data["reference_year"], data.get("lang", DEFAULT_LANGUAGE),
-                   tuple(tuple(p) for p in extra) if extra else (),
-                   data.get("parameters_sha", ""))
-
-
-@dataclass
-class Config:
-    """A validated ``reports.yml``: ``entries`` are its ``reports``, with defaults filled in."""
-
-    path: Path
-    text: str
-    years: list
-    languages: list
-    kernel: str
-    cell_timeout: int
-    notebooks_dir: Path
-    entries: list
-
-    def notebook_file(self, notebook: str) -> Path:
-        return self.notebooks_dir / f"{notebook}.ipynb"
-
-    def notebook_display_path(self, notebook: str) -> str:
-        path = self.notebook_file(notebook).resolve()
-        return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-
-
-@dataclass
-class Plan:
-    """Reports to build, plus the unit-years without data (shown as "no data")."""
-
-    jobs: list[Job] = field(default_factory=list)
-    no_data: list[Job] = field(default_factory=list)
-    config: Config | None = None
-
-    def __iter__(self):
-        return iter(self.jobs)
-
-    def to_dict(self) -> dict:
-        return {"jobs": [j.to_dict() for j in self.jobs],
-                "no_data": [j.to_dict() for j in self.no_data]}
-
-    @classmethod
-    def from_dict(cls, data: dict, config: Config) -> Plan:
-        return cls([Job.from_dict(j) for j in data["jobs"]],
-                   [Job.from_dict(j) for j in data["no_data"]], config)
-
-
-def language_root(lang: str) -> str:
-    """:func:`lib.site.portfolio.language_root` (imported when first needed: a no-op run never
-    loads the page templates and their text tables)."""
-    from lib.site.portfolio import language_root as root
-
-    return root(lang)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # notebook names and unit codes
-
-
-def load_config(path: Path = REPORTS_CONFIG) -> Config:
-    """Read and check ``reports.yml``; raise :class:`ConfigError` listing every problem.
-
-    Checked: known keys only; ``years`` integers; ``languages`` a list of distinct languages
-    with a message catalogue (default ``[vi, en]``: every report is built in each; the old
-    ``lang`` key is an error saying so); each entry names an existing notebook, a unit level,
-    either ``unit_codes`` (quoted strings) or a ``peer_group``, optional extra ``parameters``
-    and the ``data`` that decide which unit-years have a report. Units, peer groups and parameter types are checked by
-    :func:`plan`, against the data and the notebooks.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=_YAML_LOADER)
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from None
-    name = path.name
-    if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
-        raise ConfigError(f"{name}: expected a mapping with a 'reports' list")
-    problems = [f"{name}: unknown key {k!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
-                for k in raw if k not in CONFIG_KEYS and k != "lang"]  # lang: below
-    years = raw.get("years", [])
-    if not isinstance(years, list) or not all(_is_int(y) for y in years):
-        problems.append(f"{name}: years must be a list of integers, e.g. [2022, 2023]; "
-                        f"got {years!r}")
-        years = []
-    if "lang" in raw:
-        problems.append(f"{name}: 'lang' is replaced by 'languages', a list: every report is "
-                        f"built in each language listed, e.g. languages: [{', '.join(LANGUAGES)}]")
-    languages = raw.get("languages", list(LANGUAGES))
-    if not isinstance(languages, list) or not languages \
-            or any(lang not in LANGUAGES for lang in languages) \
-            or len(set(languages)) != len(languages):
-        problems.append(f"{name}: languages must be a list of distinct languages among "
-                        f"{', '.join(LANGUAGES)}, e.g. [{', '.join(LANGUAGES)}]; got {languages!r}")
-        languages = []
-    kernel = raw.get("kernel", KERNEL_NAME)
-    if not isinstance(kernel, str):
-        problems.append(f"{name}: kernel must be a kernel name; got {kernel!r}")
-    cell_timeout = raw.get("cell_timeout", CELL_TIMEOUT)
-    if not _is_int(cell_timeout) or cell_timeout <= 0:
-        problems.append(f"{name}: cell_timeout must be a positive number of seconds")
-    notebooks_dir = (path.parent / raw["notebooks_dir"]).resolve() if raw.get("notebooks_dir") \
-        else NOTEBOOKS_DIR
-    entries = []
-    for i, entry in enumerate(raw["reports"], 1):
-        where = f"{name}: report {i}"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a mapping")
-            continue
-        problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
-                     for k in entry if k not in ENTRY_KEYS]
-        notebook = entry.get("notebook")
-        if isinstance(notebook, str) and not _SAFE_NAME.fullmatch(notebook):
-            # a name is also part of output paths: nothing may leave notebooks/ or outputs/
-            problems.append(f"{where}: notebook {notebook!r} must be the name of a notebook in "
-                            f"{notebooks_dir.name}/ (letters, digits, '_' and '-'), not a path")
-        elif not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
-            problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
-        if entry.get("unit_level") not in LEVELS:
-            problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
-                            f"got {entry.get('unit_level')!r}")
-        if ("unit_codes" in entry) == ("peer_group" in entry):
-            problems.append(f"{where}: give either unit_codes or peer_group")
-        codes = entry.get("unit_codes", [])
-        if not isinstance(codes, list):
-            problems.append(f"{where}: unit_codes must be a list")
-        else:
-            problems += [f"{where}: unit code {c!r} must be a quoted string, e.g. \"{c}\" "
-                         "(codes keep their leading zeros)"
-                         for c in codes if not isinstance(c, str)]
-        if "peer_group" in entry and not isinstance(entry["peer_group"], str):
-            problems.append(f"{where}: peer_group must be a string")
-        extra = entry.get("parameters", {})
-        if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-            problems.append(f"{where}: parameters must be a mapping of names to values")
-        else:
-            problems += [f"{where}: parameter {k!r} is set by the runner, not in reports.yml"
-                         for k in extra if k in RUNNER_PARAMETERS]
-        entry_years = entry.get("years", years)
-        if not isinstance(entry_years, list) or not all(_is_int(y) for y in entry_years):
-            problems.append(f"{where}: years must be a list of integers; got {entry_years!r}")
-        data = entry.get("data", notebook if notebook in DATA_RULES else None)
-        if data not in DATA_RULES:
-            problems.append(f"{where}: say which data decide the unit-years of notebook "
-                            f"{notebook!r}: data: one of {', '.join(DATA_RULES)}")
-        entries.append({**entry, "data": data, "years": entry_years,
-                        "parameters": extra if isinstance(extra, dict) else {}})
-    if problems:
-        raise ConfigError(problems)
-    return Config(path, text, years, languages, kernel, cell_timeout, notebooks_dir, entries)
-
-
-@dataclass(frozen=True)
-class Declared:
-    """A parameter declared in a notebook's ``parameters`` cell."""
-
-    name: str
-    annotation: str | None
-    default: object = None
-    has_default: bool = False
-
-    @property
-    def type_name(self) -> str | None:
-        if self.annotation in _TYPES:
-            return self.annotation
-        if self.annotation is None and self.has_default and type(self.default).__name__ in _TYPES:
-            return type(self.default).__name__
-        return None
-
-
-def read_notebook(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def declared_parameters(notebook: dict) -> dict[str, Declared]:
-    """The parameters a notebook declares in its one cell tagged ``parameters``, like
-    ``unit_code: str = "246"  # comment``. Raises ``ValueError`` when there is no such cell,
-    several, or it is not valid Python."""
-    cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"
-             and "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise ValueError(f"{len(cells)} cells tagged 'parameters' (expected 1)")
-    try:
-        tree = ast.parse(_source(cells[0]))
-    except SyntaxError as err:
-        raise ValueError(f"parameters cell is not valid Python: {err}") from None
-    declared = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            name, annotation, value = node.target.id, ast.unparse(node.annotation), node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            name, annotation, value = node.targets[0].id, None, node.value
-        else:
-            continue
-        try:
-            default, has_default = ast.literal_eval(value), True
-        except (ValueError, TypeError, SyntaxError):
-            default, has_default = None, False
-        declared[name] = Declared(name, annotation, default, has_default)
-    return declared
-
-
-def parameter_problems(job: Job, declared: dict[str, Declared]) -> list[str]:
-    """Unknown or missing names and wrong types of a job's parameters."""
-    where = f"{job.notebook} for {job.unit_code} ({job.reference_year})"
-    passed = job.parameters
-    problems = [f"{where}: unknown parameter {name!r} (declared: {', '.join(declared)})"
-                for name in passed if name not in declared]
-    problems += [f"{where}: parameter {name!r} is declared by the notebook but not given"
-                 for name in declared if name not in passed]
-    for name, value in passed.items():
-        expected = declared[name].type_name if name in declared else None
-        if expected and (not isinstance(value, _TYPES[expected])
-                         or (expected in ("int", "float") and isinstance(value, bool))):
-            problems.append(f"{where}: parameter {name!r} must be {expected}, got "
-                            f"{type(value).__name__} {value!r}")
-    return problems
-
-
-def _availability(rule: str):
-    """The (unit code, unit level or None, year) with data for ``rule``, or None for "all"."""
-    import pandas as pd
-
-    from lib import profiles
-    from lib.data.load import load_table
-
-    if rule == "all":
-        return None
-    # columns as Python lists (.tolist()): iterating Arrow strings one by one is slow
-    if rule in ("scores", "overview"):
-        totals = profiles.dti_totals()
-        totals = totals[totals["score"].notna() | totals["rank_low"].notna()]
-        if rule == "scores":
-            return set(zip(totals["unit_code"].tolist(), totals["unit_level"].tolist(),
-                           totals["reference_year"].tolist()))
-        parent = totals["peer_group"].str.extract(r"s_of_(.+)$", expand=False)
-        return {(code, None, year) for code, year in zip(parent.tolist(),
-                                                         totals["reference_year"].tolist())
-                if isinstance(code, str)}
-    themes = (profiles.INFRASTRUCTURE_THEMES if rule == "infrastructure"
-              else profiles.CASHLESS_THEMES)
-    indicators = load_table("indicators")
-    rows = indicators[indicators["theme"].isin(themes) & ~indicators["is_target"]]
-    figure_years = profiles.figure_years(rows)  # as profiles.unit_indicators
-    keep = figure_years.notna().to_numpy(dtype=bool)
-    pairs = pd.DataFrame({"code": rows["unit_code"][keep],
-                          "year": figure_years[keep].astype("int64")}).drop_duplicates()
-    return set(zip(pairs["code"].tolist(), [None] * len(pairs), pairs["year"].tolist()))
-
-
-class PlanFacts:
-    """What a plan takes from the processed data: the unit names of each level, the members
-    of each peer group and, per ``data:`` rule, the unit-years with data. Each is computed
-    from the tables (with pandas) when first asked, or read from ``cached`` — what
-    :attr:`data` held after an earlier plan of the same data and code (the runner keeps it
-    in ``state/plan_facts.json``), so that a changed ``reports.yml`` is planned without
-    reading a table. ``changed`` says whether anything was computed."""
-
-    def __init__(self, cached: dict | None = None):
-        self.data: dict = cached if cached is not None else {}
-        self.changed = False
-        self._available: dict[str, set | None] = {}
-
-    def _get(self, name: str, compute):
-        if name not in self.data:
-            self.data[name] = compute()
-            self.changed = True
-        return self.data[name]
-
-    def names(self, level: str) -> dict[str, str]:
-        """Unit code → name of the units of ``level`` (``units`` table)."""
-        def compute():
-            from lib.data.load import load_table
-
-            units = load_table("units")
-            at_level = units[units["unit_level"] == level]
-            return dict(zip(at_level["unit_code"].tolist(), at_level["unit_name"].tolist()))
-
-        return self._get(f"names:{level}", compute)
-
-    def groups(self) -> dict[str, dict[str, str]]:
-        """Peer group → {unit code: name} of the units with a DTI total in it."""
-        def compute():
-            from lib import profiles
-
-            return {g: dict(zip(rows["unit_code"].tolist(), rows["unit_name"].tolist()))
-                    for g, rows in profiles.dti_totals().groupby("peer_group", sort=False)}
-
-        return self._get("groups", compute)
-
-    def available(self, rule: str) -> set | None:
-        """:func:`_availability` of ``rule`` as a set of tuples (None for "all")."""
-        if rule not in self._available:
-            rows = self._get(f"available:{rule}", lambda: None if rule == "all" else
-                             list(_availability(rule)))
-            self._available[rule] = None if rows is None else {tuple(r) for r in rows}
-        return self._available[rule]
-
-
-def expand(config: Config, facts: PlanFacts | None = None) -> Plan:
-    """Expand every entry into jobs (notebook × unit × year × language) and validate them all;
-    ``facts``: what the data say (default: read from the processed tables).
-
-    Raises :class:`ConfigError` listing unknown unit codes (for the entry's level), unknown
-    or empty peer groups, duplicate reports, and every parameter set that does not match its
-    notebook's declared parameters (unknown or missing names, wrong types).
-    """
-    facts = facts or PlanFacts()
-    problems: list[str] = []
-    result = Plan(config=config)
-    seen: set[str] = set()
-    declared: dict[str, dict] = {}
-    for i, entry in enumerate(config.entries, 1):
-        where = f"{config.path.name}: report {i} ({entry['notebook']})"
-        notebook = entry["notebook"]
-        if notebook not in declared:
-            try:
-                declared[notebook] = declared_parameters(
-                    read_notebook(config.notebook_file(notebook)))
-            except ValueError as err:
-                problems.append(f"{config.notebook_display_path(notebook)}: {err}")
-                declared[notebook] = None
-        level = entry["unit_level"]
-        names = facts.names(level)
-        if "unit_codes" in entry:
-            unknown = [c for c in entry["unit_codes"] if c not in names]
-            if unknown:
-                problems.append(f"{where}: unknown {level} code(s) {', '.join(map(repr, unknown))} "
-                                f"in the units table")
-            members = [(c, names[c]) for c in entry["unit_codes"] if c in names]
-        else:
-            # codes decide identity (a name spelled differently in one year is the same unit)
-            members = sorted((c, names.get(c, n))
-                             for c, n in facts.groups().get(entry["peer_group"], {}).items())
-            if not members:
-                problems.append(f"{where}: unknown or empty peer group {entry['peer_group']!r}")
-        available = facts.available(entry["data"])
-        extra = tuple(sorted(entry["parameters"].items()))
-        # every job of an entry passes the same names with the same types: the first job is
-        # checked, and all of them only when it has a problem (so the messages stay the same)
-        check_each = declared[notebook] is not None
-        for code, name in members:
-            if not isinstance(code, str):
-                problems.append(f"{where}: unit code {code!r} is not text")
-                continue
-            if not _SAFE_NAME.fullmatch(code):
-                problems.append(f"{where}: unit code {code!r} cannot name an output file")
-                continue
-            for year in entry["years"]:
-                has_data = available is None or (code, level, year) in available \
-                    or (code, None, year) in available
-                for lang in config.languages:  # every report in every language
-                    job = Job(notebook, code, level, name, int(year), lang, extra)
-                    if job.key in seen:
-                        problems.append(f"{where}: report {job.key} is configured twice")
-                        continue
-                    seen.add(job.key)
-                    if check_each:
-                        found = parameter_problems(job, declared[notebook])
-                        problems += found
-                        check_each = bool(found)
-                    (result.jobs if has_data else result.no_data).append(job)
-    if problems:
-        unique = list(dict.fromkeys(problems))
-        more = [f"… and {len(unique) - 50} more"] if len(unique) > 50 else []
-        raise ConfigError(unique[:50] + more)
-    return result
-
-
-def narrow(full: Plan, only=None, units=None, years=None, languages=None) -> Plan:
-    """The part of a plan selected by ``--only``, ``--unit``, ``--year`` and ``--lang``; a
-    name, code, year or language that no configured report has is a :class:`ConfigError`."""
-    everything = full.jobs + full.no_data
-    selection = ((only, "notebook", "notebook"), (units, "unit_code", "unit"),
-                 (years, "reference_year", "year"), (languages, "lang", "language"))
-    problems = []
-    for values, attribute, what in selection:
-        known = {getattr(j, attribute) for j in everything}
-        unknown = [v for v in values or [] if v not in known]
-        if unknown:
-            listed = ", ".join(map(str, sorted(known, key=str)[:30]))
-            problems.append(f"no report is configured for {what} {', '.join(map(str, unknown))} "
-                            f"(configured: {listed}{' …' if len(known) > 30 else ''})")
-    if problems:
-        raise ConfigError(problems)
-
-    def keep(job: Job) -> bool:
-        return all(not values or getattr(job, attribute) in values
-                   for values, attribute, _ in selection)
-
-    return Plan([j for j in full.jobs if keep(j)], [j for j in full.no_data if keep(j)],
-                full.config)
-
-
-def plan(config: Config, only: list[str] | None = None, units: list[str] | None = None,
-         years: list[int] | None = None, languages: list[str] | None = None) -> Plan:
-    """Expand and validate the configuration (:func:`expand`), then narrow it (:func:`narrow`)."""
-    return narrow(expand(config), only, units, years, languages)
 
 
 # ------------------------------------------------------------------------------- running
@@ -874,7 +358,7 @@ class BatchRun:
         tasks are prepared; it ends with this process."""
         import multiprocessing.forkserver
 
-        from lib.batch.pool import use_forkserver, worker_context
+        from lib.batch.workers import use_forkserver, worker_context
 
         if (cluster or workers > 1) and use_forkserver():
             worker_context(["distributed", "lib.batch.cluster"] if cluster else [])
@@ -896,7 +380,7 @@ class BatchRun:
             results = executor.run(tasks, bundle)
             self.executor_info = {**executor.describe(), "data_bundle_bytes": bundle.size}
         else:
-            from lib.batch.pool import LocalPool
+            from lib.batch.workers import LocalPool
 
             tasks = self.tasks_for(jobs, config, manifest, str(processed_dir()))
             executor = LocalPool(workers, config.kernel, env={
@@ -1268,6 +752,48 @@ def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> N
           f"{len(selected.no_data)} unit-years without data")
 
 
+def _argument_problem(jobs: int | None, cluster: str | None) -> str | None:
+    """What is wrong with ``--jobs`` or ``--cluster`` (None: nothing)."""
+    if jobs is not None and jobs < 1:
+        return "--jobs must be at least 1"
+    if cluster not in (None, "local"):
+        return (f"--cluster must be 'local' (got {cluster!r}); use --scheduler "
+                "tcp://HOST:PORT for an existing cluster")
+    return None
+
+
+def _acquire(batch: BatchRun, wait: bool) -> bool:
+    """Take the outputs lock; False, with one sentence on stderr, when another run holds it."""
+    try:
+        batch.acquire(wait)
+    except state_.LockHeld as err:
+        print(f"error: another report run is in progress: {err}. It releases the lock when it "
+              "ends; pass --wait to queue behind it.", file=sys.stderr)
+        return False
+    return True
+
+
+def _dry_run(batch: BatchRun, only, units, years, languages, force: bool) -> int:
+    """``--dry-run``: print what would be built and why, without the lock or a kernel."""
+    batch.state.load()
+    try:
+        cfg = load_config(batch.config_path)
+        manifest = batch.ensure_data(build=False)
+        if not manifest:
+            raise ConfigError(f"no processed data in {processed_dir()}: run "
+                              "`python -m lib data` (a real run builds them first)")
+        full, notebook_sha = batch.full_plan(cfg, manifest)
+        selected = narrow(full, only, units, years, languages)
+    except ConfigError as err:
+        _print_config_error(err)
+        return EXIT_BAD_CONFIG
+    inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg)
+    for note in batch.notes:
+        print(f"note: {note}")
+    _print_plan(batch, selected, inputs, force)
+    return EXIT_OK
+
+
 def main(only: list[str] | None = None, units: list[str] | None = None,
          years: list[int] | None = None, dry_run: bool = False, jobs: int | None = None,
          force: bool = False, scheduler: str | None = None, cluster: str | None = None,
@@ -1281,35 +807,15 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
     """
     started = time.perf_counter()
     workers = jobs or default_jobs()
-    if jobs is not None and jobs < 1:
-        print("error: --jobs must be at least 1", file=sys.stderr)
-        return EXIT_BAD_CONFIG
-    if cluster not in (None, "local"):
-        print(f"error: --cluster must be 'local' (got {cluster!r}); use --scheduler "
-              "tcp://HOST:PORT for an existing cluster", file=sys.stderr)
+    if problem := _argument_problem(jobs, cluster):
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     batch = BatchRun(None, config, progress)
     args = {"only": only, "units": units, "years": years, "languages": languages,
             "jobs": workers, "force": force,
             "scheduler": scheduler, "cluster": cluster, "config": str(batch.config_path)}
     if dry_run:
-        batch.state.load()
-        try:
-            cfg = load_config(batch.config_path)
-            manifest = batch.ensure_data(build=False)
-            if not manifest:
-                raise ConfigError(f"no processed data in {processed_dir()}: run "
-                                  "`python -m lib data` (a real run builds them first)")
-            full, notebook_sha = batch.full_plan(cfg, manifest)
-            selected = narrow(full, only, units, years, languages)
-        except ConfigError as err:
-            _print_config_error(err)
-            return EXIT_BAD_CONFIG
-        inputs = batch.inputs_for(selected.jobs, notebook_sha, manifest, cfg)
-        for note in batch.notes:
-            print(f"note: {note}")
-        _print_plan(batch, selected, inputs, force)
-        return EXIT_OK
+        return _dry_run(batch, only, units, years, languages, force)
 
     from lib.data.io import StorageError, check_writable
 
@@ -1319,11 +825,7 @@ def main(only: list[str] | None = None, units: list[str] | None = None,
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     state_.remove_dead_temp_dirs()
-    try:
-        batch.acquire(wait)
-    except state_.LockHeld as err:
-        print(f"error: another report run is in progress: {err}. It releases the lock when it "
-              "ends; pass --wait to queue behind it.", file=sys.stderr)
+    if not _acquire(batch, wait):
         return EXIT_LOCKED
     cfg, manifest, exit_code = None, {}, EXIT_BAD_CONFIG
     previous_sigterm = _exit_on_sigterm()

@@ -299,6 +299,19 @@ def _row_year(value: object, year_col: int, layout: Layout, where: dict, line: i
     return row_year
 
 
+def _overflows(cells: list, width: int, grid: Grid, where: dict, line: int,
+               problems: Problems) -> bool:
+    """Whether a row has values beyond the header's columns (an error)."""
+    if not any(c not in (None, "") for c in cells[width:]):
+        return False
+    problems.append(DataError(
+        **where, row=line, value=cell_text(next(c for c in cells[width:] if c)),
+        problem="more cells than header columns",
+        hint="a decimal comma in a comma-separated file? quote such numbers, or save "
+             "with ';' as separator" if grid.delimiter == "," else "add a header"))
+    return True
+
+
 def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problems
                 ) -> list[dict]:
     """The observation records of one located table (``OBSERVATION_COLUMNS`` keys); a unit ×
@@ -344,12 +357,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
         in_notes = kind == "note"
         if kind != "data":
             continue
-        if any(c not in (None, "") for c in cells[width:]):
-            problems.append(DataError(
-                **where, row=line, value=cell_text(next(c for c in cells[width:] if c)),
-                problem="more cells than header columns",
-                hint="a decimal comma in a comma-separated file? quote such numbers, or save "
-                     "with ';' as separator" if grid.delimiter == "," else "add a header"))
+        if _overflows(cells, width, grid, where, line, problems):
             continue
         if not unit_text:
             problems.append(DataError(**where, row=line, column=layout.columns.get(
