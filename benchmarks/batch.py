@@ -295,13 +295,14 @@ def seed_built(config_path: Path, out: Path) -> int:
     """Record every report of the configuration as built, with placeholder pages, so that the
     next run is a no-op; return the number of reports. The records are those a build writes
     (:meth:`lib.batch.run.BatchRun.publish`), the tables read included."""
+    from lib.batch import fingerprints
     from lib.batch import run as report
     from lib.batch import state as state_
 
     config = report.load_config(config_path)
     batch = report.BatchRun(out, config_path, progress=False)
     batch.state.load()
-    manifest = report.read_data_manifest()
+    manifest = fingerprints.read_data_manifest()
     full, notebook_sha = batch.full_plan(config, manifest)
     now = state_.now_iso()
     for job in full.jobs:
@@ -309,11 +310,11 @@ def seed_built(config_path: Path, out: Path) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("{}" if path.suffix == ".ipynb" else "<p>placeholder</p>")
         tables = TABLES_READ.get(job.notebook, ["units", "dti_scores"])
-        inputs = report.inputs_of(job, notebook_sha[job.notebook], manifest, batch.identity,
+        inputs = fingerprints.inputs_of(job, notebook_sha[job.notebook], manifest, batch.identity,
                                   config.kernel, tables,
                                   code=batch.notebook_code(config, job.notebook))
         fingerprint = state_.report_fingerprint(inputs)
-        batch.state.put({**report._record_base(job), "status": "built", "tables_read": tables,
+        batch.state.put({**fingerprints.record_base(job), "status": "built", "tables_read": tables,
                          "fingerprint": fingerprint, "inputs": inputs, "run_id": batch.run_id,
                          "updated_at": now, "seconds": 1.0, "html": job.html_rel,
                          "executed": job.executed_rel, "failure": None,

@@ -13,7 +13,7 @@ import textwrap
 import nbformat
 import pytest
 
-from lib.batch import pool as batch, run as report
+from lib.batch import fingerprints, pool as batch, run as report
 from lib.data.paths import resolve_processed
 from lib.site.portfolio import IndexEntry
 
@@ -225,7 +225,7 @@ def last_manifest(out):
 def index_statuses(out) -> dict:
     state = json.loads((out / "state" / "state.json").read_text())
     return {f"{e.lang}/{e.reference_year}/{e.unit_code}": e.status
-            for e in report.index_entries(state["reports"].values(), out)}
+            for e in fingerprints.index_entries(state["reports"].values(), out)}
 
 
 def test_build_noop_failure_kept_stale_and_index_of_everything(light_config, capsys):
@@ -357,7 +357,7 @@ def test_index_entries_from_records(tmp_path):
                 "html": None, "lang": "en"},
                {**base, "key": "vi/2023/3-scores", "unit_code": "3", "status": "no_data",
                 "lang": "vi"}]
-    assert report.index_entries(records, tmp_path) == [
+    assert fingerprints.index_entries(records, tmp_path) == [
         IndexEntry("scores", "1", "U", "district", 2023, "stale", "2023/1-scores.html", "vi"),
         IndexEntry("scores", "2", "U", "district", 2023, "failed", None, "en"),
         IndexEntry("scores", "3", "U", "district", 2023, "no_data", None, "vi")]

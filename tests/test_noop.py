@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from lib import profiles
-from lib.batch import run as report
+from lib.batch import fingerprints, plan as planning, run as report
 from lib.batch import state as state_
 from lib.build.synthetic import PROVINCE_PEER_GROUP, write_synthetic
 from lib.data import load
@@ -52,17 +52,17 @@ def country(tmp_path, monkeypatch):
                       f"notebooks_dir: notebooks\nreports:\n" + "\n".join(entries) + "\n",
                       encoding="utf-8")
     cfg = report.load_config(config)
-    plan = report.expand(cfg)
+    plan = planning.expand(cfg)
     batch = report.BatchRun(out, config, progress=False)
-    manifest = report.read_data_manifest()
+    manifest = fingerprints.read_data_manifest()
     sha = {n: state_.sha256_path(cfg.notebook_file(n)) for n in NOTEBOOKS}
     for job in plan.jobs:  # as publish() records a built report
         for path in (job.executed_path(out), job.html_path(out)):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("{}" if path.suffix == ".ipynb" else "<p>built</p>")
-        inputs = report.inputs_of(job, sha[job.notebook], manifest, batch.identity, cfg.kernel,
+        inputs = fingerprints.inputs_of(job, sha[job.notebook], manifest, batch.identity, cfg.kernel,
                                   READS[job.notebook], code=batch.notebook_code(cfg, job.notebook))
-        batch.state.put({**report._record_base(job), "status": "built",
+        batch.state.put({**fingerprints.record_base(job), "status": "built",
                          "fingerprint": state_.report_fingerprint(inputs), "inputs": inputs,
                          "tables_read": READS[job.notebook], "html": job.html_rel,
                          "executed": job.executed_rel, "seconds": 1.0}, journal=False)
@@ -179,17 +179,17 @@ def test_changed_inputs_rebuild_exactly_the_reports_they_feed(country, monkeypat
 def test_the_cached_plan_and_facts_give_the_expanded_plan(country, monkeypatch):
     config, out, plan = country
     cfg = report.load_config(config)
-    facts = report.PlanFacts()
-    assert report.expand(cfg, facts).to_dict() == plan.to_dict()
+    facts = planning.PlanFacts()
+    assert planning.expand(cfg, facts).to_dict() == plan.to_dict()
     assert facts.changed
-    cached = report.PlanFacts(json.loads(json.dumps(facts.data)))  # as read back from disk
+    cached = planning.PlanFacts(json.loads(json.dumps(facts.data)))  # as read back from disk
 
     def no_table(*args, **kwargs):
         raise AssertionError("the cached facts must be used")
 
     monkeypatch.setattr(load, "load_table", no_table)
     monkeypatch.setattr(profiles, "dti_totals", no_table)
-    assert report.expand(cfg, cached).to_dict() == plan.to_dict()
+    assert planning.expand(cfg, cached).to_dict() == plan.to_dict()
     assert not cached.changed
     # the plan cache keeps each job's parameter hash: the fingerprint input is the same
     for job in report.Plan.from_dict(plan.to_dict(), cfg).jobs[:50]:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from lib.batch import run as report
+from lib.batch import plan as planning, run as report
 from lib.build import pipeline
 from lib.build.validate import validate_paths
 from lib.data import load
@@ -55,7 +55,7 @@ def test_validate_calls_it_an_error(respelled):
 def test_report_plan_is_by_code(respelled):
     raw, out = respelled
     pipeline.build(out_dir=out, raw_dir=raw, force=True)
-    plan = report.expand(report.load_config())  # once raised "report … is configured twice"
+    plan = planning.expand(report.load_config())  # once raised "report … is configured twice"
     jobs = [j for j in plan.jobs + plan.no_data if j.unit_code == "243"]
     keys = [j.key for j in jobs]
     assert len(keys) == len(set(keys)) > 0

@@ -12,10 +12,12 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from lib.data.io import Grid
+from lib.data.datasets.dti_scores import SCALES
+from lib.data.io import SIDECAR_ENCODINGS, DataError, Grid
 from lib.data.parse import ParsedValue, ParseError, fold_text, normalize_text, parse_value
 from lib.data.paths import REFERENCE_DIR
 from lib.staff.unit_names import read_aliases
@@ -288,3 +290,73 @@ def read_cell(value: object, decimal: str | None, unsaved_formula: bool = False)
             "state the decimal mark in the sidecar: number_format: {decimal: ','}"
         return Cell(None, text, problem=str(err), hint=hint)
     return Cell(parsed, text, decimals=_decimals(text, decimal))
+
+
+def options_from_sidecar(meta: dict, path: Path, problems: list[DataError]) -> FileOptions:
+    """Read the ingest keys of a sidecar; invalid values become errors naming the sidecar."""
+    sidecar = path.with_name(path.name + ".source.yml")
+    opts = FileOptions()
+
+    def bad(key, value, expected):
+        problems.append(DataError(sidecar, f"invalid {key}", column=key, value=value,
+                                  hint=f"expected {expected}"))
+
+    if "shape" in meta:
+        if meta["shape"] in SHAPES:
+            opts.shape = meta["shape"]
+        else:
+            bad("shape", meta["shape"], " or ".join(SHAPES))
+    number_format = meta.get("number_format") or {}
+    decimal = number_format.get("decimal") if isinstance(number_format, dict) else None
+    if decimal is not None:
+        if str(decimal) in (",", "."):
+            opts.decimal = str(decimal)
+        else:
+            bad("number_format.decimal", decimal, "',' or '.'")
+    if "province" in meta:
+        if re.fullmatch(r"\d{2}", str(meta["province"])):
+            opts.province = str(meta["province"])
+        else:
+            bad("province", meta["province"], "a 2-digit GSO province code such as \"26\"")
+    if "reference_year" in meta:
+        try:
+            opts.reference_year = int(meta["reference_year"])
+        except (TypeError, ValueError):
+            bad("reference_year", meta["reference_year"], "a year such as 2024")
+    if "encoding" in meta:
+        name = str(meta["encoding"]).strip().lower().replace("_", "-")
+        if name in SIDECAR_ENCODINGS:
+            opts.encoding = SIDECAR_ENCODINGS[name]
+        else:
+            bad("encoding", meta["encoding"], ", ".join(SIDECAR_ENCODINGS))
+    if "scale" in meta:
+        if meta["scale"] in SCALES:
+            opts.scale = meta["scale"]
+        else:
+            bad("scale", meta["scale"], "points or 0-1")
+    opts.unit_level = str(meta.get("unit_level", "district"))
+    opts.framework_id = str(meta.get("framework_id", "") or "")
+    opts.source_type = str(meta.get("source_type", "official") or "official")
+    url = meta.get("url")
+    opts.source_url = str(url[0] if isinstance(url, list) and url else url or "")
+    opts.publisher = str(meta.get("publisher", "") or "")
+    opts.published = str(meta.get("published", "") or "")
+    feeds = meta.get("feeds") or []
+    feeds = [feeds] if isinstance(feeds, str) else list(feeds)
+    if opts.shape:
+        for table in feeds:
+            if table not in FEEDABLE_TABLES:
+                bad("feeds", table, " or ".join(FEEDABLE_TABLES)
+                    + " (other tables are built from curated CSVs only)")
+    opts.feeds = tuple(feeds)
+    return opts
+
+
+def _template_meta(grids: list[Grid]) -> dict[str, str]:
+    for grid in grids:
+        if grid.sheet == META_SHEET:
+            return {cell_text(r[0]): cell_text(r[1]) for r in grid.rows if len(r) >= 2 and r[0]}
+    return {}
+
+
+# ------------------------------------------------------------------ reading a file
