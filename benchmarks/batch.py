@@ -453,7 +453,7 @@ def national_only(args, work: Path, log) -> int:
 def group_analyses() -> dict:
     """Seconds (fastest of 3) of the Monte Carlo, 1,000 units × 1,000 runs, and of the
     dominance pairs of 1,000 units."""
-    from lib import analysis
+    from lib.analysis import core as analysis
     from lib.build.synthetic import generate_panel
     from lib.data.datasets.dti_scores import usable_scores
 

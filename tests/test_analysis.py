@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import analysis as A
+from lib.analysis import core as A
 from lib.data.datasets.dti_scores import schema as dti_scores_schema
 
 MAIN = ["nhan_thuc_so_digital_awareness", "the_che_so_digital_institutions",

@@ -17,9 +17,7 @@ LIB = Path(__file__).resolve().parents[1] / "lib"
 # bottom layer first: a module may import from its own layer or a lower one
 LAYERS = ("messages", "data", "staff", "build", "analysis", "present", "site", "batch", "cli")
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
-# the analysis layer is three top-level files today (lib/analysis/ package tomorrow)
-ANALYSIS_FILES = ("analysis", "group", "profiles")
-TOP_LEVEL_ALLOWED = {"lib", "lib.__main__", *(f"lib.{name}" for name in ANALYSIS_FILES)}
+TOP_LEVEL_ALLOWED = {"lib", "lib.__main__"}
 
 
 def module_name(path: Path) -> str:
@@ -40,8 +38,6 @@ def layer_of(module: str) -> str | None:
     head = parts[1]
     if head == "__main__":
         return "cli"
-    if head in ANALYSIS_FILES:
-        return "analysis"
     if head in RANK and (module in PACKAGES or len(parts) > 2):
         return head
     return None

@@ -54,7 +54,7 @@ LEAKER = [
     import pandas as pd
     import lib.build.synthetic  # not preloaded: must be unloaded after this report
     import lib.present.formatting as formatting
-    import lib.profiles as profiles
+    import lib.analysis.queries as profiles
     leaked_variable = 42
     formatting.LANGS = ("xx",)           # rebinding a lib global
     import lib.data.texts as texts
@@ -81,7 +81,7 @@ CHECKER = [
     import numpy as np
     import pandas as pd
     import lib.present.formatting as formatting
-    import lib.profiles as profiles
+    import lib.analysis.queries as profiles
     problems = []
     if "leaked_variable" in globals(): problems.append("user variable")
     import lib.data.texts as texts
@@ -104,7 +104,7 @@ CHECKER = [
     """]
 
 
-PRELOAD = ("warnings", "lib.present.display", "lib.present.formatting", "lib.profiles", "matplotlib.pyplot")
+PRELOAD = ("warnings", "lib.present.display", "lib.present.formatting", "lib.analysis.queries", "matplotlib.pyplot")
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,7 @@ def test_a_kernel_that_never_starts_fails_its_reports_clearly(processed, tmp_pat
 
 LIGHT = ["""
     import os
-    from lib import profiles
+    from lib.analysis import queries as profiles
     unit = profiles.get_unit(unit_code, unit_level, reference_year)
     print(unit.name, os.environ["DTI_PROCESSED_DIR"])
     """]

@@ -139,7 +139,7 @@ def test_every_row_points_to_a_cited_source(tables):
 def test_reading_and_analysing_tables_does_not_import_pandera():
     """Notebooks, kernels and batch workers import these modules; pandera (0.4 s per process)
     is only needed where tables are validated."""
-    code = ("import sys, lib.data.load, lib.profiles, lib.analysis, lib.present.narrative, lib.present.display, "
+    code = ("import sys, lib.data.load, lib.analysis.queries, lib.analysis, lib.present.narrative, lib.present.display, "
             "lib.site.export, lib.batch.run; print('pandera' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout.strip()
@@ -147,7 +147,7 @@ def test_reading_and_analysing_tables_does_not_import_pandera():
 
 
 def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.present import narrative
 
     peers = profiles.peer_scores("districts_of_26", 2023)

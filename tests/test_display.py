@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from lib import profiles
+from lib.analysis import queries as profiles
 from lib.data.load import load_table
 from lib.present import display, narrative
 

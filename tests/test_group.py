@@ -1,4 +1,4 @@
-"""Group analyses computed once per peer group and data version (lib.group)."""
+"""Group analyses computed once per peer group and data version (lib.analysis.group)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pickle
 import pandas as pd
 import pytest
 
-from lib import analysis, group
+from lib.analysis import core as analysis
+from lib.analysis import group
 from lib.build.synthetic import write_synthetic
 from lib.data import load
 from lib.data.datasets.dti_scores import usable_scores

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import analysis, profiles
+from lib.analysis import core as analysis
+from lib.analysis import queries as profiles
 from lib.data.datasets.dti_scores import usable_scores
 from lib.data.load import load_table
 from lib.present import display, narrative

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from lib import profiles
+from lib.analysis import queries as profiles
 from lib.batch import fingerprints, plan as planning, run as report
 from lib.batch import state as state_
 from lib.build.synthetic import PROVINCE_PEER_GROUP, write_synthetic

@@ -138,7 +138,7 @@ def test_end_labels_of_close_ranks_are_moved_apart():
 
 def test_ranges_are_drawn_as_ranges_and_lower_bounds_with_an_arrow(processed):
     # Lập Thạch 2024: Vĩnh Phúc's and the national 65–70 % account targets, the "ít nhất 70 %" fibre target
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.present import narrative
 
     unit = profiles.get_unit("246", "district", 2024)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import analysis, profiles
+from lib.analysis import core as analysis
+from lib.analysis import queries as profiles
 from lib.build.synthetic import generate_country, generate_panel
 from lib.data.datasets.dti_scores import usable_scores
 

@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from lib import analysis, profiles
+from lib.analysis import core as analysis
+from lib.analysis import queries as profiles
 from lib.__main__ import main
 from lib.build.validate import validate_paths
 from lib.data import paths

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from lib import analysis as A
+from lib.analysis import core as A
 from lib.build import pipeline, synthetic
 from lib.data.datasets import DATASETS
 from lib.data.datasets.dti_frameworks import main_indicator_points

@@ -189,7 +189,7 @@ def test_texts_are_a_data_layer_module():
     module, and pandera only where tables are validated."""
     code = ("import sys, lib.data.texts, lib.data.text_checks; print(sorted(m for m in sys.modules if m in "
             "{'lib.present.narrative', 'lib.present.display', 'lib.present.plots', 'lib.site.export', 'lib.site.portfolio', "
-            "'lib.present.formatting', 'lib.profiles', 'pandera'}))")
+            "'lib.present.formatting', 'lib.analysis.queries', 'pandera'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.strip()
     assert out == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import profiles
+from lib.analysis import queries as profiles
 from lib.batch import plan as planning, run as report
 from lib.data.parse import parse_value
 from lib.present import narrative
@@ -98,7 +98,7 @@ def test_coverage_counts_what_is_published_4_scores_and_1_rank(processed):
 
 def test_c1_explains_third_place_the_113_points_and_the_185_point_rise():
     from lib.data.texts import data_text
-    from lib.profiles import conflict_descriptions
+    from lib.analysis.queries import conflict_descriptions
 
     c1 = conflict_descriptions().set_index("conflict_id").loc["C1"]
     english = c1["description"]

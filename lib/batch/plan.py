@@ -156,7 +156,7 @@ def _availability(rule: str):
     """The (unit code, unit level or None, year) with data for ``rule``, or None for "all"."""
     import pandas as pd
 
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.data.load import load_table
 
     if rule == "all":
@@ -216,7 +216,7 @@ class PlanFacts:
     def groups(self) -> dict[str, dict[str, str]]:
         """Peer group → {unit code: name} of the units with a DTI total in it."""
         def compute():
-            from lib import profiles
+            from lib.analysis import queries as profiles
 
             return {g: dict(zip(rows["unit_code"].tolist(), rows["unit_name"].tolist()))
                     for g, rows in profiles.dti_totals().groupby("peer_group", sort=False)}

@@ -84,7 +84,7 @@ def warm_imports(data: bool = False) -> None:
             log.debug("exporter warm-up failed", exc_info=True)
     if data:
         try:
-            from lib import profiles  # noqa: F401
+            from lib.analysis import queries  # noqa: F401
             from lib.data import load  # noqa: F401
 
             for table in load.TABLES:

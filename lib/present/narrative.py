@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.analysis import Reason
+from lib.analysis.core import Reason
 from lib.data import texts
 from lib.data.load import load_table
 from lib.data.sources import WEAK_SOURCE_TYPES
 from lib.messages import catalogue, render
 from lib.present.formatting import (format_number, format_percent, format_rank, format_score,
                             is_missing, level_name, no_data, ordinal, status_note)
-from lib.profiles import Unit
+from lib.analysis.queries import Unit
 
 CONCEPTS = ("fibre", "mobile_3g_4g", "broadband", "video_conference", "online_procedures",
             "e_documents", "pos",
@@ -80,7 +80,7 @@ def report_title(notebook: str, unit: Unit, year: int, lang: str = "vi") -> str:
 
 
 def _peer_types(peer_group: str) -> list[str]:
-    from lib.profiles import dti_totals
+    from lib.analysis.queries import dti_totals
 
     totals = dti_totals()
     codes = totals.loc[totals["peer_group"] == peer_group, "unit_code"].unique()
@@ -223,7 +223,7 @@ def not_entered_text(row: pd.Series, lang: str = "vi") -> str:
 def conflict_ids(row: pd.Series, kind: str = "conflict") -> list[str]:
     """The ids on a row's ``conflict_ids`` that are of ``kind`` (``conflict`` or ``caveat``), in
     number order (C2, C3, C7)."""
-    from lib.profiles import conflict_descriptions
+    from lib.analysis.queries import conflict_descriptions
 
     kinds = conflict_descriptions().set_index("conflict_id")["kind"]
     ids = [i for i in str(row.get("conflict_ids") or "").split(";") if i and kinds.get(i) == kind]
@@ -278,7 +278,7 @@ def change_sentence(unit: Unit, previous: pd.Series | None, current: pd.Series |
         return row is not None and not is_missing(row["rank"])
 
     if not (has_rank(previous) and has_rank(current)):
-        from lib.profiles import first_dti_year
+        from lib.analysis.queries import first_dti_year
 
         if previous is None and first_dti_year(unit.level) == year:
             return render("report.change.first_year", lang, year=year, year_a=previous_year,
@@ -455,7 +455,7 @@ def other_rankings_sentence(unit: Unit, peer_group: str, year: int, lang: str = 
     before the 2025 merger and among the 34 after it; Thành phố Hồ Chí Minh leads one, Hà Nội
     the other), with their leader and the unit's rank there; ``""`` when there is none.
     Rankings whose name has no message ``report.peers.ranking.<group>`` are left out."""
-    from lib.profiles import dti_totals
+    from lib.analysis.queries import dti_totals
 
     totals = dti_totals()
     others = totals[(totals["reference_year"] == year) & (totals["peer_group"] != peer_group)
@@ -585,7 +585,7 @@ def components_table(components: pd.DataFrame, lang: str = "vi") -> pd.DataFrame
 
 def conflict_notes(rows: list[pd.Series | None], lang: str = "vi") -> list[str]:
     """One note per conflict or caveat flagged on the given rows, with its description."""
-    from lib.profiles import conflict_descriptions
+    from lib.analysis.queries import conflict_descriptions
 
     ids = [i for r in rows if r is not None for i in str(r.get("conflict_ids") or "").split(";") if i]
     table = conflict_descriptions().set_index("conflict_id")
@@ -602,7 +602,7 @@ def conflict_notes(rows: list[pd.Series | None], lang: str = "vi") -> list[str]:
 def data_notes(lang: str = "vi", figures: bool = False) -> list[str]:
     """Standing notes on the data: provenance, what "no data" means, the 2025 reform; with
     ``figures`` (infrastructure and cashless reports) also the one-report-year rule of
-    :func:`lib.profiles.figure_year`."""
+    :func:`lib.analysis.queries.figure_year`."""
     keys = ("provenance", "no_data") + (("figure_year",) if figures else ()) + ("reform",)
     return [render(f"report.data_notes.{key}", lang) for key in keys]
 
@@ -679,7 +679,7 @@ def base_text(unit_label: str, indicator: str, lang: str = "vi") -> str:
 
 
 def comparator_value_text(row: pd.Series, lang: str = "vi") -> str:
-    """The comparison value of a :func:`lib.profiles.comparators` row, formatted as
+    """The comparison value of a :func:`lib.analysis.queries.comparators` row, formatted as
     :func:`value_text` formats the unit's own ("78,3%", "ít nhất 70%", "65–70%")."""
     return value_text(pd.Series({
         "value": row["comparator_value"], "value_status": row["comparator_status"],
@@ -784,7 +784,7 @@ def coverage_sentence(matrix: pd.DataFrame, lang: str = "vi") -> str:
 
 
 def indicator_counts_table(counts: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """Display table of :func:`lib.profiles.indicator_counts`: unit, one column per theme, undated."""
+    """Display table of :func:`lib.analysis.queries.indicator_counts`: unit, one column per theme, undated."""
     out = {render("report.column.unit", lang): counts["unit_name"].to_numpy()}
     for column in counts.columns.drop(["unit_code", "unit_name"]):
         out[render(f"report.theme.{column}", lang)] = counts[column].to_numpy()
@@ -1048,7 +1048,7 @@ def with_indicator_names(table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 
 
 def with_comparator_labels(comparisons: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """:func:`lib.profiles.comparators` rows with ``comparator_label`` (the area in words)."""
+    """:func:`lib.analysis.queries.comparators` rows with ``comparator_label`` (the area in words)."""
     return comparisons.assign(comparator_label=[comparator_name(u, lang)
                                                 for u in comparisons["comparator_unit"]])
 
@@ -1080,7 +1080,7 @@ def scores_findings(unit: Unit, current: pd.Series | None, previous: pd.Series |
     change from ``year - 1`` (:func:`change_sentence`), strengths and weaknesses when
     main-indicator scores exist (:func:`strengths_sentence`), and, when the peers' results or
     the main-indicator scores are missing, the data that would complete them."""
-    from lib import analysis
+    from lib.analysis import core as analysis
     from lib.data.datasets.dti_scores import usable_scores
 
     sentences = [score_sentence(unit, current, peers_text, year, lang),

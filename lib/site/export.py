@@ -280,7 +280,7 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
     derived value withheld for a conflict names it (words: messages ``site.facts.*``). Returns
     ``{}`` when the parameters do not name a unit.
     """
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.present import narrative as say
     from lib.present.formatting import (format_rank, format_score, is_missing, level_name,
                                         no_data, ordinal)

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import analysis
-from lib.analysis import Result
+from lib.analysis import core as analysis
+from lib.analysis.core import Result
 from lib.data.io import write_atomic
 from lib.data.load import load_table, read_manifest, table_signature
 from lib.data.paths import processed_dir
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "DTI_GROUP_CACHE_DIR"
 CACHE_FOLDER = ".group_cache"
 DATA_TABLES = ("dti_scores", "dti_frameworks")
-_CODE_FILES = ("analysis.py", "group.py", "data/datasets")
+_CODE_FOLDERS = ("analysis", "data")
 
 # name → call taking (usable scores, frameworks, peer_group, *args, **options); functions that
 # take frameworks as an option always get them, so break notes are the same in every report.
@@ -62,17 +62,17 @@ ANALYSES = {
 
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    """Hash of the code a group result depends on: ``lib/analysis.py``, ``lib/group.py``,
-    ``lib/data/datasets/*.py`` and the pandas, numpy and scipy versions (16 hex digits)."""
+    """Hash of the code a group result depends on: every ``.py`` file under ``lib/analysis/``
+    and ``lib/data/``, and the pandas, numpy and scipy versions (16 hex digits)."""
     import numpy
     import scipy
 
-    lib_dir = Path(__file__).resolve().parent
+    lib_dir = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for name in _CODE_FILES:
-        path = lib_dir / name
-        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    for name in _CODE_FOLDERS:
+        for file in sorted((lib_dir / name).rglob("*.py")):
+            relative = file.relative_to(lib_dir).as_posix()
+            digest.update(relative.encode() + b"\0" + file.read_bytes())
     digest.update(f"{pd.__version__} {numpy.__version__} {scipy.__version__}".encode())
     return digest.hexdigest()[:16]
 
