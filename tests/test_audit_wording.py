@@ -1,0 +1,22 @@
+"""The audit of the built pages against data/raw and the founding article (issue 11, follow-up):
+each test checks one fault on the real data."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.data.texts import period_label_full
+from lib.site.export import header_facts
+
+
+@pytest.mark.parametrize("notebook", ["infrastructure", "cashless"])
+def test_a_snapshot_header_states_its_period_not_only_the_report_year(processed, notebook):
+    # the 2024-08-21 article's figures cover 2023-2024 and are filed under 2024 only
+    params = {"unit_code": "246", "unit_level": "district", "reference_year": 2024}
+    vi = header_facts(notebook, params, "vi")
+    en = header_facts(notebook, params, "en")
+    assert vi["period"] == "Số liệu giai đoạn 2023–2024 (theo bài viết ngày 21/8/2024), xếp vào năm 2024"
+    assert en["period"] == "Figures for 2023–2024 (article of 21 August 2024), filed under 2024"
+    assert "period" not in header_facts(notebook, dict(params, reference_year=2023), "vi")
+    assert period_label_full("2023-2024 (article of 2024-08-21)", "en") == \
+        "2023–2024 (article of 21 August 2024)"
