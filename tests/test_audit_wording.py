@@ -20,3 +20,24 @@ def test_a_snapshot_header_states_its_period_not_only_the_report_year(processed,
     assert "period" not in header_facts(notebook, dict(params, reference_year=2023), "vi")
     assert period_label_full("2023-2024 (article of 2024-08-21)", "en") == \
         "2023–2024 (article of 21 August 2024)"
+
+
+def test_seed_items_use_the_founding_articles_wording(processed):
+    # mic.gov.vn 2024-08-21: "100% đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi
+    # trường điện tử; 100% thủ tục hành chính được tiếp nhận, xử lý trên hệ thống một cửa điện tử"
+    from lib import profiles
+    from lib.present import narrative
+
+    rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
+    vi = list(narrative.indicator_table(rows, "vi").iloc[:, 0])
+    en = list(narrative.indicator_table(rows, "en").iloc[:, 0])
+    assert "Tỷ lệ đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi trường điện tử" in vi
+    assert "Tỷ lệ thủ tục hành chính được tiếp nhận, xử lý trên Hệ thống thông tin một cửa " \
+           "điện tử" in vi
+    assert not any("cơ quan, đơn vị" in name for name in vi)
+    assert "Units and localities that exchange, process and digitally sign documents " \
+           "electronically" in en
+    assert "Administrative procedures received and processed in the electronic one-stop " \
+           "system" in en
+    table = narrative.indicator_table(rows, "vi")
+    assert "% số đơn vị, địa phương" in table.iloc[:, 2].tolist()
