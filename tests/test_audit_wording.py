@@ -41,3 +41,20 @@ def test_seed_items_use_the_founding_articles_wording(processed):
            "system" in en
     table = narrative.indicator_table(rows, "vi")
     assert "% số đơn vị, địa phương" in table.iloc[:, 2].tolist()
+
+
+def test_a_different_definition_is_called_a_different_indicator(processed):
+    from lib import analysis, profiles
+    from lib.data.load import load_table
+    from lib.present import narrative
+
+    indicators, catalogue = load_table("indicators"), load_table("indicator_catalogue")
+    gaps = analysis.measure_target_gaps(indicators, catalogue, "246",
+                                        themes=profiles.CASHLESS_THEMES).table
+    vi = narrative.target_table(gaps, "vi")
+    en = narrative.target_table(gaps, "en")
+    assert "không tính (chỉ tiêu khác)" in vi.iloc[:, 3].tolist()  # adults 18+ against people 15+
+    assert "not computed (different indicator)" in en.iloc[:, 3].tolist()
+    for lang in ("vi", "en"):
+        text = " ".join(" ".join(map(str, t.iloc[:, 3])) for t in (vi, en))
+        assert "khác định nghĩa" not in text and "different definition" not in text
