@@ -58,3 +58,25 @@ def test_a_different_definition_is_called_a_different_indicator(processed):
     for lang in ("vi", "en"):
         text = " ".join(" ".join(map(str, t.iloc[:, 3])) for t in (vi, en))
         assert "khác định nghĩa" not in text and "different definition" not in text
+
+
+def test_source_lines_name_each_publisher_once_with_its_own_date(processed):
+    import pandas as pd
+
+    from lib.data.load import load_table
+    from lib.present import display
+
+    rows = load_table("indicators")
+    vnexpress = rows[rows["indicator"] == "households_with_fibre_share_target"]
+    for lang in ("vi", "en"):
+        line = display.source_html(vnexpress, lang).split("</p>")[0]
+        assert "DTI 2020" not in line  # the fibre target's date is the article's, early 2022
+        assert "đầu năm 2022" in line if lang == "vi" else "early 2022" in line
+    national = rows[(rows["indicator"] == "households_with_fibre_broadband_share")
+                    & rows["period"].astype(str).str.startswith("2024")]
+    for lang in ("vi", "en"):
+        line = display.source_html(national, lang).split("</p>")[0]
+        assert line.count("vietnam.vn (") == 1 and line.count("<a href") == 2  # two articles
+    article = rows[rows["indicator"] == "units_exchanging_and_signing_documents_electronically_share"]
+    line = display.source_html(pd.concat([article]), "vi").split("</p>")[0]
+    assert line.count("Bộ Thông tin và Truyền thông") == 1
