@@ -80,3 +80,15 @@ def test_source_lines_name_each_publisher_once_with_its_own_date(processed):
     article = rows[rows["indicator"] == "units_exchanging_and_signing_documents_electronically_share"]
     line = display.source_html(pd.concat([article]), "vi").split("</p>")[0]
     assert line.count("Bộ Thông tin và Truyền thông") == 1
+
+
+def test_the_derived_2022_score_is_not_called_unused_beside_its_formula(processed):
+    from lib import profiles
+    from lib.present import narrative
+
+    peers = profiles.peer_scores("districts_of_26", 2022)
+    row = peers[peers["unit_code"] == "246"].iloc[0]
+    vi, en = narrative.score_text(row, "vi"), narrative.score_text(row, "en")
+    assert vi == "số tính từ số liệu công bố (xem cách tính); các nguồn không thống nhất (C1)"
+    assert en == "derived from published figures (see the formula); the sources disagree (C1)"
+    assert "không sử dụng" not in vi and "not used" not in en
