@@ -92,3 +92,12 @@ def test_the_derived_2022_score_is_not_called_unused_beside_its_formula(processe
     assert vi == "số tính từ số liệu công bố (xem cách tính); các nguồn không thống nhất (C1)"
     assert en == "derived from published figures (see the formula); the sources disagree (C1)"
     assert "không sử dụng" not in vi and "not used" not in en
+
+
+def test_the_c8_break_sentence_says_may_as_c8_does(processed):
+    from lib.present import narrative
+
+    vi = narrative.break_sentence(2023, "district", "vi")
+    en = narrative.break_sentence(2023, "district", "en")
+    assert "có thể không so sánh trực tiếp được (C8)" in vi and "có thể đã thay đổi" in vi
+    assert "may not be directly comparable (C8)" in en
