@@ -159,7 +159,7 @@ def test_vietnamese_tables_use_vietnamese_names_and_statuses(processed):
     rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
     names = narrative.indicator_table(rows, "vi")["Chỉ tiêu"]
     assert list(names[:3]) == [
-        "Tỷ lệ cơ quan, đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi trường điện tử",
+        "Tỷ lệ đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi trường điện tử",
         "Tỷ lệ xã, thị trấn có mạng truyền dẫn viễn thông cáp quang",
         "Tỷ lệ trạm thu phát sóng di động (BTS) có 3G/4G"]
     comparisons = profiles.comparators(rows, ["26", "VN"], 2024)

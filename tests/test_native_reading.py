@@ -75,7 +75,7 @@ def test_a_range_target_stays_a_range_and_its_gap_is_not_computed(processed):
     table = narrative.target_table(gaps, "vi")
     account = table[table.iloc[:, 0].str.contains("18 tuổi")].iloc[0]
     assert account.iloc[2] == "65–70% (cả nước, năm 2022)"  # the national target 65–70 % for 2022
-    assert account.iloc[3] == "không tính (khác định nghĩa)"  # 18+ against 15+
+    assert account.iloc[3] == "không tính (chỉ tiêu khác)"  # 18+ against 15+
 
 
 def test_the_overview_count_names_the_themes_it_counts(processed):

@@ -126,7 +126,7 @@ def test_hollow_markers_have_a_legend_entry():
                                 "is_target": [False], "same_definition": [False]})
     fig = plots.indicator_dots(rows, comparisons, "Lập Thạch", "vi")
     names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert names == ["Lập Thạch", "Việt Nam", "khác định nghĩa, chỉ để tham khảo (ký hiệu rỗng)"]
+    assert names == ["Lập Thạch", "Việt Nam", "chỉ tiêu khác, chỉ để tham khảo (ký hiệu rỗng)"]
     plt.close(fig)
 
 

@@ -316,3 +316,29 @@ def period_label(row_or_fields, lang: str, without: tuple[str, ...] = ()) -> str
             text = row_or_fields["period"] if "period" in row_or_fields else row_or_fields["date"]
         parts = parse_period_fields(text)
     return "; ".join(_label(part, lang, without) for part in parts)
+
+
+def period_label_full(row_or_fields, lang: str) -> str:
+    """A period with every part it names, the years as well as the article or as-of date:
+    "2023-2024 (article of 2024-08-21)" reads "giai đoạn 2023–2024 (theo bài viết ngày
+    21/8/2024)" where :func:`period_label` keeps only the article's date.
+
+    >>> period_label_full("2023-2024 (article of 2024-08-21)", "vi")
+    'giai đoạn 2023–2024 (theo bài viết ngày 21/8/2024)'
+    >>> period_label_full("2023-2024 (article of 2024-08-21)", "en")
+    '2023–2024 (article of 21 August 2024)'
+    """
+    check_language(lang)
+    text = row_or_fields
+    if not isinstance(row_or_fields, str):
+        text = row_or_fields["period"] if "period" in row_or_fields else row_or_fields["date"]
+    labels = []
+    for fields in parse_period_fields(text):
+        if fields.note or not fields.main:
+            labels.append(_label(fields, lang))
+            continue
+        head = _join([_when(w, lang) for w in fields.main], fields.conjunction, lang)
+        rest = [_qualifier(q, lang) for q in fields.qualifiers]
+        labels.append(_say("qualified", lang, main=head, qualifiers=", ".join(rest))
+                      if rest else head)
+    return "; ".join(labels)

@@ -255,18 +255,34 @@ def cite(source_ids: "pd.Series | list[str] | str", raw_refs: "list[tuple[str, i
     tệp data/raw/dti_district_vinhphuc.csv, dòng 13." (publisher and date in the report's
     language, from :mod:`lib.data.texts`).
     """
-    parts = [", ".join(p for p in (text, url) if p) for text, url in _cited_sources(source_ids, lang)]
+    parts = [", ".join(p for p in (text, *urls) if p)
+             for text, urls in _grouped(_cited_sources(source_ids, lang))]
     text = render("report.source.line", lang, sources="; ".join(parts)) if parts else \
         render("report.source.not_recorded", lang)
     refs = _raw_refs_text(raw_refs, lang)
     return text + (f" — {refs}" if refs else "") + "."
 
 
-def _link_text(url: str, lang: str) -> str:
+def _grouped(cited: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """``(text, [urls])`` per publisher and date: two articles of one publisher on one date are
+    one source with two links, not the publisher named twice."""
+    groups: dict[str, list[str]] = {}
+    for text, url in cited:
+        urls = groups.setdefault(text, [])
+        if url and url not in urls:
+            urls.append(url)
+    return list(groups.items())
+
+
+def _link_text(url: str, lang: str, text: str = "", urls=(), number: int = 1) -> str:
+    """The host of ``url``; "link 1", "link 2" when one publisher and date have several links
+    (the host would repeat)."""
     from urllib.parse import urlsplit
 
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.") or render("report.source.link", lang)
+    if len(urls) > 1:
+        return render("report.source.link_n", lang, number=str(number))
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return host or render("report.source.link", lang)
 
 
 def _status_words(values, lang: str) -> str:
@@ -295,12 +311,14 @@ def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
     notes = []
     if cited:
         parts = []
-        for text, url in cited[:SOURCE_LINE_LIMIT]:
-            link = (f'<a href="{escape(url)}">{escape(_link_text(url, lang))}</a>' if url else "")
-            parts.append(", ".join(p for p in (escape(text), link) if p))
+        grouped = _grouped(cited)
+        for text, urls in grouped[:SOURCE_LINE_LIMIT]:
+            links = [f'<a href="{escape(url)}">{escape(_link_text(url, lang, text, urls, i))}</a>'
+                     for i, url in enumerate(urls, 1)]
+            parts.append(", ".join(p for p in (escape(text), *links) if p))
         shown = "; ".join(parts)
-        if len(cited) > SOURCE_LINE_LIMIT:  # the rest: in the footer's list and the analyst block
-            more = render("report.source.more", lang, count=len(cited) - SOURCE_LINE_LIMIT)
+        if len(grouped) > SOURCE_LINE_LIMIT:  # the rest: in the footer's list and the analyst block
+            more = render("report.source.more", lang, count=len(grouped) - SOURCE_LINE_LIMIT)
             shown += (escape(render("report.source.more_joiner", lang))
                       + f'<a href="#{SOURCES_ANCHOR}">{escape(more)}</a>')
             notes.append(render("report.source.all", lang, sources="; ".join(

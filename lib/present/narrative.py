@@ -517,6 +517,13 @@ def break_sentence(year: int, level: str, lang: str = "vi") -> str:
                         & frameworks["level"].str.split(";").map(lambda levels: level in levels)]
     named = pd.read_csv(REFERENCE_DIR / "dti_framework_years.csv", dtype=str).set_index("framework_id")
     names = "; ".join(dict.fromkeys(named.at[f, f"name_{lang}"] for f in starts["framework_id"]))
+    # a change the sources only suspect (a caveat such as C8: "may not be comparable") is said
+    # as strongly as the caveat says it, with its id
+    caveats = sorted({c.strip() for cell in starts.get("conflict_ids", pd.Series(dtype=str)).dropna()
+                      for c in str(cell).split(";") if c.strip()})
+    if caveats:
+        return render("report.history.break_possible", lang, year=year, frameworks=names,
+                      ids=", ".join(caveats))
     return render("report.history.break", lang, year=year, frameworks=names)
 
 

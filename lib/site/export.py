@@ -350,11 +350,17 @@ def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGU
         figures = profiles.unit_indicators(unit.code, year, themes)
         facts.append((words("site.facts.published"), str(len(figures))))
         if len(figures):
+            from lib.data.texts import period_label_full
+            periods = dict.fromkeys(period_label_full(r, lang) for _, r in figures.iterrows())
+            period = "; ".join(periods)
             table = say.indicator_table(figures, lang)
             facts += [(str(name), str(value))
                       for name, value in table.iloc[:3, :2].itertuples(index=False)]
-    return {"unit_name": unit.name, "unit_code": unit.code, "unit_line": unit_line,
-            "year": year, "facts": facts}
+    header = {"unit_name": unit.name, "unit_code": unit.code, "unit_line": unit_line,
+              "year": year, "facts": facts}
+    if notebook_name in ("infrastructure", "cashless") and facts[1:]:
+        header["period"] = words("site.report.snapshot", year=str(year), period=period)
+    return header
 
 
 def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: str,

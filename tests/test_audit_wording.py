@@ -1,0 +1,103 @@
+"""The audit of the built pages against data/raw and the founding article (issue 11, follow-up):
+each test checks one fault on the real data."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib.data.texts import period_label_full
+from lib.site.export import header_facts
+
+
+@pytest.mark.parametrize("notebook", ["infrastructure", "cashless"])
+def test_a_snapshot_header_states_its_period_not_only_the_report_year(processed, notebook):
+    # the 2024-08-21 article's figures cover 2023-2024 and are filed under 2024 only
+    params = {"unit_code": "246", "unit_level": "district", "reference_year": 2024}
+    vi = header_facts(notebook, params, "vi")
+    en = header_facts(notebook, params, "en")
+    assert vi["period"] == "Số liệu giai đoạn 2023–2024 (theo bài viết ngày 21/8/2024), xếp vào năm 2024"
+    assert en["period"] == "Figures for 2023–2024 (article of 21 August 2024), filed under 2024"
+    assert "period" not in header_facts(notebook, dict(params, reference_year=2023), "vi")
+    assert period_label_full("2023-2024 (article of 2024-08-21)", "en") == \
+        "2023–2024 (article of 21 August 2024)"
+
+
+def test_seed_items_use_the_founding_articles_wording(processed):
+    # mic.gov.vn 2024-08-21: "100% đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi
+    # trường điện tử; 100% thủ tục hành chính được tiếp nhận, xử lý trên hệ thống một cửa điện tử"
+    from lib import profiles
+    from lib.present import narrative
+
+    rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
+    vi = list(narrative.indicator_table(rows, "vi").iloc[:, 0])
+    en = list(narrative.indicator_table(rows, "en").iloc[:, 0])
+    assert "Tỷ lệ đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi trường điện tử" in vi
+    assert "Tỷ lệ thủ tục hành chính được tiếp nhận, xử lý trên Hệ thống thông tin một cửa " \
+           "điện tử" in vi
+    assert not any("cơ quan, đơn vị" in name for name in vi)
+    assert "Units and localities that exchange, process and digitally sign documents " \
+           "electronically" in en
+    assert "Administrative procedures received and processed in the electronic one-stop " \
+           "system" in en
+    table = narrative.indicator_table(rows, "vi")
+    assert "% số đơn vị, địa phương" in table.iloc[:, 2].tolist()
+
+
+def test_a_different_definition_is_called_a_different_indicator(processed):
+    from lib import analysis, profiles
+    from lib.data.load import load_table
+    from lib.present import narrative
+
+    indicators, catalogue = load_table("indicators"), load_table("indicator_catalogue")
+    gaps = analysis.measure_target_gaps(indicators, catalogue, "246",
+                                        themes=profiles.CASHLESS_THEMES).table
+    vi = narrative.target_table(gaps, "vi")
+    en = narrative.target_table(gaps, "en")
+    assert "không tính (chỉ tiêu khác)" in vi.iloc[:, 3].tolist()  # adults 18+ against people 15+
+    assert "not computed (different indicator)" in en.iloc[:, 3].tolist()
+    for lang in ("vi", "en"):
+        text = " ".join(" ".join(map(str, t.iloc[:, 3])) for t in (vi, en))
+        assert "khác định nghĩa" not in text and "different definition" not in text
+
+
+def test_source_lines_name_each_publisher_once_with_its_own_date(processed):
+    import pandas as pd
+
+    from lib.data.load import load_table
+    from lib.present import display
+
+    rows = load_table("indicators")
+    vnexpress = rows[rows["indicator"] == "households_with_fibre_share_target"]
+    for lang in ("vi", "en"):
+        line = display.source_html(vnexpress, lang).split("</p>")[0]
+        assert "DTI 2020" not in line  # the fibre target's date is the article's, early 2022
+        assert "đầu năm 2022" in line if lang == "vi" else "early 2022" in line
+    national = rows[(rows["indicator"] == "households_with_fibre_broadband_share")
+                    & rows["period"].astype(str).str.startswith("2024")]
+    for lang in ("vi", "en"):
+        line = display.source_html(national, lang).split("</p>")[0]
+        assert line.count("vietnam.vn (") == 1 and line.count("<a href") == 2  # two articles
+    article = rows[rows["indicator"] == "units_exchanging_and_signing_documents_electronically_share"]
+    line = display.source_html(pd.concat([article]), "vi").split("</p>")[0]
+    assert line.count("Bộ Thông tin và Truyền thông") == 1
+
+
+def test_the_derived_2022_score_is_not_called_unused_beside_its_formula(processed):
+    from lib import profiles
+    from lib.present import narrative
+
+    peers = profiles.peer_scores("districts_of_26", 2022)
+    row = peers[peers["unit_code"] == "246"].iloc[0]
+    vi, en = narrative.score_text(row, "vi"), narrative.score_text(row, "en")
+    assert vi == "số tính từ số liệu công bố (xem cách tính); các nguồn không thống nhất (C1)"
+    assert en == "derived from published figures (see the formula); the sources disagree (C1)"
+    assert "không sử dụng" not in vi and "not used" not in en
+
+
+def test_the_c8_break_sentence_says_may_as_c8_does(processed):
+    from lib.present import narrative
+
+    vi = narrative.break_sentence(2023, "district", "vi")
+    en = narrative.break_sentence(2023, "district", "en")
+    assert "có thể không so sánh trực tiếp được (C8)" in vi and "có thể đã thay đổi" in vi
+    assert "may not be directly comparable (C8)" in en
