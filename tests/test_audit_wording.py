@@ -25,7 +25,7 @@ def test_a_snapshot_header_states_its_period_not_only_the_report_year(processed,
 def test_seed_items_use_the_founding_articles_wording(processed):
     # mic.gov.vn 2024-08-21: "100% đơn vị, địa phương trao đổi, xử lý văn bản và ký số trên môi
     # trường điện tử; 100% thủ tục hành chính được tiếp nhận, xử lý trên hệ thống một cửa điện tử"
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.present import narrative
 
     rows = profiles.unit_indicators("246", 2024, profiles.INFRASTRUCTURE_THEMES)
@@ -44,7 +44,7 @@ def test_seed_items_use_the_founding_articles_wording(processed):
 
 
 def test_a_different_definition_is_called_a_different_indicator(processed):
-    from lib import analysis, profiles
+    from lib.analysis import core as analysis, queries as profiles
     from lib.data.load import load_table
     from lib.present import narrative
 
@@ -83,7 +83,7 @@ def test_source_lines_name_each_publisher_once_with_its_own_date(processed):
 
 
 def test_the_derived_2022_score_is_not_called_unused_beside_its_formula(processed):
-    from lib import profiles
+    from lib.analysis import queries as profiles
     from lib.present import narrative
 
     peers = profiles.peer_scores("districts_of_26", 2022)
