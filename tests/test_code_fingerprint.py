@@ -23,7 +23,7 @@ def test_the_scores_report_depends_on_its_imports_and_the_exporter_only():
     assert {"lib.present.narrative", "lib.present.display", "lib.messages", "lib.site.export",
             "lib.data.load"} <= modules
     assert not {m for m in modules if m.startswith(("lib.batch", "lib.staff", "lib.build"))}
-    files = {p.relative_to(LIB).as_posix() for p in code.code_files(modules, graph)}
+    files = {p.relative_to(LIB).as_posix() for p in code.code_files(modules)}
     assert {"messages/vi/report.yml", "messages/en/report.yml",
             "data/reference/dti_indicators.csv"} <= files
     assert any(f.startswith("site/templates/dti_report/") for f in files)

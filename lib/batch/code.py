@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 from pathlib import Path
 
 LIB_DIR = Path(__file__).resolve().parents[1]
@@ -81,29 +82,23 @@ def closure(roots, graph: dict[str, list[str]]) -> set[str]:
     return seen
 
 
-def code_files(modules: set[str], graph: dict[str, list[str]],
-               lib_dir: Path = LIB_DIR) -> list[Path]:
+def code_files(modules: set[str], lib_dir: Path = LIB_DIR) -> list[Path]:
     """The source file of each module and the data files of each package among ``modules``
     (files below the package folder that are not in a sub-package: ``lib/messages/vi/*.yml``,
     ``lib/data/reference/*.csv``, ``lib/site/templates/**``), sorted; caches left out."""
     lib_dir = Path(lib_dir)
     files = set()
-    packages = {m for m in graph if (lib_dir.joinpath(*m.split(".")[1:]) / "__init__.py").is_file()}
     for module in modules:
         folder = lib_dir.joinpath(*module.split(".")[1:])
-        if module in packages:
-            files.add(folder / "__init__.py")
-            for path in folder.rglob("*"):
-                inner = path.relative_to(folder).parts[:-1]
-                if not path.is_file() or path.suffix in (".py", ".pyc") \
-                        or "__pycache__" in inner:
-                    continue
-                if any((folder.joinpath(*inner[:i + 1]) / "__init__.py").is_file()
-                       for i in range(len(inner))):
-                    continue  # a sub-package's file: counted when that package is used
-                files.add(path)
-        else:
+        if not (folder / "__init__.py").is_file():
             files.add(folder.with_suffix(".py"))
+            continue
+        files.add(folder / "__init__.py")
+        for root, dirs, names in os.walk(folder):
+            # a sub-package's files count when that package is used
+            dirs[:] = [d for d in dirs if d != "__pycache__"
+                       and not os.path.isfile(os.path.join(root, d, "__init__.py"))]
+            files.update(Path(root, n) for n in names if not n.endswith((".py", ".pyc")))
     return sorted(files)
 
 
@@ -112,6 +107,6 @@ def code_hash(roots, graph: dict[str, list[str]], lib_dir: Path = LIB_DIR) -> st
     by relative path and content."""
     lib_dir = Path(lib_dir)
     digest = hashlib.sha256()
-    for path in code_files(closure(roots, graph), graph, lib_dir):
+    for path in code_files(closure(roots, graph), lib_dir):
         digest.update(path.relative_to(lib_dir).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

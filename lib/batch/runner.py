@@ -23,7 +23,7 @@ from lib.batch.plan import Job, Plan, PlanFacts, expand
 from lib.batch.pool import notebook_imports
 from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir
 
-EXIT_OK, EXIT_REPORTS_FAILED = 0, 1
+EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3  # see lib.batch.run
 
 
 
