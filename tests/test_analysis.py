@@ -411,8 +411,8 @@ def test_real_sigma_unbalanced(real):
 def test_framework_breaks(real):
     frameworks = real["dti_frameworks"]
     breaks = A.list_framework_breaks(frameworks, 2019, 2025, "province").table
-    assert breaks["break_year"].tolist() == [2020, 2022, 2025]
-    assert breaks["framework_id"].tolist()[1] == "mic_qd922_2022"
+    assert breaks["break_year"].tolist() == [2020, 2021, 2022, 2025]  # 2021: 9 main indicators, not 3 pillars
+    assert breaks["framework_id"].tolist()[1:3] == ["mic_dti_2021", "mic_qd922_2022"]
     assert A.list_framework_breaks(frameworks, 2022, 2023, "province").table.empty
     assert A.list_framework_breaks(frameworks, 2023, 2022, "district").table[
         "break_year"].tolist() == [2023]

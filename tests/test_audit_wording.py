@@ -101,3 +101,62 @@ def test_the_c8_break_sentence_says_may_as_c8_does(processed):
     en = narrative.break_sentence(2023, "district", "en")
     assert "có thể không so sánh trực tiếp được (C8)" in vi and "có thể đã thay đổi" in vi
     assert "may not be directly comparable (C8)" in en
+
+
+def test_a_page_explains_each_conflict_once(processed):
+    # scores.ipynb notes the conflicts of the change section, then of the peers: C8 once
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    history = profiles.unit_history("246", "districts_of_26")
+    change = [history[history["reference_year"] == y].iloc[0] for y in (2022, 2023)]
+    peers = [row for _, row in profiles.peer_scores("districts_of_26", 2023).iterrows()]
+    alone = narrative.conflict_notes(peers, "vi")
+    assert sum("C8" in n for n in alone) == 1
+    noted: set[str] = set()
+    first = narrative.conflict_notes(change, "vi", noted)
+    second = narrative.conflict_notes(peers, "vi", noted)
+    assert "C8" in noted and len(first) >= 1
+    assert not [n for n in second if any(cid in n for cid in ("C1", "C8"))]
+    assert len(first) + len(second) == len(set(noted))
+
+
+def test_a_rank_not_entered_is_worded_as_its_score(processed):
+    # Vĩnh Phúc 2023 among the 63 provinces: score and rank published at dti.gov.vn, not entered
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    national = profiles.unit_history("26", "province_63")
+    table = narrative.history_table(national[national["reference_year"] == 2023], "vi")
+    assert table.iloc[0, 1].startswith("chưa có trong bộ số liệu này (") and "có công bố" in table.iloc[0, 1]
+    assert table.iloc[0, 2] == "chưa có trong bộ số liệu này"
+    en = narrative.history_table(national[national["reference_year"] == 2023], "en")
+    assert en.iloc[0, 2] == "not in this data set"
+    ranked = narrative.history_table(national[national["reference_year"] == 2021], "vi")
+    assert ranked.iloc[0, 2] == "12/63"
+
+
+def test_the_2021_edition_is_its_own_methodology_and_is_named(processed):
+    # 2021: "không phải là tổng điểm của 3 trụ cột ... mà là tổng điểm của 9 chỉ số chính"
+    from lib.present import narrative
+
+    vi = narrative.break_sentence(2021, "province", "vi")
+    en = narrative.break_sentence(2021, "province", "en")
+    assert "từ năm 2021: bộ chỉ số DTI năm 2021 (tổng điểm của 9 chỉ số chính" in vi
+    assert "in 2021: the 2021 DTI edition (the total of 9 main indicators" in en
+    assert ": ." not in vi and ": ." not in en
+
+
+def test_the_overview_states_the_2025_merger_with_its_act(processed):
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    vinh_phuc = profiles.get_unit("26", "province", 2023)
+    assert narrative.merger_sentence(vinh_phuc, "vi") == (
+        "Từ ngày 1/7/2025, tỉnh Vĩnh Phúc, tỉnh Hoà Bình và tỉnh Phú Thọ được hợp nhất thành "
+        "tỉnh Phú Thọ mới theo Nghị quyết 202/2025/QH15 ngày 12/6/2025 của Quốc hội.")
+    assert narrative.merger_sentence(vinh_phuc, "en").startswith(
+        "On 1 July 2025, Vĩnh Phúc province, Hoà Bình province and Phú Thọ province were merged "
+        "into the new Phú Thọ province under Resolution 202/2025/QH15")
+    assert narrative.merger_sentence(profiles.get_unit("01", "province", 2023), "vi") == ""
+    assert narrative.merger_sentence(profiles.get_unit("246", "district", 2023), "vi") == ""

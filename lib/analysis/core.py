@@ -217,8 +217,9 @@ def list_framework_breaks(frameworks: pd.DataFrame, year_a: int, year_b: int,
     A break is the ``first_reference_year`` of a DTI framework that starts its own methodology
     (``methodology_id == framework_id``); editions that keep a methodology are not breaks.
     Other indices (DII, the ICT/e-government ranking) are ignored. The years and their basis
-    are in ``lib/data/reference/dti_framework_years.csv``: provinces 2020 (QĐ 1726), 2022 (QĐ 922),
-    2025 (QĐ 405); districts 2022 (QĐ 2074) and 2023 (caveat C8).
+    are in ``lib/data/reference/dti_framework_years.csv``: provinces 2020 (QĐ 1726), 2021 (the
+    total of 9 main indicators instead of 3 pillars), 2022 (QĐ 922), 2025 (QĐ 405); districts
+    2022 (QĐ 2074) and 2023 (caveat C8).
     """
     columns = {"break_year": "Int64", "framework_id": "str", "framework": "str", "level": "str"}
     lo, hi = sorted((int(year_a), int(year_b)))

@@ -34,6 +34,19 @@ class Unit:
     parent_name: str | None
 
 
+@dataclass(frozen=True)
+class Merger:
+    """A unit merged with others into a successor on ``effective_date`` (ISO date), under the
+    act named in ``lib/data/reference/admin_reforms.csv`` (``document_vi``/``document_en``,
+    empty when none is recorded for the level and date)."""
+
+    effective_date: str
+    successor: Unit
+    merged: tuple[Unit, ...]  # the unit first, then the others merged with it, by code
+    document: dict[str, str]  # by language
+    source_url: str
+
+
 class UnknownUnit(LookupError):
     """No administrative unit with that code and level in the ``units`` table."""
 
@@ -71,6 +84,40 @@ def get_unit(unit_code: str, level: str, year: int) -> Unit:
     parent_name = None if parent.empty else parent.iloc[0]["unit_name"]
     return Unit(row["unit_code"], row["unit_name"], row["unit_type"], row["unit_level"],
                 None if pd.isna(row["parent_code"]) else row["parent_code"], parent_name)
+
+
+def merger_of(unit: Unit) -> Merger | None:
+    """The merger that ended ``unit`` (``units.successor_code``, ``valid_to``): Vĩnh Phúc (26),
+    Phú Thọ (25) and Hòa Bình (17) → Phú Thọ (25) on 2025-07-01 (NQ 202/2025/QH15). None for a
+    unit still valid, or one that only took a new code with no other unit merged into it."""
+    from lib.data.paths import REFERENCE_DIR
+
+    units = load_table("units")
+    level = units[units["unit_level"] == unit.level]
+    mine = level[(level["unit_code"] == unit.code) & level["successor_code"].notna()]
+    if mine.empty:
+        return None
+    ended, successor_code = mine.iloc[0]["valid_to"], mine.iloc[0]["successor_code"]
+    merged = level[(level["successor_code"] == successor_code) & (level["valid_to"] == ended)]
+    if len(merged) < 2:
+        return None
+    starts = (pd.Timestamp(ended) + pd.Timedelta(days=1)).date().isoformat()
+    new = level[(level["unit_code"] == successor_code) & (level["valid_from"] == starts)]
+    if new.empty:
+        return None
+
+    def as_unit(row: pd.Series) -> Unit:
+        return Unit(row["unit_code"], row["unit_name"], row["unit_type"], row["unit_level"],
+                    None if pd.isna(row["parent_code"]) else row["parent_code"], None)
+
+    order = merged.assign(first=merged["unit_code"] != unit.code).sort_values(["first", "unit_code"])
+    reforms = pd.read_csv(REFERENCE_DIR / "admin_reforms.csv", dtype=str, keep_default_na=False)
+    reform = reforms[(reforms["unit_level"] == unit.level) & (reforms["effective_date"] == starts)]
+    document = ({column.removeprefix("document_"): reform.iloc[0][column]
+                 for column in reforms.columns if column.startswith("document_")}
+                if len(reform) else {})
+    return Merger(starts, as_unit(new.iloc[0]), tuple(as_unit(r) for _, r in order.iterrows()),
+                  document, reform.iloc[0]["source_url"] if len(reform) else "")
 
 
 def dti_totals() -> pd.DataFrame:

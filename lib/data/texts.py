@@ -192,6 +192,15 @@ def _date(year: int, month: int, day: int, pattern_key: str, lang: str) -> str:
         raise ParseError(f"not a calendar date: {year}-{month:02d}-{day:02d} ({err})") from None
 
 
+def date_text(iso: str, lang: str) -> str:
+    """An ISO date as a reader writes it: "2025-07-01" → "1/7/2025" (vi), "1 July 2025" (en).
+    Raises :class:`ParseError` for a text that is not an ISO calendar date."""
+    parts = str(iso).split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ParseError(f"not an ISO date (YYYY-MM-DD): {iso!r}")
+    return _date(int(parts[0]), int(parts[1]), int(parts[2]), "formats.date", lang)
+
+
 def _month_text(w: When, lang: str) -> str:
     return _date(w.year, w.month, 1, "formats.month_year", lang)
 

@@ -429,10 +429,17 @@ def peer_table(peers: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     return _table({
         "unit": list(peers["unit_name"]),
         "score": [score_text(r, lang) for _, r in peers.iterrows()],
-        "rank": [format_rank(r, o, t, lang) for r, o, t in
-                 zip(peers["rank"], peers["rank_of"], peers["rank_text"])],
+        "rank": [rank_text(r, lang) for _, r in peers.iterrows()],
         "status": [status_cell(r, lang) for _, r in peers.iterrows()],
     }, lang)
+
+
+def rank_text(row: pd.Series, lang: str = "vi") -> str:
+    """A rank cell: "1/9"; a printed range as printed; for a result published by its source but
+    not entered here, the same words as its score cell ("not in this data set"), not "no data"."""
+    if is_missing(row["rank"]) and not row["rank_text"] and row["value_status"] == "not_entered":
+        return render("status.not_entered", lang)
+    return format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
 
 
 def history_table(history: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
@@ -555,6 +562,23 @@ def national_sentences(unit: Unit, context: pd.DataFrame, year: int, lang: str =
     return out
 
 
+def merger_sentence(unit: Unit, lang: str = "vi") -> str:
+    """"Từ ngày 1/7/2025, tỉnh Vĩnh Phúc, tỉnh Phú Thọ và tỉnh Hòa Bình hợp nhất thành tỉnh
+    Phú Thọ (Nghị quyết 202/2025/QH15 …)." from :func:`lib.analysis.queries.merger_of`;
+    ``""`` when the unit was not merged."""
+    from lib.analysis.queries import merger_of
+
+    merger = merger_of(unit)
+    if merger is None:
+        return ""
+    params = dict(date=texts.date_text(merger.effective_date, lang),
+                  units=_and_list([unit_label(u, lang) for u in merger.merged], lang),
+                  successor=unit_label(merger.successor, lang))
+    if merger.document.get(lang):
+        return render("report.national.merger", lang, document=merger.document[lang], **params)
+    return render("report.national.merger_no_document", lang, **params)
+
+
 def national_history_sentence(unit: Unit, national: pd.DataFrame, lang: str = "vi") -> str:
     """"Tỉnh Vĩnh Phúc xếp thứ 55 năm 2020, …; chưa có trong bộ số liệu này năm …"."""
     ranked = national.dropna(subset=["rank"])
@@ -590,15 +614,21 @@ def components_table(components: pd.DataFrame, lang: str = "vi") -> pd.DataFrame
     }, lang)
 
 
-def conflict_notes(rows: list[pd.Series | None], lang: str = "vi") -> list[str]:
-    """One note per conflict or caveat flagged on the given rows, with its description."""
+def conflict_notes(rows: list[pd.Series | None], lang: str = "vi",
+                   noted: set[str] | None = None) -> list[str]:
+    """One note per conflict or caveat flagged on the given rows, with its description.
+
+    ``noted`` holds the ids already explained on the page: they are skipped, and the ids
+    explained here are added to it, so that a page explains each conflict once."""
     from lib.analysis.queries import conflict_descriptions
 
     ids = [i for r in rows if r is not None for i in str(r.get("conflict_ids") or "").split(";") if i]
     table = conflict_descriptions().set_index("conflict_id")
+    noted = set() if noted is None else noted
     notes = []
     for cid in dict.fromkeys(ids):
-        if cid in table.index:
+        if cid in table.index and cid not in noted:
+            noted.add(cid)
             notes.append(render(f"report.conflict.{table.at[cid, 'kind']}", lang, id=cid,
                                 title=texts.data_text("conflict_title", table.at[cid, "title"], lang),
                                 description=texts.data_text("conflict_description",
