@@ -1,4 +1,5 @@
 """Analysis layer: ranks, decomposition, uncertainty, peer groups and table queries.
 
-Import from the topic modules (lib.analysis.core, .group, .queries).
+Notebooks import lib.analysis.core (the public names of the topic modules: base, ranks,
+decomposition, benchmarks, uncertainty, stability, targets), .group and .queries.
 """

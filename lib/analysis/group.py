@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.analysis import core as analysis
-from lib.analysis.core import Result
+from lib.analysis.base import Result
 from lib.data.io import write_atomic
 from lib.data.load import load_table, read_manifest, table_signature
 from lib.data.paths import processed_dir

@@ -358,7 +358,7 @@ def first_dti_year(level: str) -> int | None:
 def framework_breaks(history: pd.DataFrame) -> list[int]:
     """Years in which a new DTI methodology starts, strictly inside the years of a peer
     group's history (see :func:`lib.analysis.list_framework_breaks`)."""
-    from lib.analysis.core import list_framework_breaks
+    from lib.analysis.base import list_framework_breaks
 
     if history.empty:
         return []

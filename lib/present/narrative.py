@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.analysis.core import Reason
+from lib.analysis.base import Reason
 from lib.data import texts
 from lib.data.load import load_table
 from lib.data.sources import WEAK_SOURCE_TYPES
