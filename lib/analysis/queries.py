@@ -435,7 +435,19 @@ def indicator_counts(province_code: str) -> pd.DataFrame:
 
 def conflict_descriptions() -> pd.DataFrame:
     """The flagged conflicts and caveats (``conflict_id``, ``kind``, ``title``, ``description``)
-    from ``lib/data/reference/conflicts.csv`` (transcribed from ``data/raw/README.md``)."""
+    from ``lib/data/reference/conflicts.csv`` (transcribed from ``data/raw/README.md``); a copy
+    of the table read once per process (pages ask for it once per table row)."""
+    return _conflicts().copy()
+
+
+@lru_cache(maxsize=1)
+def conflict_kinds() -> dict[str, str]:
+    """``{conflict_id: kind}`` (``conflict`` or ``caveat``) of :func:`conflict_descriptions`."""
+    return dict(zip(_conflicts()["conflict_id"], _conflicts()["kind"]))
+
+
+@lru_cache(maxsize=1)
+def _conflicts() -> pd.DataFrame:
     from lib.data.paths import REFERENCE_DIR
 
     return pd.read_csv(REFERENCE_DIR / "conflicts.csv", dtype=str)

@@ -223,9 +223,9 @@ def not_entered_text(row: pd.Series, lang: str = "vi") -> str:
 def conflict_ids(row: pd.Series, kind: str = "conflict") -> list[str]:
     """The ids on a row's ``conflict_ids`` that are of ``kind`` (``conflict`` or ``caveat``), in
     number order (C2, C3, C7)."""
-    from lib.analysis.queries import conflict_descriptions
+    from lib.analysis.queries import conflict_kinds
 
-    kinds = conflict_descriptions().set_index("conflict_id")["kind"]
+    kinds = conflict_kinds()
     ids = [i for i in str(row.get("conflict_ids") or "").split(";") if i and kinds.get(i) == kind]
     return sorted(ids, key=lambda i: (len(i), i))
 
