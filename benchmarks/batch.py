@@ -42,9 +42,8 @@ variant and the load average before it.
   ``--national`` measures only these;
 - the share of wall time each runner mechanism saves on ``--mechanism-reports`` reports of
   the 300-unit group with ``--jobs 2`` (default 40): the run with everything against the run
-  without the preloaded forkserver (``DTI_NO_FORKSERVER``) and without warm kernels
-  (``DTI_KERNEL_REPORTS=1``, a new kernel per report). A mechanism earns its keep when it
-  saves at least 10 %.
+  without warm kernels (``DTI_KERNEL_REPORTS=1``, a new kernel per report). A mechanism earns
+  its keep when it saves at least 10 % (the preloaded forkserver saved 1.3 % and was removed).
 
 For each it prints wall seconds, notebooks per minute, the speed-up over ``naive``, the
 efficiency (analysis ÷ (wall × workers)) and the peak memory (whole process tree, sampled
@@ -75,8 +74,7 @@ TARGETS = {"default_vs_naive": 4.0, "noop_share": 0.03, "dask2_vs_dask1": 1.7,
            "efficiency": 0.6, "memory_per_worker": 2**30, "per_report_300_vs_9": 1.5,
            "page_bytes_1000": 1.5 * 2**20, "national_noop_seconds": 3.0,
            "mechanism_share": 0.10}
-MECHANISMS = {"preloaded forkserver": {"DTI_NO_FORKSERVER": "1"},
-              "warm kernels": {"DTI_KERNEL_REPORTS": "1"}}
+MECHANISMS = {"warm kernels": {"DTI_KERNEL_REPORTS": "1"}}
 
 
 class TreeMemory:
@@ -535,7 +533,7 @@ def scale(args, work: Path, log) -> int:
     checks[f"memory per worker ≤ 1 GiB ({worker / mib:.0f} MiB)"] = \
         worker <= TARGETS["memory_per_worker"]
     for name, share in shares.items():
-        checks[f"{name} saves ≥ 10 % of wall time ({share:.1%}): keep it"] = \
+        checks[f"{name} saves ≥ 10 % of wall time ({share:.1%}), the bar to keep it"] = \
             share >= TARGETS["mechanism_share"]
     print("\nTargets:")
     for label, ok in checks.items():

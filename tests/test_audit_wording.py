@@ -160,3 +160,71 @@ def test_the_overview_states_the_2025_merger_with_its_act(processed):
         "into the new Phú Thọ province under Resolution 202/2025/QH15")
     assert narrative.merger_sentence(profiles.get_unit("01", "province", 2023), "vi") == ""
     assert narrative.merger_sentence(profiles.get_unit("246", "district", 2023), "vi") == ""
+
+
+def test_a_source_line_names_its_host_once(processed):
+    # "Bộ Thông tin và Truyền thông (mic.gov.vn), ngày 21/8/2024, mic.gov.vn": the host twice
+    from lib.data.load import load_table
+    from lib.present import display
+
+    scores = load_table("dti_scores")
+    rows = scores[(scores["unit_code"] == "246") & (scores["reference_year"] == 2023)
+                  & (scores["indicator"] == "dti_total")]
+    for lang in ("vi", "en"):
+        line = display.source_html(rows, lang).split("</p>")[0]
+        assert line.count("mic.gov.vn") == 2  # the link's address and its text, nothing more
+        assert ">mic.gov.vn</a>" in line
+
+
+def test_a_national_peer_table_says_what_it_lists_and_why_vinh_phuc_is_in_it(processed):
+    # 2024 among the 63 provinces: 5 ranked (HCM 1, Đà Nẵng 2, Hải Phòng 3, Hà Nội 4, Huế 5)
+    # and Vĩnh Phúc, the case province, recorded as published but not entered
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    unit = profiles.get_unit("48", "province", 2024)
+    peers = profiles.peer_scores("province_63", 2024)
+    assert len(peers) == 6 and peers["rank"].notna().sum() == 5
+    vi = narrative.peer_table_notes(unit, peers, narrative.peer_label("province_63", unit, "vi"),
+                                    2024, "vi")
+    assert vi == ["Bảng chỉ liệt kê 6 trong 63 tỉnh, thành phố cả nước: các đơn vị có trong bộ "
+                  "số liệu này.",
+                  "Với Vĩnh Phúc, bộ số liệu này ghi rằng kết quả năm 2024 đã được công bố nhưng "
+                  "chưa được nhập."]
+    en = narrative.peer_table_notes(unit, peers, "63 provinces", 2024, "en")
+    assert en[1] == ("For Vĩnh Phúc, this data set records that the 2024 result was published "
+                     "but has not been entered.")
+    # Lập Thạch 2023: all 9 districts listed, every result in the table: nothing to explain
+    lap_thach = profiles.get_unit("246", "district", 2023)
+    assert narrative.peer_table_notes(lap_thach, profiles.peer_scores("districts_of_26", 2023),
+                                      "huyện", 2023, "vi") == []
+
+
+def test_the_data_entry_hint_asks_a_province_for_its_own_result(processed):
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    unit = profiles.get_unit("48", "province", 2024)
+    peers = profiles.peer_scores("province_63", 2024)
+    current = narrative.row_of(peers, "48")
+    line = narrative.scores_findings(unit, current, None, peers, "63 tỉnh, thành phố",
+                                     "province_63", 2024, False, "vi")[-1]
+    assert "kết quả DTI năm 2024 của thành phố Đà Nẵng, có điểm từng chỉ số chính" in line
+    assert "cán bộ của thành phố Đà Nẵng có thể điền" in line and "tất cả" not in line
+    # a district: its province's staff enter the results of all its districts
+    lap_thach = profiles.get_unit("246", "district", 2024)
+    peers = profiles.peer_scores("districts_of_26", 2024)
+    line = narrative.scores_findings(lap_thach, narrative.row_of(peers, "246"), None, peers,
+                                     "huyện, thành phố của tỉnh Vĩnh Phúc", "districts_of_26",
+                                     2024, False, "vi")[-1]
+    assert "của tất cả huyện, thành phố của tỉnh Vĩnh Phúc" in line
+    assert "cán bộ của tỉnh Vĩnh Phúc có thể điền" in line
+
+
+def test_the_rank_chart_of_a_short_year_does_not_draw_all_63_provinces(processed):
+    from lib.analysis import queries as profiles
+
+    history = profiles.group_history("province_63")
+    assert history["unit_code"].nunique() > 40  # all 63 ranked in some years
+    drawn = profiles.history_for_display(history, profiles.peer_scores("province_63", 2024), "48")
+    assert set(drawn["unit_code"]) == {"79", "48", "31", "01", "46", "26"}

@@ -81,8 +81,7 @@ def no_execution(monkeypatch):
     def refuse(*args, **kwargs):
         raise Executed("a no-op must not start kernels, helpers or executors")
 
-    for name in ("prestart", "execute"):
-        monkeypatch.setattr(report.BatchRun, name, refuse)
+    monkeypatch.setattr(report.BatchRun, "execute", refuse)
     monkeypatch.setattr(report, "ensure_kernel", refuse)
 
 
@@ -96,7 +95,6 @@ def rebuilt(monkeypatch, config) -> dict:
         return []
 
     monkeypatch.setattr(report.BatchRun, "execute", execute)
-    monkeypatch.setattr(report.BatchRun, "prestart", lambda *a, **k: None)
     monkeypatch.setattr(report, "ensure_kernel", lambda *a, **k: None)
     assert report.main(config=config, progress=False) == report.EXIT_OK
     return asked

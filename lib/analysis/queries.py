@@ -528,9 +528,10 @@ def peers_for_display(peers: pd.DataFrame, unit_code: str, limit: int = DISPLAY_
 def history_for_display(history: pd.DataFrame, peers: pd.DataFrame, unit_code: str,
                         limit: int = DISPLAY_LIMIT) -> pd.DataFrame:
     """The rows of a peer group's history (:func:`group_history`) that a rank chart draws: all
-    of them when ``peers`` (this year's :func:`peer_scores`) has at most ``limit`` units, else
-    those of the units :func:`peers_for_display` picks from ``peers`` (same columns)."""
-    if len(peers) <= limit:
+    of them when the history has at most ``limit`` units, else those of the unit and of the
+    units :func:`peers_for_display` picks from ``peers`` (this year's :func:`peer_scores`), so
+    that a year with all 63 provinces ranked does not draw 63 lines (same columns)."""
+    if history["unit_code"].nunique() <= limit:
         return history
-    shown = peers_for_display(peers, unit_code, limit)["unit_code"]
+    shown = {unit_code, *peers_for_display(peers, unit_code, limit)["unit_code"]}
     return history[history["unit_code"].isin(shown)].reset_index(drop=True)

@@ -238,9 +238,7 @@ class DaskPool:
             if self.address:
                 self.client = Client(self.address, timeout=15)
             else:
-                with dask.config.set({**BATCH_CONFIG,
-                                      "distributed.worker.multiprocessing-method": "forkserver"}):
-                    self._forkserver_preload()
+                with dask.config.set(BATCH_CONFIG):
                     self.cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=logging.ERROR,
@@ -251,17 +249,6 @@ class DaskPool:
                                   f"{err}") from None
         workers = check_workers(self.client, self.kernel_name)
         self.workers = len(workers)
-
-    @staticmethod
-    def _forkserver_preload() -> None:
-        """Worker processes fork from a forkserver that has imported distributed and what
-        the tasks need (:mod:`lib.batch.preload`), instead of each importing them."""
-        import multiprocessing
-
-        from distributed.utils import get_mp_context
-
-        if get_mp_context() is multiprocessing.get_context("forkserver"):
-            workers.worker_context(["distributed", "lib.batch.cluster"])
 
     def run(self, tasks: list[batch.ReportTask],
             bundle: DataBundle) -> Iterator[batch.ReportResult]:

@@ -102,8 +102,6 @@ def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers
     outcomes = batch.record_skipped(skipped)
     if todo:
         ensure_kernel(config.kernel)
-        if scheduler is None:  # only now: a no-op starts no helper process
-            batch.prestart(config, cluster, workers)
         outcomes += batch.execute(todo, config, manifest, inputs, reasons, workers, scheduler,
                                   cluster)
     indexes = [batch.out / "html" / language_root(lang) / "index.html" for lang in config.languages]

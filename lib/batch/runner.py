@@ -203,19 +203,6 @@ class BatchRun:
 
         return sorted(tasks, key=last, reverse=True)
 
-    def prestart(self, config: Config, cluster: str | None, workers: int) -> None:
-        """Start the forkserver this machine's worker processes fork from once the plan is
-        valid and has reports to build (a no-op starts none), in the background while the
-        tasks are prepared; it ends with this process."""
-        import multiprocessing.forkserver
-
-        from lib.batch.workers import use_forkserver, worker_context
-
-        if (cluster or workers > 1) and use_forkserver():
-            worker_context(["distributed", "lib.batch.cluster"] if cluster else [])
-            multiprocessing.forkserver.ensure_running()
-        self.phase("helpers started")
-
     def execute(self, jobs: list[Job], config: Config, manifest: dict, inputs: dict,
                 reasons: dict, workers: int, scheduler: str | None = None,
                 cluster: str | None = None) -> list[Outcome]:

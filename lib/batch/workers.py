@@ -1,6 +1,6 @@
 """The worker side's processes: the warm sessions a process keeps (:func:`acquire_session`,
 :func:`run_task`, used by the local pool and by Dask workers) and the local process pool
-(:class:`LocalPool`, started through a preloaded forkserver unless ``DTI_NO_FORKSERVER``).
+(:class:`LocalPool`, spawned worker processes).
 """
 
 from __future__ import annotations
@@ -101,33 +101,6 @@ def failed_result(task: ReportTask, error: str) -> ReportResult:
 # ---------------------------------------------------------------------- local process pool
 
 
-PRELOAD_MODULES = ["lib.batch.preload"]
-
-
-def use_forkserver() -> bool:
-    """Whether worker processes fork from a preloaded forkserver: where available, unless
-    ``DTI_NO_FORKSERVER`` is set (the benchmark measures what it saves)."""
-    import multiprocessing
-
-    return "forkserver" in multiprocessing.get_all_start_methods() \
-        and not os.environ.get("DTI_NO_FORKSERVER")
-
-
-def worker_context(extra_preload=()):
-    """The multiprocessing context of worker processes: a forkserver (where available) that
-    has imported :mod:`lib.batch.preload`, so workers fork with everything imported instead
-    of importing it each; ``spawn`` elsewhere or with ``DTI_NO_FORKSERVER``. (A forkserver is
-    single-threaded, so forking from it is safe; the preload list applies when it starts,
-    once per process.)"""
-    import multiprocessing
-
-    if not use_forkserver():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*extra_preload, *PRELOAD_MODULES])
-    return context
-
-
 def _watch_runner(runner: int) -> None:
     """Worker thread: end this worker (its kernels end with it: ipykernel's parent poller,
     ``JPY_PARENT_PID``) once the runner process is gone, e.g. killed with ``kill -9``."""
@@ -202,6 +175,7 @@ class LocalPool:
                     os.environ[key] = value
 
     def _run_pool(self, tasks: list[ReportTask]) -> Iterator[ReportResult]:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
@@ -209,7 +183,8 @@ class LocalPool:
         broken = 0
         while pending:
             pool = ProcessPoolExecutor(
-                max_workers=min(self.workers, len(pending)), mp_context=worker_context(),
+                max_workers=min(self.workers, len(pending)),
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_pool_init,
                 initargs=(self.kernel_name, self.preload, self.env, os.getpid()))
             try:

@@ -313,6 +313,8 @@ def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
         parts = []
         grouped = _grouped(cited)
         for text, urls in grouped[:SOURCE_LINE_LIMIT]:
+            if len(urls) == 1:  # the link shows the host: the publisher's name need not repeat it
+                text = text.replace(f" ({_link_text(urls[0], lang)})", "")
             links = [f'<a href="{escape(url)}">{escape(_link_text(url, lang, text, urls, i))}</a>'
                      for i, url in enumerate(urls, 1)]
             parts.append(", ".join(p for p in (escape(text), *links) if p))

@@ -497,6 +497,27 @@ def peers_sentence(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
     return text
 
 
+def peer_table_notes(unit: Unit, peers: pd.DataFrame, peers_text: str, year: int,
+                     lang: str = "vi") -> list[str]:
+    """What a peer table leaves out and why a row without a result is in it: "Bảng chỉ liệt kê
+    6 trong 63 tỉnh, thành phố …: các đơn vị có trong bộ số liệu này." when fewer units are
+    listed than are ranked, and, when other units have results, the units (other than
+    ``unit``) whose result is published but not entered ("Với Vĩnh Phúc, …"). ``[]`` when
+    the table lists the whole group with nothing to explain."""
+    notes = []
+    n = first_int(peers["rank_of"]) or len(peers)
+    if len(peers) < n:
+        notes.append(render("report.peers.table_lists", lang, listed=len(peers), n=n,
+                            peers=peers_text))
+    has_result = peers["score"].notna() | peers["rank"].notna()
+    gaps = peers[~has_result & (peers["value_status"] == "not_entered")
+                 & (peers["unit_code"] != unit.code)]
+    if len(gaps) and has_result.any():
+        notes.append(render("report.peers.table_not_entered", lang, year=year,
+                            names=_and_list(list(gaps["unit_name"]), lang)))
+    return notes
+
+
 def _and_list(pieces: list[str], lang: str) -> str:
     """"a, b và c" / "a, b and c" (any list of words, not only years)."""
     if len(pieces) == 1:
@@ -1095,18 +1116,23 @@ def with_comparator_labels(comparisons: pd.DataFrame, lang: str = "vi") -> pd.Da
 MAX_FINDINGS = 5
 
 
-def findings(sentences: list[str], more_data: str = "", lang: str = "vi") -> list[str]:
+def findings(sentences: list[str], more_data: str = "", lang: str = "vi",
+             staff: Unit | None = None) -> list[str]:
     """The findings box under a report's header: at most :data:`MAX_FINDINGS` sentences.
 
     ``sentences`` are the report's own sentences (where the unit stands, how that changed,
     strongest and weakest areas, what is missing), in that order; empty ones and repeats are
     dropped, the rest cut to leave room for the last line. ``more_data`` names the data that
     would let the report say more ("kết quả DTI năm 2023 của cả 9 huyện, thành phố"); when
-    given, the last line says so and points to the DTI data-entry template
-    (``report.findings.more_data``). Returns plain sentences (first letter upper-case).
+    given, the last line says so and points to the DTI data-entry template, to be filled in by
+    the staff of ``staff``, the unit that holds those results (default: "the province's
+    staff"; ``report.findings.more_data``).
+    Returns plain sentences (first letter upper-case).
     """
     kept = list(dict.fromkeys(capitalise(s.strip()) for s in sentences if s and s.strip()))
-    tail = [render("report.findings.more_data", lang, data=more_data)] if more_data else []
+    who = (render("report.findings.staff_of", lang, unit=unit_label(staff, lang)) if staff
+           else render("report.findings.staff_of_province", lang))
+    tail = [render("report.findings.more_data", lang, data=more_data, staff=who)] if more_data else []
     return kept[:MAX_FINDINGS - len(tail)] + tail
 
 
@@ -1126,11 +1152,29 @@ def scores_findings(unit: Unit, current: pd.Series | None, previous: pd.Series |
                                                  peer_group or "", year, unit.code)
     if profile.ok and len(profile.table):
         sentences.append(strengths_sentence(unit, profile.table, lang))
-    complete = (peers is not None and len(peers) and bool(peers["score"].notna().all())
-                and profile.ok and len(profile.table))
-    more = "" if complete else render("report.findings.need_scores", lang, year=year,
-                                      peers=peers_text or level_name(unit.level, True, lang))
-    return findings(sentences, more, lang)
+    if unit.level == "province":  # a province can enter only its own result
+        complete = current is not None and not is_missing(current["score"])
+    else:
+        complete = (peers is not None and len(peers) and bool(peers["score"].notna().all())
+                    and profile.ok and len(profile.table))
+    return findings(sentences, "" if complete else _needed_scores(unit, peers_text, year, lang),
+                    lang, _results_holder(unit))
+
+
+def _results_holder(unit: Unit) -> Unit | None:
+    """Whose staff can enter a unit's DTI result: a province its own (the ministry ranks the
+    provinces), a district or commune's province those of its units; None at country level."""
+    return unit if unit.level == "province" else parent_unit(unit)
+
+
+def _needed_scores(unit: Unit, peers_text: str, year: int, lang: str) -> str:
+    """The results a scores report lacks, as the data-entry hint asks for them: a province's
+    own result; the results of a district's or commune's whole peer group (its province's)."""
+    if unit.level == "province":
+        return render("report.findings.need_own_scores", lang, year=year,
+                      unit=unit_label(unit, lang))
+    return render("report.findings.need_scores", lang, year=year,
+                  peers=peers_text or level_name(unit.level, True, lang))
 
 
 def indicator_findings(unit: Unit, figures: pd.DataFrame, comparisons: pd.DataFrame,
@@ -1152,4 +1196,5 @@ def overview_findings(unit: Unit, children: pd.DataFrame, child_level: str, year
     complete = len(children) and bool(children["score"].notna().all())
     more = "" if complete else render("report.findings.need_scores", lang, year=year,
                                       peers=peers_text or level_name(child_level, True, lang))
-    return findings([overview_sentence(unit, children, child_level, year, lang, peers_text)], more, lang)
+    return findings([overview_sentence(unit, children, child_level, year, lang, peers_text)], more,
+                    lang, unit if unit.level == "province" else None)
