@@ -228,3 +228,19 @@ def test_the_rank_chart_of_a_short_year_does_not_draw_all_63_provinces(processed
     assert history["unit_code"].nunique() > 40  # all 63 ranked in some years
     drawn = profiles.history_for_display(history, profiles.peer_scores("province_63", 2024), "48")
     assert set(drawn["unit_code"]) == {"79", "48", "31", "01", "46", "26"}
+
+
+def test_a_score_missing_from_the_sources_reads_the_same_in_tile_and_tables(processed):
+    # Đà Nẵng 2024: VTC gives the rank (2/63) only
+    from lib.analysis import queries as profiles
+    from lib.present import narrative
+
+    facts = dict(header_facts("scores", {"unit_code": "48", "unit_level": "province",
+                                         "reference_year": 2024}, "vi")["facts"])
+    peers = profiles.peer_scores("province_63", 2024)
+    row = narrative.row_of(peers, "48")
+    key = narrative.key_figures(row, "vi").set_index("Nội dung")["Giá trị"]
+    table = narrative.peer_table(peers, "vi").set_index("Đơn vị")
+    assert facts["Điểm DTI"] == key["Điểm DTI"] == table.loc["Đà Nẵng", "Điểm"] == \
+        "không có trong các nguồn đã dùng"
+    assert key["Thứ hạng"] == "2/63"

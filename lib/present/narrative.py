@@ -188,7 +188,7 @@ def score_text(row: pd.Series, lang: str = "vi") -> str:
             return not_entered_text(row, lang)
         if row["value_status"] == "derived" and row["conflict_status"] == "conflicting":
             return render("report.score.withheld", lang, ids=", ".join(conflict_ids(row)))
-        return no_data(lang)
+        return render("status.missing", lang)  # the words of the page's header tile
     text = format_score(row["score"], row["scale"], lang)
     if row["value_status"] == "approximate" and row.get("score_high") == row["score"]:
         return render("report.score.just_under", lang, score=text)
@@ -406,8 +406,7 @@ def key_figures(row: pd.Series, lang: str = "vi") -> pd.DataFrame:
     """Two-column table (measure, value) of a DTI result: score, scale, rank, statuses and how
     a derived figure was computed."""
     scale = "points" if row["scale"] == "points" else "index"
-    rank = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang) + (
-        render("report.rank.tied", lang) if row["rank_tied"] else "")
+    rank = rank_text(row, lang) + (render("report.rank.tied", lang) if row["rank_tied"] else "")
     items = [
         ("score", score_text(row, lang)),
         ("scale", render(f"report.scale.{scale}", lang)),
@@ -435,10 +434,12 @@ def peer_table(peers: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 
 
 def rank_text(row: pd.Series, lang: str = "vi") -> str:
-    """A rank cell: "1/9"; a printed range as printed; for a result published by its source but
-    not entered here, the same words as its score cell ("not in this data set"), not "no data"."""
-    if is_missing(row["rank"]) and not row["rank_text"] and row["value_status"] == "not_entered":
-        return render("status.not_entered", lang)
+    """A rank cell: "1/9"; a printed range as printed; no rank in the same words as a score
+    cell: "not in this data set" for a result published by its source but not entered here,
+    else "not in the sources used"."""
+    if is_missing(row["rank"]) and not row["rank_text"]:
+        return render("status.not_entered" if row["value_status"] == "not_entered"
+                      else "status.missing", lang)
     return format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
 
 
