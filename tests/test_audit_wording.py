@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lib.data.texts import period_label_full
-from lib.site.export import header_facts
+from lib.present.facts import header_facts
 
 
 @pytest.mark.parametrize("notebook", ["infrastructure", "cashless"])

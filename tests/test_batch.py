@@ -198,7 +198,9 @@ def test_a_kernel_that_never_starts_fails_its_reports_clearly(processed, tmp_pat
 LIGHT = ["""
     import os
     from lib.analysis import queries as profiles
+    from lib.present import display as show, facts
     unit = profiles.get_unit(unit_code, unit_level, reference_year)
+    show.show_title(unit.name, facts.scores_header(unit, reference_year, lang))  # as scores does
     print(unit.name, os.environ["DTI_PROCESSED_DIR"])
     """]
 

@@ -17,7 +17,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from lib.messages import render
 from lib.present import display
-from lib.site.export import export_html, header_facts, make_exporter, outline
+from lib.present.facts import header_facts
+from lib.site.export import export_html, make_exporter, outline
 
 matplotlib.use("Agg")
 
@@ -27,9 +28,11 @@ def html_output(markup: str, **metadata) -> nbformat.NotebookNode:
                       metadata=metadata)
 
 
-def executed_notebook(unit_code: str = "246", lang: str = "en",
-                      title_text: str = "Lập Thạch") -> nbformat.NotebookNode:
-    """A notebook shaped like an executed report: parameters, title, two sections, stderr."""
+def executed_notebook(unit_code: str = "246", lang: str = "en", title_text: str = "Lập Thạch",
+                      header: dict | None = None) -> nbformat.NotebookNode:
+    """A notebook shaped like an executed report: parameters, title (with the key figures
+    ``header`` in its metadata, as :func:`lib.present.display.show_title` writes), two
+    sections, stderr."""
     parameters = {"unit_code": unit_code, "reference_year": 2023, "unit_level": "district",
                   "lang": lang}
     cells = [
@@ -38,7 +41,8 @@ def executed_notebook(unit_code: str = "246", lang: str = "en",
         new_code_cell('unit_code = "246"  # injected', metadata={"tags": ["injected-parameters"]}),
         new_code_cell("show.show_heading(title, 1)", outputs=[
             new_output("stream", name="stderr", text="UserWarning: secret warning text\n"),
-            html_output(f'<h1 id="s-title">{display.escape(title_text)}</h1>')]),
+            html_output(f'<h1 id="s-title">{display.escape(title_text)}</h1>',
+                        **({"dti": {"header": header}} if header else {}))]),
         new_code_cell("show.show_heading('Result')", outputs=[
             html_output('<h2 id="s-result">Result</h2>'),
             html_output('<p class="dti-source">Source: MIC.</p>',
@@ -58,7 +62,9 @@ def exported(processed, tmp_path):
     """Export the hand-made notebook in English as html/en/2023/246-scores.html; return the
     page text."""
     executed = tmp_path / "executed.ipynb"
-    nbformat.write(executed_notebook(), executed)
+    header = header_facts("scores", {"unit_code": "246", "unit_level": "district",
+                                     "reference_year": 2023}, "en")
+    nbformat.write(executed_notebook(header=header), executed)
     page = export_html(executed, tmp_path / "html" / "en" / "2023" / "246-scores.html",
                        "DTI score and rank 2023 — Lập Thạch", "abc123def456", make_exporter())
     return page.read_text(encoding="utf-8")
@@ -68,7 +74,9 @@ def exported(processed, tmp_path):
 def exported_vi(processed, tmp_path):
     """The same report in Vietnamese, as html/2023/246-scores.html (the default language)."""
     executed = tmp_path / "executed-vi.ipynb"
-    nbformat.write(executed_notebook(lang="vi"), executed)
+    header = header_facts("scores", {"unit_code": "246", "unit_level": "district",
+                                     "reference_year": 2023}, "vi")
+    nbformat.write(executed_notebook(lang="vi", header=header), executed)
     page = export_html(executed, tmp_path / "html" / "2023" / "246-scores.html",
                        "Điểm và thứ hạng DTI 2023 — Lập Thạch", "abc123def456", make_exporter(),
                        html_dir=tmp_path / "html")

@@ -11,18 +11,18 @@ import ast
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
 
 from lib.batch.pool import cell_source as _source
 from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME
+from lib.data.constants import UNIT_LEVELS
 from lib.data.paths import NOTEBOOKS_DIR, REPORTS_CONFIG, ROOT
 from lib.messages import LANGUAGES
 
-CONFIG_KEYS = {"years", "languages", "reports", "kernel", "notebooks_dir", "cell_timeout"}
-ENTRY_KEYS = {"notebook", "unit_level", "unit_codes", "peer_group", "parameters", "years", "data"}
-LEVELS = ("country", "province", "district", "commune")
 RUNNER_PARAMETERS = ("unit_code", "reference_year", "unit_level", "lang")
 DATA_RULES = ("scores", "overview", "infrastructure", "cashless", "all")
 # libyaml's safe loader when PyYAML has it (10× faster on a national configuration)
@@ -61,21 +61,137 @@ class Config:
         return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # notebook names and unit codes
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # notebook names and unit codes
+def _int_list(value, example: str = "") -> list:
+    if not isinstance(value, list) or not all(_is_int(y) for y in value):
+        raise ValueError(f"years must be a list of integers{example}; got {value!r}")
+    return value
+
+
+class ReportEntry(BaseModel):
+    """One ``reports`` entry of ``reports.yml`` (the checks that need no data or notebook)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notebook: Any = None
+    unit_level: Any = None
+    unit_codes: Any = None
+    peer_group: Any = None
+    parameters: Any = {}
+    years: Any = None
+    data: Any = None
+
+    @field_validator("unit_level", mode="before")
+    @classmethod
+    def _level(cls, value):
+        if value not in UNIT_LEVELS:
+            raise ValueError(f"unit_level must be one of {', '.join(UNIT_LEVELS)}; got {value!r}")
+        return value
+
+    @field_validator("unit_codes", mode="before")
+    @classmethod
+    def _codes(cls, value):
+        if value is None:
+            return value
+        if not isinstance(value, list):
+            raise ValueError("unit_codes must be a list")
+        bad = [f"unit code {c!r} must be a quoted string, e.g. \"{c}\" (codes keep their "
+               "leading zeros)" for c in value if not isinstance(c, str)]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return value
+
+    @field_validator("peer_group", mode="before")
+    @classmethod
+    def _group(cls, value):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("peer_group must be a string")
+        return value
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters(cls, value):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ValueError("parameters must be a mapping of names to values")
+        runner = [f"parameter {k!r} is set by the runner, not in reports.yml"
+                  for k in value if k in RUNNER_PARAMETERS]
+        if runner:
+            raise ValueError("; ".join(runner))
+        return value
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, value):
+        return value if value is None else _int_list(value)
+
+
+class ReportsFile(BaseModel):
+    """The top level of ``reports.yml``; its ``reports`` are checked one by one
+    (:class:`ReportEntry`), so that each problem names its entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    years: Any = []
+    languages: Any = list(LANGUAGES)
+    reports: list
+    kernel: StrictStr = KERNEL_NAME
+    notebooks_dir: StrictStr | None = None
+    cell_timeout: Any = CELL_TIMEOUT
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years(cls, value):
+        return _int_list(value, ", e.g. [2022, 2023]")
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, value):
+        if not isinstance(value, list) or not value or any(v not in LANGUAGES for v in value) \
+                or len(set(value)) != len(value):
+            raise ValueError(f"languages must be a list of distinct languages among "
+                             f"{', '.join(LANGUAGES)}, e.g. [{', '.join(LANGUAGES)}]; got {value!r}")
+        return value
+
+    @field_validator("cell_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value):
+        if not _is_int(value) or value <= 0:
+            raise ValueError("cell_timeout must be a positive number of seconds")
+        return value
+
+
+def _messages(err: ValidationError, where: str, known) -> list[str]:
+    """The problems of a pydantic error in the words of this file: "reports.yml: unknown key
+    'colour' (known: …)", "reports.yml: report 3: unit_level must be one of …"."""
+    out = []
+    for e in err.errors():
+        if e["type"] == "extra_forbidden":
+            out.append(f"{where}: unknown key {e['loc'][0]!r} (known: {', '.join(sorted(known))})")
+        elif e["type"] == "value_error":
+            out.append(f"{where}: {e['ctx']['error']}")
+        elif e["type"] == "missing":
+            out.append(f"{where}: expected a mapping with a {e['loc'][0]!r} list")
+        else:
+            out.append(f"{where}: {'.'.join(map(str, e['loc']))} {e['msg'].lower()}; "
+                       f"got {e['input']!r}")
+    return out
 
 
 def load_config(path: Path = REPORTS_CONFIG) -> Config:
     """Read and check ``reports.yml``; raise :class:`ConfigError` listing every problem.
 
-    Checked: known keys only; ``years`` integers; ``languages`` a list of distinct languages
-    with a message catalogue (default ``[vi, en]``: every report is built in each; the old
-    ``lang`` key is an error saying so); each entry names an existing notebook, a unit level,
-    either ``unit_codes`` (quoted strings) or a ``peer_group``, optional extra ``parameters``
-    and the ``data`` that decide which unit-years have a report. Units, peer groups and parameter types are checked by
+    Checked (pydantic models :class:`ReportsFile` and :class:`ReportEntry`): known keys only;
+    ``years`` integers; ``languages`` a list of distinct languages with a message catalogue
+    (default ``[vi, en]``: every report is built in each; the old ``lang`` key is an error saying
+    so); each entry names an existing notebook, a unit level, either ``unit_codes`` (quoted
+    strings) or a ``peer_group``, optional extra ``parameters`` and the ``data`` that decide
+    which unit-years have a report. Units, peer groups and parameter types are checked by
     :func:`plan`, against the data and the notebooks.
     """
     path = Path(path)
@@ -87,31 +203,19 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
     name = path.name
     if not isinstance(raw, dict) or not isinstance(raw.get("reports"), list):
         raise ConfigError(f"{name}: expected a mapping with a 'reports' list")
-    problems = [f"{name}: unknown key {k!r} (known: {', '.join(sorted(CONFIG_KEYS))})"
-                for k in raw if k not in CONFIG_KEYS and k != "lang"]  # lang: below
-    years = raw.get("years", [])
-    if not isinstance(years, list) or not all(_is_int(y) for y in years):
-        problems.append(f"{name}: years must be a list of integers, e.g. [2022, 2023]; "
-                        f"got {years!r}")
-        years = []
+    problems = []
     if "lang" in raw:
         problems.append(f"{name}: 'lang' is replaced by 'languages', a list: every report is "
                         f"built in each language listed, e.g. languages: [{', '.join(LANGUAGES)}]")
-    languages = raw.get("languages", list(LANGUAGES))
-    if not isinstance(languages, list) or not languages \
-            or any(lang not in LANGUAGES for lang in languages) \
-            or len(set(languages)) != len(languages):
-        problems.append(f"{name}: languages must be a list of distinct languages among "
-                        f"{', '.join(LANGUAGES)}, e.g. [{', '.join(LANGUAGES)}]; got {languages!r}")
-        languages = []
-    kernel = raw.get("kernel", KERNEL_NAME)
-    if not isinstance(kernel, str):
-        problems.append(f"{name}: kernel must be a kernel name; got {kernel!r}")
-    cell_timeout = raw.get("cell_timeout", CELL_TIMEOUT)
-    if not _is_int(cell_timeout) or cell_timeout <= 0:
-        problems.append(f"{name}: cell_timeout must be a positive number of seconds")
-    notebooks_dir = (path.parent / raw["notebooks_dir"]).resolve() if raw.get("notebooks_dir") \
-        else NOTEBOOKS_DIR
+    try:
+        top = ReportsFile.model_validate({k: v for k, v in raw.items() if k != "lang"})
+    except ValidationError as err:
+        problems += _messages(err, name, ReportsFile.model_fields)
+        top = ReportsFile.model_construct(**{k: raw[k] for k in ("years", "notebooks_dir")
+                                             if k in raw}, reports=raw["reports"])
+    years = top.years if isinstance(top.years, list) and all(map(_is_int, top.years)) else []
+    notebooks_dir = (path.parent / top.notebooks_dir).resolve() \
+        if isinstance(top.notebooks_dir, str) and top.notebooks_dir else NOTEBOOKS_DIR
     entries = []
     for i, entry in enumerate(raw["reports"], 1):
         checked = _check_entry(entry, f"{name}: report {i}", years, notebooks_dir, problems)
@@ -119,7 +223,8 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
             entries.append(checked)
     if problems:
         raise ConfigError(problems)
-    return Config(path, text, years, languages, kernel, cell_timeout, notebooks_dir, entries)
+    return Config(path, text, years, list(top.languages), top.kernel, top.cell_timeout,
+                  notebooks_dir, entries)
 
 
 def _check_entry(entry, where: str, years: list, notebooks_dir: Path,
@@ -129,8 +234,10 @@ def _check_entry(entry, where: str, years: list, notebooks_dir: Path,
     if not isinstance(entry, dict):
         problems.append(f"{where}: expected a mapping")
         return None
-    problems += [f"{where}: unknown key {k!r} (known: {', '.join(sorted(ENTRY_KEYS))})"
-                 for k in entry if k not in ENTRY_KEYS]
+    try:
+        ReportEntry.model_validate(entry)
+    except ValidationError as err:
+        problems += _messages(err, where, ReportEntry.model_fields)
     notebook = entry.get("notebook")
     if isinstance(notebook, str) and not _SAFE_NAME.fullmatch(notebook):
         # a name is also part of output paths: nothing may leave notebooks/ or outputs/
@@ -138,34 +245,14 @@ def _check_entry(entry, where: str, years: list, notebooks_dir: Path,
                         f"{notebooks_dir.name}/ (letters, digits, '_' and '-'), not a path")
     elif not isinstance(notebook, str) or not (notebooks_dir / f"{notebook}.ipynb").exists():
         problems.append(f"{where}: no notebook {notebooks_dir.name}/{notebook}.ipynb")
-    if entry.get("unit_level") not in LEVELS:
-        problems.append(f"{where}: unit_level must be one of {', '.join(LEVELS)}; "
-                        f"got {entry.get('unit_level')!r}")
     if ("unit_codes" in entry) == ("peer_group" in entry):
         problems.append(f"{where}: give either unit_codes or peer_group")
-    codes = entry.get("unit_codes", [])
-    if not isinstance(codes, list):
-        problems.append(f"{where}: unit_codes must be a list")
-    else:
-        problems += [f"{where}: unit code {c!r} must be a quoted string, e.g. \"{c}\" "
-                     "(codes keep their leading zeros)"
-                     for c in codes if not isinstance(c, str)]
-    if "peer_group" in entry and not isinstance(entry["peer_group"], str):
-        problems.append(f"{where}: peer_group must be a string")
-    extra = entry.get("parameters", {})
-    if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-        problems.append(f"{where}: parameters must be a mapping of names to values")
-    else:
-        problems += [f"{where}: parameter {k!r} is set by the runner, not in reports.yml"
-                     for k in extra if k in RUNNER_PARAMETERS]
-    entry_years = entry.get("years", years)
-    if not isinstance(entry_years, list) or not all(_is_int(y) for y in entry_years):
-        problems.append(f"{where}: years must be a list of integers; got {entry_years!r}")
     data = entry.get("data", notebook if notebook in DATA_RULES else None)
     if data not in DATA_RULES:
         problems.append(f"{where}: say which data decide the unit-years of notebook "
                         f"{notebook!r}: data: one of {', '.join(DATA_RULES)}")
-    return {**entry, "data": data, "years": entry_years,
+    extra = entry.get("parameters", {})
+    return {**entry, "data": data, "years": entry.get("years", years),
             "parameters": extra if isinstance(extra, dict) else {}}
 
 

@@ -38,6 +38,13 @@ def show_heading(text: str, level: int = 2) -> None:
     show_html(f'<h{level} id="{heading_id(text)}">{escape(text)}</h{level}>')
 
 
+def show_title(text: str, header: dict | None = None) -> None:
+    """The report's ``<h1>`` title; ``header`` (:mod:`lib.present.facts`: the unit and the key
+    figures) travels in the output's metadata, for the exported page to show under the title."""
+    display(HTML(f'<h1 id="{heading_id(text)}">{escape(text)}</h1>'),
+            metadata={"dti": {"header": header or {}}})
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 

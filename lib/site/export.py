@@ -8,9 +8,9 @@ own small stylesheet), and frames the notebook's outputs with:
 - a breadcrumb back to the portfolio (``index.html``) and the unit's page (``units/<code>.html``)
   of the report's language, and links to the same report in the other languages (the layout
   of :mod:`lib.site.portfolio`: ``2023/246-scores.html`` and ``en/2023/246-scores.html``);
-- after the title, the key figures (unit, year and the figures of the report's question, looked
-  up by :func:`header_facts` in the same processed data the notebook used) and a table of
-  contents of the ``<h2>`` sections (their ids come from :func:`lib.present.display.show_heading`);
+- after the title, the key figures (unit, year and the figures of the report's question) that
+  the notebook passed in its title's output metadata (:func:`lib.present.display.show_title`,
+  :mod:`lib.present.facts`), and a table of contents of the ``<h2>`` sections (their ids come from :func:`lib.present.display.show_heading`);
 - under the key figures, a link to the report's workbook (``2023/246-scores.xlsx`` beside the
   page, relative, so it works offline and from the zipped folder): every table of the page
   and a sheet of their sources (:func:`write_workbook`);
@@ -38,7 +38,7 @@ from traitlets.config import Config
 from lib.data import texts
 from lib.data.io import write_text_atomic
 from lib.data.paths import TEMPLATES_DIR
-from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
+from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language
 from lib.present import display
 from lib.site.portfolio import frame, href, language_root, notebook_label, unit_page_href
 
@@ -98,6 +98,17 @@ def outline(notebook: nbformat.NotebookNode) -> dict:
                     for anchor, text in _H2.findall(markup)]
             source_ids += output.get("metadata", {}).get("dti", {}).get("source_ids", [])
     return {"toc": toc, "source_ids": list(dict.fromkeys(source_ids)), "title_cell": title_cell}
+
+
+def title_header(notebook: nbformat.NotebookNode, title_cell: int | None) -> dict:
+    """The key figures the title's output carries in its metadata
+    (:func:`lib.present.display.show_title`); ``{}`` when there is no title or none."""
+    if title_cell is None:
+        return {}
+    for output in notebook.cells[title_cell].get("outputs", []):
+        if _H1.search(_html_of(output)):
+            return dict(output.get("metadata", {}).get("dti", {}).get("header", {}))
+    return {}
 
 
 def cited_sources(source_ids: list[str], lang: str = DEFAULT_LANGUAGE) -> list[dict]:
@@ -267,102 +278,6 @@ def write_workbook(tables: list[dict], path: Path, title: str,
     return path
 
 
-def header_facts(notebook_name: str, parameters: dict, lang: str = DEFAULT_LANGUAGE) -> dict:
-    """The key figures shown under a report's title, looked up in the processed data.
-
-    ``parameters`` are the notebook's papermill parameters (``unit_code``, ``unit_level``,
-    ``reference_year``). Returns ``{"unit_name", "unit_line", "year", "facts": [(label, value)]}``
-    with plain text (the template escapes it): for ``scores`` the DTI score, the rank among peers
-    and the previous year's rank; for ``overview`` how many children have a published score, who
-    is first and the province's national rank; for ``infrastructure`` and ``cashless`` the
-    number of published figures and the first three of them. A value that is not in the
-    sources used says so, a score published but not entered says "not in this data set", and a
-    derived value withheld for a conflict names it (words: messages ``site.facts.*``). Returns
-    ``{}`` when the parameters do not name a unit.
-    """
-    from lib.analysis import queries as profiles
-    from lib.present import narrative as say
-    from lib.present.formatting import (format_rank, format_score, is_missing, level_name,
-                                        no_data, ordinal)
-
-    if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
-        return {}
-    words = Messages(lang)
-    year = int(parameters["reference_year"])
-    unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
-    kind = say.unit_kind(unit, lang)
-    parent = say.parent_unit(unit)
-    parent = None if parent is None or parent.level == "country" else parent
-    unit_line = words("site.facts.of", level=kind, parent=say.unit_label(parent, lang)) \
-        if parent is not None else kind
-    facts: list[tuple[str, str]] = []
-
-    def absent(row) -> str:
-        """No row: not in the sources used; a row not entered: not in this data set; a row
-        whose value is withheld (derived, in conflict): the sources disagree, with the ids."""
-        if row is not None and row["value_status"] == "not_entered":
-            return words("status.not_entered")
-        conflicts = [] if row is None else say.conflict_ids(row, "conflict")
-        if conflicts and row["value_status"] == "derived":
-            return words("site.facts.withheld", ids=", ".join(conflicts))
-        return words("status.missing")
-
-    def rank_text(row) -> str:
-        if row is None:
-            return absent(row)
-        text = format_rank(row["rank"], row["rank_of"], row["rank_text"], lang)
-        return absent(row) if text == no_data(lang) else text
-
-    if notebook_name == "scores":
-        group = profiles.peer_group_of(unit.code, unit.level, year)
-        row = say.row_of(profiles.peer_scores(group, year), unit.code) if group else None
-        score = None if row is None or is_missing(row["score"]) else row["score"]
-        facts.append((words("site.facts.score"), absent(row) if score is None
-                      else format_score(score, row["scale"], lang)))
-        rank = rank_text(row)
-        if group and rank != absent(row):
-            rank += " " + words("site.facts.among", peers=say.peer_label(group, unit, lang))
-        facts.append((words("site.facts.rank"), rank))
-        previous = say.row_of(profiles.unit_history(unit.code, group), unit.code, year - 1) \
-            if group else None
-        first_year = previous is None and profiles.first_dti_year(unit.level) == year
-        facts.append((words("site.facts.previous", year=str(year - 1)),
-                      words("site.facts.before_first", level=say.level_name(unit.level, False, lang))
-                      if first_year else absent(previous)
-                      if previous is None or is_missing(previous["rank"])
-                      else ordinal(previous["rank"], lang)))
-    elif notebook_name == "overview":
-        level_below = profiles.child_level(unit.level)
-        children = profiles.peer_scores(profiles.child_peer_group(unit, level_below), year)
-        child_group = profiles.child_peer_group(unit, level_below)
-        plural = say.peer_kinds(child_group, level_below, lang)
-        scored = int(children["score"].notna().sum())
-        facts.append((say.capitalise(words("site.facts.children_scored", children=plural)),
-                      words("rank.of", rank=scored, rank_of=len(children))))
-        first = children[children["rank"] == 1]["unit_name"].tolist()
-        facts.append((words("site.facts.first"), ", ".join(first) or words("status.missing")))
-        national = profiles.unit_history(unit.code, "province_63")
-        facts.append((words("site.facts.national_rank"),
-                      rank_text(say.row_of(national, unit.code, year))))
-    elif notebook_name in ("infrastructure", "cashless"):
-        themes = (profiles.INFRASTRUCTURE_THEMES if notebook_name == "infrastructure"
-                  else profiles.CASHLESS_THEMES)
-        figures = profiles.unit_indicators(unit.code, year, themes)
-        facts.append((words("site.facts.published"), str(len(figures))))
-        if len(figures):
-            from lib.data.texts import period_label_full
-            periods = dict.fromkeys(period_label_full(r, lang) for _, r in figures.iterrows())
-            period = "; ".join(periods)
-            table = say.indicator_table(figures, lang)
-            facts += [(str(name), str(value))
-                      for name, value in table.iloc[:3, :2].itertuples(index=False)]
-    header = {"unit_name": unit.name, "unit_code": unit.code, "unit_line": unit_line,
-              "year": year, "facts": facts}
-    if notebook_name in ("infrastructure", "cashless") and facts[1:]:
-        header["period"] = words("site.report.snapshot", year=str(year), period=period)
-    return header
-
-
 def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: str,
                 data_version: str, exporter: HTMLExporter | None = None,
                 lang: str = DEFAULT_LANGUAGE, html_dir: Path | None = None,
@@ -375,8 +290,8 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
     ``html_dir`` is the portfolio folder (see :mod:`lib.site.portfolio`; by default the folder above
     the year folder and the language's folder); the page links relatively to its language's
     index and unit page, and to the same report in each other language of ``languages``.
-    The notebook's papermill metadata (input path and parameters) says which report it is and
-    for which unit, to look up the key figures. When the page shows tables, their workbook
+    The notebook's papermill metadata (input path and parameters) says which report it is (its
+    label) and its language; the key figures are those its title's output carries. When the page shows tables, their workbook
     (:func:`write_workbook`) is written beside the page with the same name and ``.xlsx``. Raises ``ValueError`` for an unknown language.
     """
     html_path = Path(html_path)
@@ -399,7 +314,7 @@ def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: 
     found = outline(notebook)
     if found["title_cell"] is not None:
         notebook.cells[found["title_cell"]].metadata["dti_header_after"] = True
-    header = header_facts(notebook_name, parameters, lang)
+    header = title_header(notebook, found["title_cell"])
     unit_page = html_dir / language_root(lang) / unit_page_href(header["unit_code"]) \
         if header else None
     resources = {

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from lib.data.constants import UNIT_LEVELS
 from lib.data.io import RAW_ROW
 from lib.data.sources import row_source_ids
 
@@ -40,7 +41,6 @@ RAW_FILES = ("admin_provinces_2025_merger.csv", "admin_districts_vinhphuc.csv",
              "admin_communes_vinhphuc.csv", "admin_unit_renames.csv")
 REFORM_DATE = "2025-07-01"
 LAST_DAY_BEFORE_REFORM = "2025-06-30"
-UNIT_LEVELS = ("country", "province", "district", "commune")
 # names whose type word is part of the proper name ("Hồ Chí Minh" alone names a person)
 NAMES_WITH_TYPE = ("Thành phố Hồ Chí Minh",)
 _TYPE_PREFIXES = ("Thành phố", "Tỉnh", "Huyện", "Thị xã", "Quận", "Phường", "Xã", "Thị trấn")
