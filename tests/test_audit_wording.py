@@ -210,7 +210,9 @@ def test_the_data_entry_hint_asks_a_province_for_its_own_result(processed):
     line = narrative.scores_findings(unit, current, None, peers, "63 tỉnh, thành phố",
                                      "province_63", 2024, False, "vi")[-1]
     assert "kết quả DTI năm 2024 của thành phố Đà Nẵng, có điểm từng chỉ số chính" in line
-    assert "cán bộ của thành phố Đà Nẵng có thể điền" in line and "tất cả" not in line
+    # Đà Nẵng merged with Quảng Nam on 1/7/2025: its staff are the merged city's
+    assert "cán bộ của thành phố Đà Nẵng (hợp nhất từ thành phố Đà Nẵng và tỉnh Quảng Nam từ " \
+           "ngày 1/7/2025) có thể điền" in line and "tất cả" not in line
     # a district: its province's staff enter the results of all its districts
     lap_thach = profiles.get_unit("246", "district", 2024)
     peers = profiles.peer_scores("districts_of_26", 2024)
@@ -218,7 +220,7 @@ def test_the_data_entry_hint_asks_a_province_for_its_own_result(processed):
                                      "huyện, thành phố của tỉnh Vĩnh Phúc", "districts_of_26",
                                      2024, False, "vi")[-1]
     assert "của tất cả huyện, thành phố của tỉnh Vĩnh Phúc" in line
-    assert "cán bộ của tỉnh Vĩnh Phúc có thể điền" in line
+    assert "cán bộ của tỉnh Phú Thọ (hợp nhất từ tỉnh Vĩnh Phúc, " in line  # Vĩnh Phúc ended 30/6/2025
 
 
 def test_the_rank_chart_of_a_short_year_does_not_draw_all_63_provinces(processed):

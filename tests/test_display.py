@@ -120,7 +120,8 @@ def test_many_warnings_under_a_table_become_one_box_with_the_list_collapsed():
     notes = [f"Chỉ tiêu {i} so với cả nước: khác định nghĩa, chỉ để tham khảo." for i in range(8)]
     markup = display.warnings_html(notes, "vi", "report.notes.definitions")
     assert markup.startswith('<div class="dti-warning dti-warning-group"><p>8 số liệu so sánh trong '
-                             'bảng trên là chỉ tiêu khác (tính trên đối tượng khác) nên chỉ để tham khảo.</p>')
+                             'bảng trên là chỉ tiêu khác (đo một nội dung khác hoặc tính trên đối tượng khác) nên chỉ '
+                             'để tham khảo.</p>')
     assert "<summary>Xem 8 lưu ý</summary>" in markup and markup.count("<li>") == 8
     two = display.warnings_html(notes[:2], "en")
     assert two.count('<p class="dti-warning">') == 2 and "<details" not in two

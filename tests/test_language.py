@@ -204,7 +204,7 @@ def test_lap_thach_2023_reads_as_a_vietnamese_official_writes(real_pages):
 def test_lap_thach_2022_states_the_rank_and_the_withheld_score(real_pages):
     text = visible_text(real_pages[("scores", "246", 2022, "vi")])
     assert "Năm 2022, huyện Lập Thạch xếp thứ 5/9 huyện, thành phố của tỉnh Vĩnh Phúc; " \
-           "điểm DTI chưa nêu vì các nguồn không thống nhất (C1)." in text
+           "điểm DTI tính từ số liệu công bố không được dùng vì các nguồn không thống nhất (C1)." in text
     assert "582,413" in text  # the derived score, explained in conflict C1
 
 

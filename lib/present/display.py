@@ -338,8 +338,12 @@ def source_html(table: pd.DataFrame, lang: str = "vi") -> str:
     refs = _raw_refs_text(list(zip(table["raw_file"], table["raw_row"])) if "raw_file" in table else None, lang)
     if refs:
         notes.append(render("report.source.raw", lang, refs=refs))
+    statuses = table[[c for c in ("value_status", "rank_status") if c in table]].copy()
+    if len(statuses.columns) == 2:  # a rank published with a value not entered: not entered too
+        statuses.loc[(statuses["value_status"] == "not_entered")
+                     & (statuses["rank_status"] == "missing"), "rank_status"] = "not_entered"
     for column, key in (("value_status", "value_statuses"), ("rank_status", "rank_statuses")):
-        if column in table and (words := _status_words(table[column], lang)):
+        if column in statuses and (words := _status_words(statuses[column], lang)):
             notes.append(render(f"report.source.{key}", lang, statuses=words))
     if "conflict_ids" in table and (ids := _ids(table["conflict_ids"])):
         notes.append(render("report.source.conflicts", lang, ids=", ".join(ids)))

@@ -235,10 +235,15 @@ def weak_source_note(source_type: object, lang: str = "vi") -> str:
 
 
 def status_cell(row: pd.Series, lang: str = "vi") -> str:
-    """A value's status in words, with its conflicts, caveats and a weak source: "đã công bố",
-    "số tính từ số liệu công bố; không thống nhất (C1)"."""
+    """A value's status in words, with its rank's when that is not plainly published, its
+    conflicts, caveats and a weak source: "đã công bố", "số tính từ số liệu công bố; không
+    thống nhất (C1)", "chỉ có thứ hạng; thứ hạng: số tính từ số liệu công bố"."""
     notes = [status_note(row["value_status"], lang) or render("report.status.published", lang),
              weak_source_note(row.get("source_type"), lang)]
+    rank_status = row.get("rank_status")
+    if isinstance(rank_status, str) and rank_status not in ("reported", "missing", "not_entered") \
+            and status_note(rank_status, lang):  # "Hải Phòng 3/63" read from a listing's order
+        notes.append(render("report.status.rank", lang, status=status_note(rank_status, lang)))
     for kind in ("conflict", "caveat"):
         ids = conflict_ids(row, kind)
         if ids:
@@ -298,6 +303,21 @@ def with_indicator_names(table: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 MAX_FINDINGS = 5
 
 
+def staff_words(unit: Unit, lang: str = "vi") -> str:
+    """Who can enter ``unit``'s results: "cán bộ của tỉnh Vĩnh Phúc"; for a unit merged since
+    (:func:`lib.analysis.queries.merger_of`), its successor's staff: "cán bộ của tỉnh Phú Thọ
+    (hợp nhất từ tỉnh Vĩnh Phúc, tỉnh Hòa Bình và tỉnh Phú Thọ từ ngày 1/7/2025)"."""
+    from lib.analysis.queries import merger_of
+
+    merger = merger_of(unit)
+    if merger is None:
+        return render("report.findings.staff_of", lang, unit=unit_label(unit, lang))
+    return render("report.findings.staff_of_merged", lang,
+                  unit=unit_label(merger.successor, lang),
+                  units=and_list([unit_label(u, lang) for u in merger.merged], lang),
+                  date=texts.date_text(merger.effective_date, lang))
+
+
 def findings(sentences: list[str], more_data: str = "", lang: str = "vi",
              staff: Unit | None = None) -> list[str]:
     """The findings box under a report's header: at most :data:`MAX_FINDINGS` sentences.
@@ -312,7 +332,6 @@ def findings(sentences: list[str], more_data: str = "", lang: str = "vi",
     Returns plain sentences (first letter upper-case).
     """
     kept = list(dict.fromkeys(capitalise(s.strip()) for s in sentences if s and s.strip()))
-    who = (render("report.findings.staff_of", lang, unit=unit_label(staff, lang)) if staff
-           else render("report.findings.staff_of_province", lang))
+    who = staff_words(staff, lang) if staff else render("report.findings.staff_of_province", lang)
     tail = [render("report.findings.more_data", lang, data=more_data, staff=who)] if more_data else []
     return kept[:MAX_FINDINGS - len(tail)] + tail

@@ -291,9 +291,11 @@ def history_sentence(unit: Unit, mine: pd.DataFrame, lang: str = "vi") -> str:
                   ranks=and_list(pieces, lang))
 
 
-def break_sentence(year: int, level: str, lang: str = "vi") -> str:
+def break_sentence(year: int, level: str, lang: str = "vi", noted: set | None = None) -> str:
     """Warning for a new DTI methodology starting in ``year`` for units of ``level``; the
-    frameworks are named from ``lib/data/reference/dti_framework_years.csv`` (``name_vi``/``name_en``)."""
+    frameworks are named from ``lib/data/reference/dti_framework_years.csv`` (``name_vi``/``name_en``).
+    A change only suspected by caveats already explained on the page (ids in ``noted``) gets
+    the advice alone, pointing to them, not the explanation again."""
     from lib.data.paths import REFERENCE_DIR
 
     frameworks = load_table("dti_frameworks")
@@ -306,6 +308,8 @@ def break_sentence(year: int, level: str, lang: str = "vi") -> str:
     # as strongly as the caveat says it, with its id
     caveats = sorted({c.strip() for cell in starts.get("conflict_ids", pd.Series(dtype=str)).dropna()
                       for c in str(cell).split(";") if c.strip()})
+    if caveats and noted is not None and set(caveats) <= noted:
+        return render("report.history.break_noted", lang, year=year, ids=", ".join(caveats))
     if caveats:
         return render("report.history.break_possible", lang, year=year, frameworks=names,
                       ids=", ".join(caveats))
