@@ -234,7 +234,7 @@ def test_header_facts_say_a_rank_absent_from_the_sources_is_not_in_them(processe
                                          "reference_year": 2022}, "vi")["facts"])
     # the district DTI starts in 2022 (QĐ 2074/QĐ-UBND); 2021 had none
     assert facts["Thứ hạng năm 2021"] == "chưa có DTI cấp huyện"
-    assert facts["Điểm DTI"] == "không dùng số tính ra vì các nguồn không thống nhất (C1)"  # 582.413 derived
+    assert facts["Điểm DTI"] == "số tính từ số liệu công bố; các nguồn không thống nhất (C1)"  # 582.413 derived
     facts = dict(header_facts("scores", {"unit_code": "48", "unit_level": "province",
                                          "reference_year": 2024}, "vi")["facts"])
     assert facts["Thứ hạng năm 2023"] == "thứ 1"
