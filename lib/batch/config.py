@@ -175,8 +175,6 @@ def _messages(err: ValidationError, where: str, known) -> list[str]:
             out.append(f"{where}: unknown key {e['loc'][0]!r} (known: {', '.join(sorted(known))})")
         elif e["type"] == "value_error":
             out.append(f"{where}: {e['ctx']['error']}")
-        elif e["type"] == "missing":
-            out.append(f"{where}: expected a mapping with a {e['loc'][0]!r} list")
         else:
             out.append(f"{where}: {'.'.join(map(str, e['loc']))} {e['msg'].lower()}; "
                        f"got {e['input']!r}")
