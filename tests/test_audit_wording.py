@@ -187,8 +187,8 @@ def test_a_national_peer_table_says_what_it_lists_and_why_vinh_phuc_is_in_it(pro
     assert len(peers) == 6 and peers["rank"].notna().sum() == 5
     vi = narrative.peer_table_notes(unit, peers, narrative.peer_label("province_63", unit, "vi"),
                                     2024, "vi")
-    assert vi == ["Bảng chỉ liệt kê 6 trong 63 tỉnh, thành phố cả nước: các đơn vị có trong bộ "
-                  "số liệu này.",
+    assert vi == ["Bảng chỉ liệt kê 6 trong 63 tỉnh, thành phố cả nước: các đơn vị được ghi "
+                  "trong bộ số liệu này.",
                   "Với Vĩnh Phúc, bộ số liệu này ghi rằng kết quả năm 2024 đã được công bố nhưng "
                   "chưa được nhập."]
     en = narrative.peer_table_notes(unit, peers, "63 provinces", 2024, "en")
