@@ -205,15 +205,15 @@ def load_config(path: Path = REPORTS_CONFIG) -> Config:
     if "lang" in raw:
         problems.append(f"{name}: 'lang' is replaced by 'languages', a list: every report is "
                         f"built in each language listed, e.g. languages: [{', '.join(LANGUAGES)}]")
+    top = None  # valid whenever no problem is found
     try:
         top = ReportsFile.model_validate({k: v for k, v in raw.items() if k != "lang"})
     except ValidationError as err:
         problems += _messages(err, name, ReportsFile.model_fields)
-        top = ReportsFile.model_construct(**{k: raw[k] for k in ("years", "notebooks_dir")
-                                             if k in raw}, reports=raw["reports"])
-    years = top.years if isinstance(top.years, list) and all(map(_is_int, top.years)) else []
-    notebooks_dir = (path.parent / top.notebooks_dir).resolve() \
-        if isinstance(top.notebooks_dir, str) and top.notebooks_dir else NOTEBOOKS_DIR
+    years = raw.get("years", [])  # the entries' default, checked above
+    years = years if isinstance(years, list) and all(map(_is_int, years)) else []
+    notebooks_dir = (path.parent / raw["notebooks_dir"]).resolve() \
+        if isinstance(raw.get("notebooks_dir"), str) and raw["notebooks_dir"] else NOTEBOOKS_DIR
     entries = []
     for i, entry in enumerate(raw["reports"], 1):
         checked = _check_entry(entry, f"{name}: report {i}", years, notebooks_dir, problems)
