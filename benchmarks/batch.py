@@ -296,11 +296,12 @@ def seed_built(config_path: Path, out: Path) -> int:
     from lib.batch import fingerprints
     from lib.batch import run as report
     from lib.batch import state as state_
+    from lib.data.paths import read_manifest
 
     config = report.load_config(config_path)
     batch = report.BatchRun(out, config_path, progress=False)
     batch.state.load()
-    manifest = fingerprints.read_data_manifest()
+    manifest = read_manifest()
     full, notebook_sha = batch.full_plan(config, manifest)
     now = state_.now_iso()
     for job in full.jobs:

@@ -47,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(problems.summary())
         print()
     if args.csv:
-        from lib.data.io import write_atomic
+        from lib.data.files import write_atomic
 
         table = problems_table(problems)
         write_atomic(args.csv, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))

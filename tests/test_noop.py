@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from lib.data.paths import read_manifest
+from lib.data import files
 from lib.analysis import queries as profiles
 from lib.batch import fingerprints, plan as planning, run as report
 from lib.batch import state as state_
@@ -54,8 +56,8 @@ def country(tmp_path, monkeypatch):
     cfg = report.load_config(config)
     plan = planning.expand(cfg)
     batch = report.BatchRun(out, config, progress=False)
-    manifest = fingerprints.read_data_manifest()
-    sha = {n: state_.sha256_path(cfg.notebook_file(n)) for n in NOTEBOOKS}
+    manifest = read_manifest()
+    sha = {n: files.sha256_file(cfg.notebook_file(n), missing_ok=True) for n in NOTEBOOKS}
     for job in plan.jobs:  # as publish() records a built report
         for path in (job.executed_path(out), job.html_path(out)):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,7 @@ def test_the_cached_plan_and_facts_give_the_expanded_plan(country, monkeypatch):
     assert not cached.changed
     # the plan cache keeps each job's parameter hash: the fingerprint input is the same
     for job in report.Plan.from_dict(plan.to_dict(), cfg).jobs[:50]:
-        assert job.parameters_sha == state_.sha256_bytes(
+        assert job.parameters_sha == files.sha256_bytes(
             state_.canonical_json(job.parameters).encode())[:20]
 
 

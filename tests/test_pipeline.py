@@ -14,8 +14,9 @@ import pytest
 
 from lib.build import pipeline
 from lib.data import load
-from lib.data.io import DataError, StorageError, write_atomic
-from lib.data.paths import RAW_DIR, ROOT, resolve_processed
+from lib.data.files import write_atomic
+from lib.data.io import DataError, StorageError
+from lib.data.paths import RAW_DIR, ROOT, read_manifest, resolve_processed
 from lib.data.schemas import ValidationError
 
 
@@ -118,7 +119,7 @@ def test_rebuild_switches_the_whole_set_and_keeps_the_one_before(tmp_path):
     assert os.readlink(root / "current") == f"sets/{new_set.name}" and new_set != old_set
     assert first["data_version"] in new_set.name
     # a reader that resolved the old set before the switch still reads it, whole
-    assert load.read_manifest(old_set)["tables"]["dti_scores"]["rows"] == 297
+    assert read_manifest(old_set)["tables"]["dti_scores"]["rows"] == 297
     assert len(load.load_table("dti_scores", old_set)) == 297
     assert not (root / "units.csv").exists()
     pipeline.build(out_dir=root, force=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.data import files
 from lib.batch import run as report
 
 CONFIG = "reports:\n  - notebook: {notebook}\n    unit_level: district\n    unit_codes: ['246']\n"
@@ -145,13 +146,13 @@ def test_files_written_together_are_replaced_together_or_not_at_all(tmp_path, mo
 
     monkeypatch.setattr(batch_state.os, "fsync", fsync)
     with pytest.raises(OSError) as err:
-        batch_state.write_files_atomic({first: b"new", second: b"new"})
+        files.write_files_atomic({first: b"new", second: b"new"})
     assert err.value.filename == str(second)  # the file that failed, not its temporary copy
     assert first.read_bytes() == second.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b", "report.html",
                                                            "report.ipynb"]
     monkeypatch.setattr(batch_state.os, "fsync", os.fsync)
-    batch_state.write_files_atomic({first: b"new", second: b"new"})
+    files.write_files_atomic({first: b"new", second: b"new"})
     assert first.read_bytes() == second.read_bytes() == b"new"
 
 

@@ -13,7 +13,7 @@ from lib.analysis import queries as profiles
 from lib.__main__ import main
 from lib.build.validate import validate_paths
 from lib.data import paths
-from lib.data.load import read_manifest
+from lib.data.paths import read_manifest
 
 CORPUS = paths.ROOT / "tests" / "corpus" / "files"
 

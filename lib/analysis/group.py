@@ -20,7 +20,6 @@ removed when a new version's folder is created.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -33,8 +32,10 @@ import pandas as pd
 
 from lib.analysis import core as analysis
 from lib.analysis.base import Result
-from lib.data.io import write_atomic
-from lib.data.load import load_table, read_manifest, table_signature
+from lib.data.code import code_hash
+from lib.data.files import sha256_bytes, write_atomic
+from lib.data.load import load_table, table_signature
+from lib.data.paths import read_manifest
 from lib.data.paths import processed_dir
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 CACHE_ENV = "DTI_GROUP_CACHE_DIR"
 CACHE_FOLDER = ".group_cache"
 DATA_TABLES = ("dti_scores", "dti_frameworks")
-_CODE_FOLDERS = ("analysis", "data")
 
 # name → call taking (usable scores, frameworks, peer_group, *args, **options); functions that
 # take frameworks as an option always get them, so break notes are the same in every report.
@@ -62,19 +62,14 @@ ANALYSES = {
 
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    """Hash of the code a group result depends on: every ``.py`` file under ``lib/analysis/``
-    and ``lib/data/``, and the pandas, numpy and scipy versions (16 hex digits)."""
+    """Hash of the code a group result depends on: this module's imports, transitively, with
+    their packages' data files (:func:`lib.data.code.code_hash`), and the pandas, numpy and
+    scipy versions (16 hex digits)."""
     import numpy
     import scipy
 
-    lib_dir = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for name in _CODE_FOLDERS:
-        for file in sorted((lib_dir / name).rglob("*.py")):
-            relative = file.relative_to(lib_dir).as_posix()
-            digest.update(relative.encode() + b"\0" + file.read_bytes())
-    digest.update(f"{pd.__version__} {numpy.__version__} {scipy.__version__}".encode())
-    return digest.hexdigest()[:16]
+    versions = f"{pd.__version__} {numpy.__version__} {scipy.__version__}"
+    return sha256_bytes(f"{code_hash([__name__])} {versions}".encode())[:16]
 
 
 def data_key(directory: Path | None = None) -> str:
@@ -84,7 +79,7 @@ def data_key(directory: Path | None = None) -> str:
     tables = read_manifest(directory).get("tables", {})
     parts = {name: [tables.get(name, {}).get("sha256", ""),
                     *table_signature(name, directory)[1:]] for name in DATA_TABLES}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+    return sha256_bytes(json.dumps(parts, sort_keys=True).encode())[:16]
 
 
 def cache_dir(directory: Path | None = None) -> Path:
@@ -97,7 +92,7 @@ def cache_dir(directory: Path | None = None) -> Path:
 def _key(name: str, peer_group: str, args: tuple, options: dict) -> str:
     call = json.dumps([name, peer_group, list(args), sorted(options.items()), code_key()],
                       default=str)
-    return hashlib.sha256(call.encode()).hexdigest()[:24]
+    return sha256_bytes(call.encode())[:24]
 
 
 def _read(path: Path) -> Result | None:

@@ -10,6 +10,8 @@ import pandas as pd
 from scipy import stats
 
 from lib.data.datasets.dti_frameworks import main_indicator_points
+from lib.data.files import sha256_bytes
+from lib.data.paths import read_manifest
 from lib.analysis.base import (
     AGGREGATIONS, GEOMETRIC_FLOOR, NORMALISATIONS, Result, empty_result, main_matrix, select_rows,
     typed_frame, why, year_framework)
@@ -54,14 +56,10 @@ UNCERTAINTY_COLUMNS = {
 
 def rank_seed(peer_group: str, year: int) -> int:
     """A seed for :func:`simulate_rank_uncertainty` from the processed data's
-    ``data_version`` (:func:`lib.data.load.read_manifest`), the peer group and the year: rebuilt
+    ``data_version`` (:func:`lib.data.paths.read_manifest`), the peer group and the year: rebuilt
     pages on the same data are byte-identical, and each peer group gets its own stream."""
-    import hashlib
-
-    from lib.data.load import read_manifest
-
     key = f"{read_manifest().get('data_version', '')}|{peer_group}|{year}"
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+    return int(sha256_bytes(key.encode())[:8], 16)
 
 
 def simulate_rank_uncertainty(scores: pd.DataFrame, frameworks: pd.DataFrame, peer_group: str,

@@ -5,27 +5,16 @@ state records turned into index entries (:func:`index_entries`).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from lib.batch import state as state_
 from lib.batch.plan import Job
-from lib.data.paths import processed_dir
+from lib.data.files import sha256_bytes
 
 INPUT_LABELS = {"notebook": "notebook", "parameters": "parameters", "data": "processed data",
                 "lib": "lib code", "requirements": "pinned requirements", "python": "Python",
                 "runner": "runner", "kernel": "kernel"}
-
-
-def read_data_manifest() -> dict:
-    """The processed data's ``manifest.json`` (``data_version``, ``tables``…); ``{}`` when
-    there is none or it cannot be read."""
-    path = processed_dir() / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def data_id(manifest: dict, tables: list[str] | None = None) -> str:
@@ -37,7 +26,7 @@ def data_id(manifest: dict, tables: list[str] | None = None) -> str:
         return manifest.get("data_version", "none") + synthetic
     hashes = {name: manifest.get("tables", {}).get(name, {}).get("sha256", "missing")
               for name in sorted(tables)}
-    return "tables:" + state_.sha256_bytes(state_.canonical_json(hashes).encode())[:12] + synthetic
+    return "tables:" + sha256_bytes(state_.canonical_json(hashes).encode())[:12] + synthetic
 
 
 def inputs_of(job: Job, notebook_sha: str, manifest: dict, identity: dict, kernel: str,

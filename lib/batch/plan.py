@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_string  # the C string escaper
 from pathlib import Path
 
+from lib.data import files
 from lib.batch import state as state_
 from lib.batch.config import _SAFE_NAME, _TYPES, Config, ConfigError, Declared, \
     declared_parameters, read_notebook
@@ -39,7 +40,7 @@ class Job:
     def __post_init__(self):
         object.__setattr__(self, "key", f"{self.lang}/{self.reference_year}/{self.stem}")
         if not self.parameters_sha:
-            object.__setattr__(self, "parameters_sha", state_.sha256_bytes(
+            object.__setattr__(self, "parameters_sha", files.sha256_bytes(
                 self.parameters_json().encode())[:20])
 
     def parameters_json(self) -> str:

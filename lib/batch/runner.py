@@ -14,14 +14,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.batch import code as code_
+from lib.data import code as code_
+from lib.data import files
 from lib.batch import state as state_
 from lib.batch.config import Config, read_notebook
-from lib.batch.fingerprints import data_id, index_entries, inputs_of, read_data_manifest, \
+from lib.batch.fingerprints import data_id, index_entries, inputs_of, \
     record_base
 from lib.batch.plan import Job, Plan, PlanFacts, expand
 from lib.batch.pool import notebook_imports
-from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir
+from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir, read_manifest
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3  # see lib.batch.run
 
@@ -125,7 +126,7 @@ class BatchRun:
         """Bring the processed data up to date (unless they are the synthetic panel) and
         return their manifest. A stat check of ``data/raw`` and the ``lib`` hash skip the
         full check when nothing changed since the last run that verified them."""
-        manifest = read_data_manifest()
+        manifest = read_manifest()
         if manifest.get("synthetic"):
             self.notes.append("processed data are the synthetic panel: not rebuilt from data/raw")
             return manifest
@@ -152,9 +153,9 @@ class BatchRun:
     def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
         and the SHA-256 of each notebook."""
-        notebook_sha = {e["notebook"]: state_.sha256_path(config.notebook_file(e["notebook"]))
+        notebook_sha = {e["notebook"]: files.sha256_file(config.notebook_file(e["notebook"]), missing_ok=True)
                         for e in config.entries}
-        key = state_.sha256_bytes(state_.canonical_json({
+        key = files.sha256_bytes(state_.canonical_json({
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
             "runner": state_.RUNNER_VERSION}).encode())
@@ -162,7 +163,7 @@ class BatchRun:
         if cached is not None:
             self.phase("planned (cached)")
             return Plan.from_dict(cached, config), notebook_sha
-        facts_key = state_.sha256_bytes(state_.canonical_json({
+        facts_key = files.sha256_bytes(state_.canonical_json({
             "data": data_id(manifest), "processed": str(processed_dir()),
             "lib": self.identity["lib"], "runner": state_.RUNNER_VERSION}).encode())
         facts = PlanFacts(self.state.cached("plan_facts", facts_key))
@@ -246,7 +247,7 @@ class BatchRun:
         return outcomes
 
     def code_graph(self) -> dict[str, list[str]]:
-        """The import graph of ``lib`` (:func:`lib.batch.code.import_graph`), kept in
+        """The import graph of ``lib`` (:func:`lib.data.code.import_graph`), kept in
         ``state/code_graph.json`` per version of ``lib``."""
         if self._code_graph is None:
             self._code_graph = self.state.cached("code_graph", self.identity["lib"])
@@ -256,7 +257,7 @@ class BatchRun:
         return self._code_graph
 
     def code_hash(self, roots) -> str:
-        """:func:`lib.batch.code.code_hash` of ``roots`` (module names), once per run."""
+        """:func:`lib.data.code.code_hash` of ``roots`` (module names), once per run."""
         roots = tuple(sorted(roots))
         if roots not in self._code_hashes:
             self._code_hashes[roots] = code_.code_hash(roots, self.code_graph())
@@ -327,7 +328,7 @@ class BatchRun:
             executed = None
             if result.executed:
                 try:
-                    executed = state_.write_bytes_atomic(job.failed_path(out),
+                    executed = files.write_bytes_atomic(job.failed_path(out),
                                                          result.executed.encode("utf-8"))
                 except OSError as err:
                     result = dataclasses.replace(result, error=f"{result.error}; "
@@ -457,7 +458,7 @@ class BatchRun:
             "host": os.uname().nodename if hasattr(os, "uname") else "", "git": state_.git_commit(),
             "code": self.identity, "packages": state_.package_versions(),
             "config": {"path": str(config.path) if config else str(self.config_path),
-                       "sha256": state_.sha256_bytes(config.text.encode()) if config else None,
+                       "sha256": files.sha256_bytes(config.text.encode()) if config else None,
                        "languages": config.languages if config else None},
             "data": {"processed_dir": str(processed_dir()),
                      "data_version": manifest.get("data_version"),
@@ -479,13 +480,13 @@ class BatchRun:
 def write_report(job: Job, out: Path, result) -> None:
     """Write a built report's executed notebook, HTML and, when the page has tables, its
     workbook beside it (``2023/246-scores.xlsx``, linked relatively) all together or none
-    (:func:`lib.batch.state.write_files_atomic`; raises its ``OSError``); a page without tables
+    (:func:`lib.data.files.write_files_atomic`; raises its ``OSError``); a page without tables
     removes its old workbook."""
     workbook = job.html_path(out).with_suffix(".xlsx")
     files = {job.executed_path(out): result.executed.encode("utf-8"),
              job.html_path(out): result.html.encode("utf-8")}
     if getattr(result, "xlsx", None):
         files[workbook] = result.xlsx
-    state_.write_files_atomic(files)
+    files.write_files_atomic(files)
     if workbook not in files:
         workbook.unlink(missing_ok=True)

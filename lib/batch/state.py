@@ -29,6 +29,8 @@ from pathlib import Path
 
 import orjson
 
+from lib.data.files import (hash_files, sha256_bytes, sha256_file, write_bytes_atomic,
+                            write_json_atomic)
 from lib.data.paths import ROOT
 
 RUNNER_VERSION = 1  # bump when the runner changes what it writes for the same inputs
@@ -38,18 +40,6 @@ STATE_VERSION = 2  # 2: report keys name the language ("vi/2023/246-scores")
 LOCK_NAME = ".lock"
 
 log = logging.getLogger("lib.batch")
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_path(path: Path) -> str:
-    """SHA-256 of a file's bytes (empty string when it does not exist)."""
-    try:
-        return sha256_bytes(Path(path).read_bytes())
-    except FileNotFoundError:
-        return ""
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -64,16 +54,13 @@ def canonical_json(value) -> str:
 def lib_hash(lib_dir: Path = LIB_DIR) -> str:
     """SHA-256 over every file of the ``lib`` package (code, reference tables, templates),
     by relative path and content; caches (``__pycache__``, ``*.pyc``) are left out."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(lib_dir).rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts and p.suffix != ".pyc"):
-        digest.update(path.relative_to(lib_dir).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return hash_files((p for p in Path(lib_dir).rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts and p.suffix != ".pyc"), lib_dir)
 
 
 def requirements_hash(path: Path = REQUIREMENTS) -> str:
     """SHA-256 of the pinned ``requirements.txt``."""
-    return sha256_path(path)
+    return sha256_file(path, missing_ok=True)
 
 
 def code_identity() -> dict:
@@ -168,63 +155,6 @@ class RunLock:
 
 
 # -------------------------------------------------------------------------------------- state
-
-
-def _write_json_atomic(path: Path, value, indent: int | None = None) -> Path:
-    """Write ``value`` as UTF-8 JSON with orjson (about five times the speed of ``json`` on
-    the 40,000 records of a national run); values JSON has no type for become text."""
-    option = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
-    return write_bytes_atomic(path, orjson.dumps(value, default=str, option=option), sync=False)
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
-    """Write ``data`` next to ``path`` in a temporary file and return it; on any error
-    (e.g. a full disk) the temporary file is removed and the error raised."""
-    tmp = _tmp_name(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if sync:
-                os.fsync(handle.fileno())
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            err.filename = str(path)  # the file that could not be written, not its temp
-        raise
-    return tmp
-
-
-def write_bytes_atomic(path: Path, data: bytes, sync: bool = True) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename (``sync``:
-    flushed to the disk first). Raises ``OSError`` (a full or read-only disk) with ``path``
-    untouched and no temporary file left. Returns ``path``."""
-    return write_files_atomic({Path(path): data}, sync)[0]
-
-
-def write_files_atomic(files: dict, sync: bool = True) -> list[Path]:
-    """Write several files (``{path: bytes}``) so that none is replaced unless all could be
-    written: every temporary file first, then the renames (which need no space). Raises
-    ``OSError`` (its ``filename`` the file that failed) with no temporary file left; when a
-    temporary file could not be written, no file was replaced. Returns the paths."""
-    written: dict[Path, Path] = {}
-    try:
-        for path, data in files.items():
-            written[Path(path)] = _write_tmp(Path(path), data, sync)
-        for path, tmp in written.items():
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in written.values():
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-        raise
-    return list(written)
 
 
 class StateStore:
@@ -336,10 +266,10 @@ class StateStore:
         drop the journal it now contains; write the caches stored (:meth:`store`)."""
         self._close_journal()
         for name, cached in self._stored.items():
-            _write_json_atomic(self.dir / f"{name}.json", cached)
+            write_json_atomic(self.dir / f"{name}.json", cached, indent=False)
         self._stored = {}
         if self.changed or not self.path.exists():
-            _write_json_atomic(self.path, self.data)
+            write_json_atomic(self.path, self.data, indent=False)
             self.changed = False
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
@@ -432,7 +362,7 @@ def write_run_manifest(out: Path, run_id: str, manifest: dict) -> Path:
     """Write ``runs/<run id>/manifest.json`` and point ``runs/LATEST`` at it."""
     # compact: the C encoder writes the 20,000 entries of a national run in a fraction of the
     # time of an indented dump (read it with `python -m json.tool` or jq)
-    path = _write_json_atomic(run_dir(out, run_id) / "manifest.json", manifest)
+    path = write_json_atomic(run_dir(out, run_id) / "manifest.json", manifest, indent=False)
     write_bytes_atomic(Path(out) / "runs" / "LATEST", (run_id + "\n").encode(), sync=False)
     return path
 

@@ -8,7 +8,6 @@ mix, and a failed build (bad data, full disk) leaves the previous set in use.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -19,11 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 import lib
+from lib.data import code as lib_code
 from lib.data import datasets
 from lib.data.datasets.indicators import build_catalogue, catalogue_schema
-from lib.data.io import (DataError, StorageError, read_raw_csv, sha256_file, storage_problem,
-                    write_json_atomic)
-from lib.data.paths import CURRENT_LINK, RAW_DIR, processed_root, resolve_processed
+from lib.data.files import sha256_bytes, sha256_file, write_json_atomic
+from lib.data.io import DataError, StorageError, read_raw_csv, storage_problem
+from lib.data.paths import CURRENT_LINK, RAW_DIR, processed_root, read_manifest, resolve_processed
 from lib.data.schemas import validate_table
 from lib.data.sources import build_sources, load_sidecar, raw_data_files
 from lib.data.text_checks import require_texts
@@ -32,17 +32,13 @@ from lib.staff import ingest
 MANIFEST = "manifest.json"
 SETS = "sets"  # published sets: <processed>/sets/<id>/, the one in use linked as `current`
 KEEP_SETS = 2  # the set in use and the one before (a run that started on it can finish)
-LIB_DIR = Path(lib.__file__).parent
 
 
 def code_hash() -> str:
-    """SHA-256 over the cleaning code and reference tables (a change forces a rebuild)."""
-    digest = hashlib.sha256()
-    for path in sorted([*LIB_DIR.glob("*.py"), *LIB_DIR.glob("data/**/*.py"),
-                        *LIB_DIR.glob("staff/*.py"), *LIB_DIR.glob("build/*.py"),
-                        *LIB_DIR.glob("data/reference/*")]):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
+    """SHA-256 over the code this module runs, transitively, and its packages' data files
+    (reference tables, message catalogues): a change forces a rebuild. The batch runner's data
+    check hashes the same files (:data:`lib.data.code.BUILD`)."""
+    return lib_code.code_hash(lib_code.BUILD)
 
 
 def input_hashes(raw_dir: Path = RAW_DIR) -> dict[str, str]:
@@ -193,8 +189,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, inputs: dict[st
             table.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8")
             entries[name] = {"rows": int(len(table)), "columns": list(table.columns),
                              "sha256": sha256_file(staging / f"{name}.parquet")}
-        version = hashlib.sha256(
-            "".join(e["sha256"] for e in entries.values()).encode()).hexdigest()
+        version = sha256_bytes("".join(e["sha256"] for e in entries.values()).encode())
         built = datetime.now(timezone.utc)
         manifest = {
             "built_at": built.isoformat(timespec="seconds"),
@@ -233,8 +228,6 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path, inputs: dict[st
 
 def is_up_to_date(out_dir: Path | None = None, raw_dir: Path = RAW_DIR) -> bool:
     """True when ``out_dir`` holds a real-data build of the current raw files and code."""
-    from lib.data.load import read_manifest
-
     manifest = read_manifest(out_dir)
     return bool(manifest) and not manifest.get("synthetic") \
         and manifest.get("inputs") == input_hashes(raw_dir) \
@@ -245,8 +238,6 @@ def is_up_to_date(out_dir: Path | None = None, raw_dir: Path = RAW_DIR) -> bool:
 
 def build(out_dir: Path | None = None, raw_dir: Path = RAW_DIR, force: bool = False) -> dict:
     """Build ``data/processed`` from ``data/raw`` unless it is up to date; return the manifest."""
-    from lib.data.load import read_manifest
-
     out_dir = Path(out_dir or processed_root())
     if not force and is_up_to_date(out_dir, raw_dir):
         return read_manifest(out_dir)

@@ -33,7 +33,8 @@ import pandas as pd
 from lib.data.datasets import DATASETS
 from lib.data.datasets import dti_frameworks as frameworks_module
 from lib.data.datasets.indicators import build_catalogue, catalogue_schema
-from lib.data.io import RAW_ROW, read_raw_csv, sha256_file
+from lib.data.files import sha256_file
+from lib.data.io import RAW_ROW, read_raw_csv
 from lib.data.paths import RAW_DIR
 from lib.data.schemas import validate_table
 from lib.data.sources import source_id

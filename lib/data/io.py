@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io as _io
-import json
-import os
 import re
 import tempfile
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -503,42 +500,3 @@ def read_workbook_grids(path: str | Path) -> list[Grid]:
         grids.append(Grid(path, sheet.title, cells, list(range(1, len(cells) + 1)),
                           unsaved_formulas=unsaved, hidden=sheet.sheet_state != "visible"))
     return grids
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Write a file through ``write(tmp_path)`` into a temporary sibling, then rename it.
-
-    The rename is atomic on one filesystem, so readers see either the old file or the new one,
-    never a half-written file; if ``write`` raises, the old file is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; published files must be readable
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write UTF-8 text atomically (see :func:`write_atomic`)."""
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def write_json_atomic(path: str | Path, obj: object) -> Path:
-    """Write JSON (UTF-8, indented, non-ASCII kept) atomically."""
-    return write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,15 +11,6 @@ from lib.data.paths import processed_root, resolve_processed
 
 TABLES = ("units", "dti_scores", "dti_national", "indicators", "indicator_catalogue", "sources",
           "dti_frameworks")
-
-
-def read_manifest(directory: Path | None = None) -> dict:
-    """The processed data's ``manifest.json`` as a dict (``{}`` when there is none).
-
-    ``directory`` is a published folder (its ``current`` set is read) or a set; default
-    :func:`lib.data.paths.processed_dir`."""
-    path = resolve_processed(directory or processed_root()) / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 # Tables read by this process (the batch runner resets it per report, to rebuild a report

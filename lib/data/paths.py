@@ -10,6 +10,7 @@ itself, or an older flat build) is read as it is.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -47,3 +48,16 @@ def processed_dir() -> Path:
 def outputs_dir() -> Path:
     """Folder of executed notebooks and HTML (``outputs`` unless ``DTI_OUTPUTS_DIR`` is set)."""
     return Path(os.environ.get("DTI_OUTPUTS_DIR", ROOT / "outputs"))
+
+
+def read_manifest(directory: str | Path | None = None) -> dict:
+    """The processed data's ``manifest.json`` (``data_version``, ``tables``, ``synthetic``…) as
+    a dict; ``{}`` when there is none or it is not JSON (the next ``make data`` rebuilds it).
+
+    ``directory`` is a published folder (its ``current`` set is read) or a set; default
+    :func:`processed_root`."""
+    path = resolve_processed(directory or processed_root()) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}

@@ -13,7 +13,8 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from lib.data import texts
-from lib.data.load import load_table, read_manifest
+from lib.data.load import load_table
+from lib.data.paths import read_manifest
 from lib.messages import render
 from lib.present.formatting import escape, is_missing, no_data
 

@@ -379,7 +379,7 @@ def print_pdfs(html_paths: list[Path], force: bool = False, browser=None) -> lis
     if browser is None:
         with launch() as own:
             return print_pdfs(todo, True, own)
-    from lib.data.io import write_atomic
+    from lib.data.files import write_atomic
 
     offline = offline_context(browser)
     written = []

@@ -36,7 +36,7 @@ from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from lib.data import texts
-from lib.data.io import write_text_atomic
+from lib.data.files import write_atomic, write_text_atomic
 from lib.data.paths import TEMPLATES_DIR
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language
 from lib.present import display
@@ -226,56 +226,69 @@ def write_workbook(tables: list[dict], path: Path, title: str,
     publisher, type, date and link (:func:`cited_sources`). Every word comes from the ``site``
     messages of ``lang``.
     """
-    import os
+    import pandas as pd
 
+    words = Messages(lang)
+
+    def write(tmp: Path) -> None:
+        taken: set[str] = set()
+        source_rows = []
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for number, table in enumerate(tables, start=1):
+                name = _sheet_name(number, table["heading"], taken, words)
+                _table_sheet(writer, name, table, title, lang)
+                cited = cited_sources(table["source_ids"], lang)
+                source_rows += [[name, s["publisher"], s["type"], s["date"], s["url"]]
+                                for s in cited] \
+                    or [[name, words("site.workbook.not_recorded"), "", "", ""]]
+            _sources_sheet(writer, source_rows, title, words)
+
+    return write_atomic(path, write)
+
+
+def _table_sheet(writer, name: str, table: dict, title: str, lang: str) -> None:
+    """One report table on its own sheet: heading, header row, rows (numbers as numbers)."""
     import pandas as pd
     from openpyxl.styles import Font
 
-    words = Messages(lang)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    taken: set[str] = set()
-    source_rows = []
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for number, table in enumerate(tables, start=1):
-            name = _sheet_name(number, table["heading"], taken, words)
-            frame_ = pd.DataFrame(table["rows"], columns=table["columns"])
-            frame_.to_excel(writer, sheet_name=name, index=False, startrow=2)
-            sheet = writer.sheets[name]
-            sheet.cell(row=1, column=1, value=table["caption"] or table["heading"] or title).font = \
-                Font(bold=True, size=12)
-            for r, row in enumerate(table["rows"], start=4):
-                for c, value in enumerate(row, start=1):
-                    number_ = excel_number(value, lang)
-                    if number_ is not None:
-                        cell = sheet.cell(row=r, column=c, value=number_[0])
-                        cell.number_format = number_[1]
-            for c, column in enumerate(table["columns"], start=1):
-                longest = max([len(str(column))] + [len(str(r[c - 1])) for r in table["rows"]])
-                sheet.column_dimensions[sheet.cell(row=3, column=c).column_letter].width = \
-                    min(60, max(10, longest + 2))
-            sheet.freeze_panes = "A4"
-            cited = cited_sources(table["source_ids"], lang)
-            source_rows += [[name, s["publisher"], s["type"], s["date"], s["url"]] for s in cited] \
-                or [[name, words("site.workbook.not_recorded"), "", "", ""]]
-        columns = [words(f"site.workbook.column.{key}")
-                   for key in ("sheet", "publisher", "type", "date", "link")]
-        sheet_name = words("site.workbook.sources_sheet")
-        pd.DataFrame(source_rows, columns=columns).to_excel(writer, sheet_name=sheet_name,
-                                                            index=False, startrow=2)
-        sheet = writer.sheets[sheet_name]
-        sheet.cell(row=1, column=1, value=words("site.workbook.sources_title", title=title)).font = \
-            Font(bold=True, size=12)
-        for r, row in enumerate(source_rows, start=4):
-            if row[4]:
-                sheet.cell(row=r, column=5).hyperlink = row[4]
-                sheet.cell(row=r, column=5).style = "Hyperlink"
-        for letter, width in zip("ABCDE", (32, 50, 18, 22, 60)):
-            sheet.column_dimensions[letter].width = width
-        sheet.freeze_panes = "A4"
-    os.replace(tmp, path)
-    return path
+    pd.DataFrame(table["rows"], columns=table["columns"]).to_excel(
+        writer, sheet_name=name, index=False, startrow=2)
+    sheet = writer.sheets[name]
+    sheet.cell(row=1, column=1, value=table["caption"] or table["heading"] or title).font = \
+        Font(bold=True, size=12)
+    for r, row in enumerate(table["rows"], start=4):
+        for c, value in enumerate(row, start=1):
+            number = excel_number(value, lang)
+            if number is not None:
+                cell = sheet.cell(row=r, column=c, value=number[0])
+                cell.number_format = number[1]
+    for c, column in enumerate(table["columns"], start=1):
+        longest = max([len(str(column))] + [len(str(r[c - 1])) for r in table["rows"]])
+        sheet.column_dimensions[sheet.cell(row=3, column=c).column_letter].width = \
+            min(60, max(10, longest + 2))
+    sheet.freeze_panes = "A4"
+
+
+def _sources_sheet(writer, source_rows: list[list[str]], title: str, words: Messages) -> None:
+    """The last sheet: each table's cited sources (publisher, type, date, link)."""
+    import pandas as pd
+    from openpyxl.styles import Font
+
+    columns = [words(f"site.workbook.column.{key}")
+               for key in ("sheet", "publisher", "type", "date", "link")]
+    sheet_name = words("site.workbook.sources_sheet")
+    pd.DataFrame(source_rows, columns=columns).to_excel(writer, sheet_name=sheet_name,
+                                                        index=False, startrow=2)
+    sheet = writer.sheets[sheet_name]
+    sheet.cell(row=1, column=1, value=words("site.workbook.sources_title", title=title)).font = \
+        Font(bold=True, size=12)
+    for r, row in enumerate(source_rows, start=4):
+        if row[4]:
+            sheet.cell(row=r, column=5).hyperlink = row[4]
+            sheet.cell(row=r, column=5).style = "Hyperlink"
+    for letter, width in zip("ABCDE", (32, 50, 18, 22, 60)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A4"
 
 
 def export_html(executed: Path | nbformat.NotebookNode, html_path: Path, title: str,

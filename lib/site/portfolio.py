@@ -30,7 +30,8 @@ from pathlib import Path
 
 import lib
 from lib.data import texts
-from lib.data.paths import ROOT, TEMPLATES_DIR
+from lib.data.files import write_text_atomic
+from lib.data.paths import ROOT, TEMPLATES_DIR, read_manifest
 from lib.messages import DEFAULT_LANGUAGE, LANGUAGES, Messages, check_language, render
 
 VIETNAM_TIME = timezone(timedelta(hours=7))
@@ -269,9 +270,6 @@ def write_index(entries: list[IndexEntry], html_dir: Path, lang: str = DEFAULT_L
     :func:`language_root`; every page links to its counterpart in each other language of
     ``languages``. Returns the index's path. Raises ``ValueError`` for an unknown language.
     """
-    from lib.data.io import write_text_atomic
-    from lib.data.load import read_manifest
-
     portfolio = _Portfolio(entries, html_dir, lang)
     data = read_manifest()
     data_version = data.get("data_version", "unknown")
@@ -303,7 +301,6 @@ def mark_stale(page: Path, lang: str = DEFAULT_LANGUAGE) -> bool:
     ``site.page.stale``, the build time read from the page's own footer). Rewrites the page
     atomically; a page already marked gets the banner once. Returns False (page unchanged)
     when the file is missing or has no ``<main id="content">``."""
-    from lib.data.io import write_text_atomic
 
     page = Path(page)
     if not page.is_file():

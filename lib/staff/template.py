@@ -17,7 +17,8 @@ import pandas as pd
 import yaml
 
 from lib.data.datasets.dti_scores import year_problem
-from lib.data.io import DataError, write_atomic, write_text_atomic
+from lib.data.files import write_atomic, write_text_atomic
+from lib.data.io import DataError
 from lib.data.paths import RAW_DIR, outputs_dir
 from lib.staff.tables import (DEFAULT_FRAMEWORK, INFO_SHEETS, META_SHEET, indicator_names,
                               main_indicator_maxima)

@@ -8,15 +8,18 @@ rebuilds no report, and editing the runner does not rebuild the data (the data c
 :mod:`lib.build.pipeline` and what it imports).
 
 The import graph is read with :mod:`ast` (nothing is imported), once per version of ``lib``
-(the caller keys its cache with :func:`lib.batch.state.lib_hash`).
+(the batch runner keys its cache with :func:`lib.batch.state.lib_hash`). The data build
+(:func:`lib.build.pipeline.code_hash`), the group-result cache (:func:`lib.analysis.group.code_key`)
+and the batch runner all hash their code here.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 from pathlib import Path
+
+from lib.data.files import hash_files
 
 LIB_DIR = Path(__file__).resolve().parents[1]
 EXPORTER = ("lib.site.export",)  # every page goes through it
@@ -102,11 +105,8 @@ def code_files(modules: set[str], lib_dir: Path = LIB_DIR) -> list[Path]:
     return sorted(files)
 
 
-def code_hash(roots, graph: dict[str, list[str]], lib_dir: Path = LIB_DIR) -> str:
-    """SHA-256 over the files :func:`code_files` gives for the :func:`closure` of ``roots``,
-    by relative path and content."""
-    lib_dir = Path(lib_dir)
-    digest = hashlib.sha256()
-    for path in code_files(closure(roots, graph), lib_dir):
-        digest.update(path.relative_to(lib_dir).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def code_hash(roots, graph: dict[str, list[str]] | None = None, lib_dir: Path = LIB_DIR) -> str:
+    """SHA-256 over the files :func:`code_files` gives for the :func:`closure` of ``roots``
+    (module names), by relative path and content; ``graph`` default :func:`import_graph`."""
+    graph = import_graph(lib_dir) if graph is None else graph
+    return hash_files(code_files(closure(roots, graph), lib_dir), lib_dir)
