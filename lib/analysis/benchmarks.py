@@ -1,4 +1,7 @@
 """Strengths and weaknesses, level bands, peer benchmarks and nearest peers.
+
+Every function about one unit takes ``scores`` (the ``dti_scores`` table), the unit's
+``peer_group``, the reference ``year`` and the ``unit_code``.
 """
 
 from __future__ import annotations
@@ -39,12 +42,8 @@ def find_strengths_weaknesses(scores: pd.DataFrame, peer_group: str, year: int, 
                               n: int = 3) -> Result:
     """Best and worst main indicators of a unit, by rank among peers and by % of maximum.
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year, unit_code
-        Peer group, reference year, unit.
+    Parameters (besides those of the module docstring)
+    --------------------------------------------------
     n
         How many strengths and weaknesses (at most half of the unit's main indicators each).
 
@@ -159,14 +158,7 @@ def benchmark_unit(scores: pd.DataFrame, peer_group: str, year: int, unit_code: 
                    bands=LEVEL_BANDS) -> Result:
     """A unit against its peers: mean, median, best unit and level band, per indicator.
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year, unit_code
-        Peer group, reference year, unit.
-    bands
-        Level bands for :func:`assign_level_band`.
+    ``bands``: the level bands for :func:`assign_level_band`.
 
     Returns
     -------
@@ -223,12 +215,8 @@ def find_nearest_peers(scores: pd.DataFrame, peer_group: str, year: int, unit_co
                        n: int = 3, metric: str = "euclidean") -> Result:
     """Units with the most similar profile of main indicators (% of max).
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year, unit_code
-        Peer group, reference year, unit.
+    Parameters (besides those of the module docstring)
+    --------------------------------------------------
     n
         Number of peers returned.
     metric

@@ -1,4 +1,9 @@
 """Change between two years: rank stability, change summaries, σ- and β-convergence.
+
+Every function takes ``scores`` (the ``dti_scores`` table), a ``peer_group``, an
+``indicator`` (default the DTI total) and, where it compares two reference years, ``year_a``
+and ``year_b``, ``frameworks`` (the ``dti_frameworks`` table, for the note on a framework
+break between them) and ``min_units`` (the fewest units needed in both years).
 """
 
 from __future__ import annotations
@@ -58,17 +63,6 @@ def measure_rank_stability(scores: pd.DataFrame, peer_group: str, year_a: int, y
                            indicator: str = TOTAL, frameworks: pd.DataFrame | None = None,
                            min_units: int = 3) -> Result:
     """Agreement of two years' orderings: exact Kendall τ and Spearman ρ.
-
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year_a, year_b, indicator
-        Peer group, the two reference years, the indicator.
-    frameworks
-        The ``dti_frameworks`` table (for the framework-break note).
-    min_units
-        Fewest units in common needed.
 
     Returns
     -------
@@ -136,18 +130,10 @@ def summarise_change(scores: pd.DataFrame, peer_group: str, year_a: int, year_b:
                      confidence_level: float = 0.95, min_units: int = 3) -> Result:
     """Is the change across the peer group real? Wilcoxon, sign test and a BCa interval.
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year_a, year_b, indicator
-        Peer group, start and end years, the indicator.
-    frameworks
-        The ``dti_frameworks`` table (framework breaks).
+    Parameters (besides those of the module docstring)
+    --------------------------------------------------
     n_resamples, seed, confidence_level
         Passed to ``scipy.stats.bootstrap`` (``method="BCa"``, ``rng`` seeded).
-    min_units
-        Fewest units scored in both years.
 
     Returns
     -------
@@ -217,12 +203,8 @@ def measure_sigma_convergence(scores: pd.DataFrame, peer_group: str, indicator: 
                               years=None, balanced: bool = True) -> Result:
     """σ-convergence: the dispersion of scores across units, year by year.
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, indicator
-        Peer group and indicator.
+    Parameters (besides those of the module docstring)
+    --------------------------------------------------
     years
         Reference years (default: every year with a score).
     balanced
@@ -276,16 +258,7 @@ def measure_beta_convergence(scores: pd.DataFrame, peer_group: str, year_a: int,
                              min_units: int = 3) -> Result:
     """β-convergence: do units that started lower grow faster? (Theil–Sen slope)
 
-    Parameters
-    ----------
-    scores
-        The ``dti_scores`` table.
-    peer_group, year_a, year_b, indicator
-        Peer group, start and end years, indicator.
-    frameworks
-        The ``dti_frameworks`` table (framework-break note).
-    min_units
-        Fewest units scored in both years.
+    ``year_a`` is the start year, ``year_b`` the end year.
 
     Returns
     -------

@@ -74,6 +74,13 @@ def _int_list(value, example: str = "") -> list:
     return value
 
 
+def _unless(value, problems: list[str]):
+    """``value``, or a ``ValueError`` listing ``problems`` when there are any."""
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
 class ReportEntry(BaseModel):
     """One ``reports`` entry of ``reports.yml`` (the checks that need no data or notebook)."""
 
@@ -101,11 +108,8 @@ class ReportEntry(BaseModel):
             return value
         if not isinstance(value, list):
             raise ValueError("unit_codes must be a list")
-        bad = [f"unit code {c!r} must be a quoted string, e.g. \"{c}\" (codes keep their "
-               "leading zeros)" for c in value if not isinstance(c, str)]
-        if bad:
-            raise ValueError("; ".join(bad))
-        return value
+        return _unless(value, [f"unit code {c!r} must be a quoted string, e.g. \"{c}\" (codes "
+                               "keep their leading zeros)" for c in value if not isinstance(c, str)])
 
     @field_validator("peer_group", mode="before")
     @classmethod
@@ -119,11 +123,8 @@ class ReportEntry(BaseModel):
     def _parameters(cls, value):
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise ValueError("parameters must be a mapping of names to values")
-        runner = [f"parameter {k!r} is set by the runner, not in reports.yml"
-                  for k in value if k in RUNNER_PARAMETERS]
-        if runner:
-            raise ValueError("; ".join(runner))
-        return value
+        return _unless(value, [f"parameter {k!r} is set by the runner, not in reports.yml"
+                               for k in value if k in RUNNER_PARAMETERS])
 
     @field_validator("years", mode="before")
     @classmethod

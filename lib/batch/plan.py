@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_string  # the C string escaper
 from pathlib import Path
 
-from lib.data import files
+from lib.data.files import sha256_bytes
 from lib.batch import state as state_
 from lib.batch.config import _SAFE_NAME, _TYPES, Config, ConfigError, Declared, \
     declared_parameters, read_notebook
@@ -40,7 +40,7 @@ class Job:
     def __post_init__(self):
         object.__setattr__(self, "key", f"{self.lang}/{self.reference_year}/{self.stem}")
         if not self.parameters_sha:
-            object.__setattr__(self, "parameters_sha", files.sha256_bytes(
+            object.__setattr__(self, "parameters_sha", sha256_bytes(
                 self.parameters_json().encode())[:20])
 
     def parameters_json(self) -> str:
@@ -66,21 +66,14 @@ class Job:
         return (f"{self.reference_year} {self.unit_code} {self.unit_name}: {self.notebook} "
                 f"[{self.lang}]")
 
-    @property
-    def _rel(self) -> str:
-        return f"{language_root(self.lang)}{self.reference_year}/{self.stem}"
+    def _rel(self, suffix: str, folder: str = "") -> str:
+        return f"{folder}{language_root(self.lang)}{self.reference_year}/{self.stem}{suffix}"
 
-    @property
-    def html_rel(self) -> str:
-        return f"{self._rel}.html"
-
-    @property
-    def executed_rel(self) -> str:
-        return f"executed/{self._rel}.ipynb"
-
-    @property
-    def failed_rel(self) -> str:
-        return f"executed/{self._rel}.failed.ipynb"
+    html_rel = property(lambda self: self._rel(".html"), doc="The page, below ``html/``.")
+    executed_rel = property(lambda self: self._rel(".ipynb", "executed/"),
+                            doc="The executed notebook, below the outputs folder.")
+    failed_rel = property(lambda self: self._rel(".failed.ipynb", "executed/"),
+                          doc="A failed run's notebook, below the outputs folder.")
 
     def executed_path(self, out: Path) -> Path:
         return Path(out) / self.executed_rel

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from lib.data import files
+from lib.data.files import sha256_file, write_bytes_atomic
 from lib.batch import state as state_
 from lib.batch.config import Config, ConfigError, load_config
 from lib.batch.fingerprints import OutputFiles, rebuild_reason
@@ -91,7 +91,7 @@ def run(plan_: Plan, out: Path | None = None, progress: bool = True, jobs: int |
 def _build(batch: BatchRun, plan_: Plan, config: Config, manifest: dict, workers: int,
            force: bool, scheduler: str | None, cluster: str | None,
            notebook_sha: dict | None = None) -> tuple[list[Outcome], int]:
-    notebook_sha = notebook_sha or {n: files.sha256_file(config.notebook_file(n), missing_ok=True)
+    notebook_sha = notebook_sha or {n: sha256_file(config.notebook_file(n), missing_ok=True)
                                     for n in {j.notebook for j in plan_.jobs}}
     inputs = batch.inputs_for(plan_.jobs, notebook_sha, manifest, config)
     files = OutputFiles(batch.out)
@@ -138,7 +138,7 @@ def run_job(job: Job, out: Path, exporter=None, data_version: str = "unknown",
         html = job.html_path(out)
         return Outcome(job, "built", result.timings.get("total", 0.0),
                        executed=job.executed_path(out), html=html)
-    executed = files.write_bytes_atomic(job.failed_path(out), result.executed.encode("utf-8")) \
+    executed = write_bytes_atomic(job.failed_path(out), result.executed.encode("utf-8")) \
         if result.executed else None
     return Outcome(job, "failed", result.timings.get("total", 0.0), result.error, executed)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.data import code as code_
-from lib.data import files
+from lib.data.files import sha256_bytes, sha256_file, write_bytes_atomic, write_files_atomic
 from lib.batch import state as state_
 from lib.batch.config import Config, read_notebook
 from lib.batch.fingerprints import data_id, index_entries, inputs_of, \
@@ -153,9 +153,9 @@ class BatchRun:
     def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
         and the SHA-256 of each notebook."""
-        notebook_sha = {e["notebook"]: files.sha256_file(config.notebook_file(e["notebook"]), missing_ok=True)
+        notebook_sha = {e["notebook"]: sha256_file(config.notebook_file(e["notebook"]), missing_ok=True)
                         for e in config.entries}
-        key = files.sha256_bytes(state_.canonical_json({
+        key = sha256_bytes(state_.canonical_json({
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
             "runner": state_.RUNNER_VERSION}).encode())
@@ -163,7 +163,7 @@ class BatchRun:
         if cached is not None:
             self.phase("planned (cached)")
             return Plan.from_dict(cached, config), notebook_sha
-        facts_key = files.sha256_bytes(state_.canonical_json({
+        facts_key = sha256_bytes(state_.canonical_json({
             "data": data_id(manifest), "processed": str(processed_dir()),
             "lib": self.identity["lib"], "runner": state_.RUNNER_VERSION}).encode())
         facts = PlanFacts(self.state.cached("plan_facts", facts_key))
@@ -328,7 +328,7 @@ class BatchRun:
             executed = None
             if result.executed:
                 try:
-                    executed = files.write_bytes_atomic(job.failed_path(out),
+                    executed = write_bytes_atomic(job.failed_path(out),
                                                          result.executed.encode("utf-8"))
                 except OSError as err:
                     result = dataclasses.replace(result, error=f"{result.error}; "
@@ -458,7 +458,7 @@ class BatchRun:
             "host": os.uname().nodename if hasattr(os, "uname") else "", "git": state_.git_commit(),
             "code": self.identity, "packages": state_.package_versions(),
             "config": {"path": str(config.path) if config else str(self.config_path),
-                       "sha256": files.sha256_bytes(config.text.encode()) if config else None,
+                       "sha256": sha256_bytes(config.text.encode()) if config else None,
                        "languages": config.languages if config else None},
             "data": {"processed_dir": str(processed_dir()),
                      "data_version": manifest.get("data_version"),
@@ -487,6 +487,6 @@ def write_report(job: Job, out: Path, result) -> None:
              job.html_path(out): result.html.encode("utf-8")}
     if getattr(result, "xlsx", None):
         files[workbook] = result.xlsx
-    files.write_files_atomic(files)
+    write_files_atomic(files)
     if workbook not in files:
         workbook.unlink(missing_ok=True)

@@ -476,46 +476,52 @@ def _month(name: str) -> int:
     return _MONTH_NAMES[name[:3]]
 
 
+def _day(y, m, d) -> When:
+    return When("date", int(y), int(m), int(d))
+
+
+def _mon(y, m) -> When:
+    return When("month", int(y), int(m))
+
+
+def _span(a: When, b: When) -> When:
+    return When("span", parts=(a, b))
+
+
+# The time expressions without nesting, each a full-match pattern and its fields.
+_ATOM_FORMS = tuple((re.compile(pattern), make) for pattern, make in (
+    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: _day(m[1], m[2], m[3])),
+    (r"(\d{4})-(\d{2})-(\d{2})/(\d{2})",
+     lambda m: _span(_day(m[1], m[2], m[3]), _day(m[1], m[2], m[4]))),
+    (r"(\d{4})-(\d{2})", lambda m: _mon(m[1], m[2])),
+    (r"(\d{4})-(\d{2})/(\d{2})", lambda m: _span(_mon(m[1], m[2]), _mon(m[1], m[3]))),
+    (r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", lambda m: _span(_mon(m[1], m[2]), _mon(m[3], m[4]))),
+    (r"(19|20)\d\d", lambda m: When("year", int(m[0]))),
+    (rf"{_MON} (\d{{4}})", lambda m: _mon(m[2], _month(m[1]))),
+    (rf"{_MON}\s*[-–/]\s*{_MON} (\d{{4}})",
+     lambda m: _span(_mon(m[3], _month(m[1])), _mon(m[3], _month(m[2])))),
+    (r"early (\d{4})", lambda m: When("early", int(m[1]))),
+    (r"h([12]) (\d{4})", lambda m: When("half", int(m[2]), n=int(m[1]))),
+    (r"first (\d+) months of an unstated year", lambda m: When("first_months", n=int(m[1]))),
+    (r"undated", lambda m: When("undated")),
+))
+
+
 def _atom(s: str) -> When | None:
     """One time expression (lower case, no parentheses), or None when it is not one."""
     s = s.strip()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s):
-        return When("date", int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})/(\d{2})", s):
-        return When("span", parts=(When("date", int(m[1]), int(m[2]), int(m[3])),
-                                   When("date", int(m[1]), int(m[2]), int(m[4]))))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", s):
-        return When("month", int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{2})", s):
-        return When("span", parts=(When("month", int(m[1]), int(m[2])),
-                                   When("month", int(m[1]), int(m[3]))))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", s):
-        return When("span", parts=(When("month", int(m[1]), int(m[2])),
-                                   When("month", int(m[3]), int(m[4]))))
-    if re.fullmatch(r"(19|20)\d\d", s):
-        return When("year", int(s))
-    if m := re.fullmatch(rf"{_MON} (\d{{4}})", s):
-        return When("month", int(m[2]), _month(m[1]))
-    if m := re.fullmatch(rf"{_MON}\s*[-–/]\s*{_MON} (\d{{4}})", s):
-        return When("span", parts=(When("month", int(m[3]), _month(m[1])),
-                                   When("month", int(m[3]), _month(m[2]))))
-    if m := re.fullmatch(r"early (\d{4})", s):
-        return When("early", int(m[1]))
+    for pattern, make in _ATOM_FORMS:
+        if m := pattern.fullmatch(s):
+            return make(m)
     if m := re.fullmatch(r"end (.+)", s):
         inner = _atom(m[1])
         return When("end", parts=(inner,)) if inner and inner.kind in ("year", "month") else None
-    if m := re.fullmatch(r"h([12]) (\d{4})", s):
-        return When("half", int(m[2]), n=int(m[1]))
-    if m := re.fullmatch(r"first (\d+) months of an unstated year", s):
-        return When("first_months", n=int(m[1]))
-    if s == "undated":
-        return When("undated")
     for separator in (" to ", "–", "-"):
         if separator in s:
             start, end = s.split(separator, 1)
             a, b = _atom(start), _atom(end)
             if a and b and a.kind != "span" and b.kind != "span":
-                return When("span", parts=(a, b))
+                return _span(a, b)
     return None
 
 
