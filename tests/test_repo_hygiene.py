@@ -35,7 +35,7 @@ def test_parameters_are_typed_with_a_default_and_a_comment(path):
     lines = "".join(cell["source"]).splitlines()
     assert lines and all(re.fullmatch(r"\w+: (str|int|float|bool) = \S.*  # \S.*", line)
                          for line in lines)
-    assert "unit_code" in declared_parameters(notebook)
+    assert "unit_code" in declared_parameters(path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from lib.batch import plan as planning, run as report, state as batch_state
+from lib.batch.config import declared_parameters
 
 
 def write_notebook(path, parameters: str, *cells: str) -> None:
@@ -93,10 +94,16 @@ def test_languages_are_validated(processed, outputs, tmp_path, capsys):
     assert "no report is configured for language vi (configured: en)" in capsys.readouterr().err
 
 
-def test_declared_parameters_and_type_checks():
+def test_declared_parameters_and_type_checks(tmp_path):
     notebook = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
-                           "source": STANDARD + "threshold: float = 0.5  # share\nflag = False\n"}]}
-    declared = planning.declared_parameters(notebook)
+                           "source": STANDARD + "threshold: float = 0.5  # share\nflag = False\n",
+                           "id": "parameters", "execution_count": None, "outputs": []}],
+                "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                            "display_name": "Python 3"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    declared = declared_parameters(path)
     assert list(declared) == ["unit_code", "reference_year", "unit_level", "lang", "threshold",
                               "flag"]
     assert declared["threshold"].type_name == "float" and declared["flag"].type_name == "bool"

@@ -14,24 +14,13 @@ import numpy as np
 import pandas as pd
 
 from lib.data.datasets.dti_scores import best_estimates, usable_scores
+from lib.data.datasets.units import Unit
 from lib.data.load import load_table, table_signature
 from lib.data.parse import ParseError, parse_period_fields
 
 INFRASTRUCTURE_THEMES = ("infrastructure", "online_services", "e_government")
 CASHLESS_THEMES = ("cashless", "financial_inclusion")
 PEER_GROUP_ORDER = ("districts_of_", "communes_of_", "province_63", "province_34")
-
-
-@dataclass(frozen=True)
-class Unit:
-    """An administrative unit as valid in a reference year."""
-
-    code: str
-    name: str
-    unit_type: str
-    level: str
-    parent_code: str | None
-    parent_name: str | None
 
 
 @dataclass(frozen=True)

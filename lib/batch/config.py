@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
 
 from lib.batch.pool import cell_source as _source
+from lib.batch.pool import skip_unused_iri_grammar
 from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME
 from lib.data.constants import UNIT_LEVELS
 from lib.data.paths import NOTEBOOKS_DIR, REPORTS_CONFIG, ROOT
@@ -277,30 +278,41 @@ def read_notebook(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def declared_parameters(notebook: dict) -> dict[str, Declared]:
-    """The parameters a notebook declares in its one cell tagged ``parameters``, like
-    ``unit_code: str = "246"  # comment``. Raises ``ValueError`` when there is no such cell,
-    several, or it is not valid Python."""
-    cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"
+def inspect_parameters(path: str | Path) -> dict[str, dict[str, str]]:
+    """``papermill.inspect_notebook`` of the notebook at ``path``: name → ``name``,
+    ``inferred_type_name`` (the annotation, or ``"None"``), ``default`` and ``help`` (the
+    comment), all str, in the cell's order. Raises ``ValueError`` when no cell or several are
+    tagged ``parameters`` (papermill would take the first) or the cell is not valid Python
+    (papermill would find no parameters)."""
+    cells = [c for c in read_notebook(path).get("cells", []) if c.get("cell_type") == "code"
              and "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
         raise ValueError(f"{len(cells)} cells tagged 'parameters' (expected 1)")
     try:
-        tree = ast.parse(_source(cells[0]))
+        compile(_source(cells[0]), str(path), "exec")
     except SyntaxError as err:
         raise ValueError(f"parameters cell is not valid Python: {err}") from None
-    declared = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            name, annotation, value = node.target.id, ast.unparse(node.annotation), node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            name, annotation, value = node.targets[0].id, None, node.value
-        else:
-            continue
+    skip_unused_iri_grammar()
+    import papermill
+
+    return papermill.inspect_notebook(str(path))
+
+
+def as_declared(inspected: dict[str, dict[str, str]]) -> dict[str, Declared]:
+    """:func:`inspect_parameters`' answer as :class:`Declared` parameters (defaults evaluated
+    as Python literals; a default that is not one has ``has_default`` False)."""
+    result = {}
+    for name, found in inspected.items():
+        annotation = None if found["inferred_type_name"] == "None" else found["inferred_type_name"]
         try:
-            default, has_default = ast.literal_eval(value), True
+            default, has_default = ast.literal_eval(found["default"]), True
         except (ValueError, TypeError, SyntaxError):
             default, has_default = None, False
-        declared[name] = Declared(name, annotation, default, has_default)
-    return declared
+        result[name] = Declared(name, annotation, default, has_default)
+    return result
+
+
+def declared_parameters(path: str | Path) -> dict[str, Declared]:
+    """The parameters the notebook at ``path`` declares in its cell tagged ``parameters``
+    (``unit_code: str = "246"  # comment``); raises as :func:`inspect_parameters`."""
+    return as_declared(inspect_parameters(path))

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_string  # the C string escaper
 from pathlib import Path
 
-from lib.data.files import sha256_bytes
+from lib.data.files import sha256_bytes, sha256_file
 from lib.batch import state as state_
 from lib.batch.config import _SAFE_NAME, _TYPES, Config, ConfigError, Declared, \
-    declared_parameters, read_notebook
+    as_declared, inspect_parameters
 from lib.messages import DEFAULT_LANGUAGE
 
 
@@ -196,6 +196,12 @@ class PlanFacts:
             self.changed = True
         return self.data[name]
 
+    def parameters(self, notebook: Path) -> dict[str, Declared]:
+        """The parameters the notebook declares (:func:`lib.batch.config.inspect_parameters`),
+        kept by the notebook's SHA-256: a changed ``reports.yml`` is planned without papermill."""
+        return as_declared(self._get(f"parameters:{sha256_file(notebook)}",
+                                  lambda: inspect_parameters(notebook)))
+
     def names(self, level: str) -> dict[str, str]:
         """Unit code → name of the units of ``level`` (``units`` table)."""
         def compute():
@@ -244,8 +250,7 @@ def expand(config: Config, facts: PlanFacts | None = None) -> Plan:
         notebook = entry["notebook"]
         if notebook not in declared:
             try:
-                declared[notebook] = declared_parameters(
-                    read_notebook(config.notebook_file(notebook)))
+                declared[notebook] = facts.parameters(config.notebook_file(notebook))
             except ValueError as err:
                 problems.append(f"{config.notebook_display_path(notebook)}: {err}")
                 declared[notebook] = None

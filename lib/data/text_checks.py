@@ -13,7 +13,8 @@ import pandas as pd
 from lib.data.io import RAW_ROW, DataError
 from lib.data.parse import ParseError
 from lib.data.paths import REFERENCE_DIR
-from lib.data.texts import LANGUAGES, MissingText, data_text, table_hint, table_path
+from lib.data.texts import MissingText, data_text, table_hint, table_path
+from lib.messages import LANGUAGES
 
 # processed table → (column, kind of text) that reaches a page
 TABLE_TEXTS = {

@@ -43,7 +43,7 @@ from babel.dates import format_date
 from lib.data.parse import (ParseError, PeriodFields, Qualifier, When, normalize_text,
                             parse_period_fields)
 from lib.data.paths import REFERENCE_DIR
-from lib.messages import LANGUAGES, catalogue, check_language, render
+from lib.messages import catalogue, check_language, render
 
 
 @dataclass(frozen=True)

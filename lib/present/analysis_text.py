@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.analysis.queries import Unit
+from lib.data.datasets.units import Unit
 from lib.messages import render
 from lib.present.formatting import (
     format_number, format_percent, format_rank, is_missing, no_data, ordinal)

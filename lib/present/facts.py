@@ -12,7 +12,7 @@ escapes it. A value not in the sources used says so, a score published but not e
 from __future__ import annotations
 
 from lib.analysis import queries as profiles
-from lib.analysis.queries import Unit
+from lib.data.datasets.units import Unit
 from lib.messages import Messages
 from lib.present import labels as say
 from lib.present.formatting import format_rank, is_missing, level_name, no_data, ordinal

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.analysis.queries import Unit
+from lib.data.datasets.units import Unit
 from lib.data import texts
 from lib.data.load import load_table
 from lib.messages import catalogue, render

@@ -327,7 +327,7 @@ def _read_table(grid: Grid, layout: Layout, opts: FileOptions, problems: Problem
         if unit is None:
             continue
         base = dict(file=name, sheet=sheet or "", row=line, unit_text=unit_text,
-                    unit_code=unit.code, unit_name=unit.name, parent_code=unit.parent_code,
+                    unit_code=unit.code, unit_name=unit.name, parent_code=unit.parent_code or "",
                     note=cell_text(at(note_col)))
         rank = _read_rank(at(rank_col), at(rank_of_col), layout, rank_col, where, line, problems)
         if not long and all((unit.code, h.year or row_year, h.canonical) in seen

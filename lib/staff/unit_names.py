@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from lib.data.datasets.units import Unit
 from lib.data.parse import fold_text, normalize_text
 from lib.data.paths import RAW_DIR, REFERENCE_DIR
 
@@ -35,18 +35,6 @@ class UnitNameError(LookupError):
     def hint(self) -> str:
         """'did you mean …?' text, or ``""``."""
         return f"did you mean {' or '.join(self.suggestions)}?" if self.suggestions else ""
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One resolved unit: ``code`` (GSO, str), ``name`` (NFC, without type), ``unit_type``,
-    ``level`` (``province``/``district``/``commune``), ``parent_code``."""
-
-    code: str
-    name: str
-    unit_type: str
-    level: str
-    parent_code: str
 
 
 @lru_cache(maxsize=1)
@@ -133,7 +121,7 @@ class UnitResolver:
 
     @staticmethod
     def _unit(row) -> Unit:
-        parent = "" if pd.isna(row.parent_code) else str(row.parent_code)
+        parent = None if pd.isna(row.parent_code) else str(row.parent_code)
         return Unit(row.unit_code, row.unit_name, row.unit_type, row.unit_level, parent)
 
     def _label(self, row) -> str:

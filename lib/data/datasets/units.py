@@ -25,6 +25,7 @@ raw files' sidecars.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,22 @@ from lib.data.sources import row_source_ids
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit as valid in a reference year: ``code`` (GSO, str), ``name``
+    (NFC, without the type word), ``unit_type``, ``level`` (:data:`UNIT_LEVELS`),
+    ``parent_code`` (None for a province or the country) and ``parent_name`` (None when the
+    caller did not look it up). Built by :func:`lib.analysis.queries.get_unit` and by the
+    staff workbooks' name resolver (:mod:`lib.staff.unit_names`)."""
+
+    code: str
+    name: str
+    unit_type: str
+    level: str
+    parent_code: str | None
+    parent_name: str | None = None
+
 
 RAW_FILES = ("admin_provinces_2025_merger.csv", "admin_districts_vinhphuc.csv",
              "admin_communes_vinhphuc.csv", "admin_unit_renames.csv")
