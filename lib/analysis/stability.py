@@ -173,7 +173,9 @@ def summarise_change(scores: pd.DataFrame, peer_group: str, year_a: int, year_b:
         w_stat = w_p = sign_p = np.nan
         notes.append(why("all_changes_zero"))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # degenerate (all-equal) data give NaN bounds
+        # degenerate (all-equal) changes give NaN bounds: that is the answer, not a fault
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
         ci = stats.bootstrap((d,), np.mean, method="BCa", n_resamples=n_resamples,
                              confidence_level=confidence_level,
                              rng=np.random.default_rng(seed)).confidence_interval

@@ -155,8 +155,8 @@ def _restore_libraries(base: _Snapshot) -> None:
             changed = {key: value for key, value in base.rc.items()
                        if key != "backend" and matplotlib.rcParams.get(key) != value}
             if changed:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+                with warnings.catch_warnings():  # restoring a deprecated key is not the analyst's
+                    warnings.simplefilter("ignore", matplotlib.MatplotlibDeprecationWarning)
                     matplotlib.rcParams.update(changed)
     if base.pandas is not None:
         import pandas as pd

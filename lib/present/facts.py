@@ -111,17 +111,22 @@ def indicators_header(unit: Unit, year: int, themes: tuple[str, ...], lang: str 
     return header
 
 
-def header_facts(notebook_name: str, parameters: dict, lang: str = "vi") -> dict:
-    """The key figures of report ``notebook_name`` for its papermill ``parameters``
-    (``unit_code``, ``unit_level``, ``reference_year``), as its notebook passes them; ``{}``
-    when the parameters do not name a unit or the notebook shows none (analysts' checks)."""
-    if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
-        return {}
-    year = int(parameters["reference_year"])
-    unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
+def header_for(notebook: str, unit: Unit, year: int, lang: str = "vi") -> dict:
+    """The key figures of report ``notebook`` for ``unit`` in reference year ``year``; ``{}``
+    for a notebook that shows none (analysts' checks)."""
     headers = {"scores": lambda: scores_header(unit, year, lang),
                "overview": lambda: overview_header(unit, year, lang),
                "infrastructure": lambda: indicators_header(unit, year,
                                                            profiles.INFRASTRUCTURE_THEMES, lang),
                "cashless": lambda: indicators_header(unit, year, profiles.CASHLESS_THEMES, lang)}
-    return headers[notebook_name]() if notebook_name in headers else {}
+    return headers[notebook]() if notebook in headers else {}
+
+
+def header_facts(notebook_name: str, parameters: dict, lang: str = "vi") -> dict:
+    """:func:`header_for` the unit its papermill ``parameters`` name (``unit_code``,
+    ``unit_level``, ``reference_year``); ``{}`` when they name none."""
+    if not {"unit_code", "unit_level", "reference_year"} <= set(parameters):
+        return {}
+    year = int(parameters["reference_year"])
+    unit = profiles.get_unit(str(parameters["unit_code"]), parameters["unit_level"], year)
+    return header_for(notebook_name, unit, year, lang)
