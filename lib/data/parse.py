@@ -472,16 +472,9 @@ class PeriodFields:
     text: str = ""
 
 
-def _month(name: str) -> int:
-    return _MONTH_NAMES[name[:3]]
-
-
-def _day(y, m, d) -> When:
-    return When("date", int(y), int(m), int(d))
-
-
-def _mon(y, m) -> When:
-    return When("month", int(y), int(m))
+def _when(kind: str, *fields: str) -> When:
+    """A ``When`` of ``kind`` from matched fields (year, month, day); a month may be a name."""
+    return When(kind, *(int(f) if f.isdigit() else _MONTH_NAMES[f[:3]] for f in fields))
 
 
 def _span(a: When, b: When) -> When:
@@ -490,16 +483,18 @@ def _span(a: When, b: When) -> When:
 
 # The time expressions without nesting, each a full-match pattern and its fields.
 _ATOM_FORMS = tuple((re.compile(pattern), make) for pattern, make in (
-    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: _day(m[1], m[2], m[3])),
+    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: _when("date", m[1], m[2], m[3])),
     (r"(\d{4})-(\d{2})-(\d{2})/(\d{2})",
-     lambda m: _span(_day(m[1], m[2], m[3]), _day(m[1], m[2], m[4]))),
-    (r"(\d{4})-(\d{2})", lambda m: _mon(m[1], m[2])),
-    (r"(\d{4})-(\d{2})/(\d{2})", lambda m: _span(_mon(m[1], m[2]), _mon(m[1], m[3]))),
-    (r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", lambda m: _span(_mon(m[1], m[2]), _mon(m[3], m[4]))),
+     lambda m: _span(_when("date", m[1], m[2], m[3]), _when("date", m[1], m[2], m[4]))),
+    (r"(\d{4})-(\d{2})", lambda m: _when("month", m[1], m[2])),
+    (r"(\d{4})-(\d{2})/(\d{2})",
+     lambda m: _span(_when("month", m[1], m[2]), _when("month", m[1], m[3]))),
+    (r"(\d{4})-(\d{2})/(\d{4})-(\d{2})",
+     lambda m: _span(_when("month", m[1], m[2]), _when("month", m[3], m[4]))),
     (r"(19|20)\d\d", lambda m: When("year", int(m[0]))),
-    (rf"{_MON} (\d{{4}})", lambda m: _mon(m[2], _month(m[1]))),
+    (rf"{_MON} (\d{{4}})", lambda m: _when("month", m[2], m[1])),
     (rf"{_MON}\s*[-–/]\s*{_MON} (\d{{4}})",
-     lambda m: _span(_mon(m[3], _month(m[1])), _mon(m[3], _month(m[2])))),
+     lambda m: _span(_when("month", m[3], m[1]), _when("month", m[3], m[2]))),
     (r"early (\d{4})", lambda m: When("early", int(m[1]))),
     (r"h([12]) (\d{4})", lambda m: When("half", int(m[2]), n=int(m[1]))),
     (r"first (\d+) months of an unstated year", lambda m: When("first_months", n=int(m[1]))),
