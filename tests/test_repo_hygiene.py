@@ -83,3 +83,20 @@ def test_requirements_are_all_pinned():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_layout_names_every_module_of_lib():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout", 1)[1].split("```")[1]
+    listed, folder = set(), []
+    for line in layout.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        depth = (len(line) - len(line.lstrip())) // 2
+        if name.endswith("/"):
+            folder[depth:] = [name]
+        elif name.endswith(".py"):
+            listed.add("".join(folder[:depth]) + name)
+    modules = {str(p.relative_to(ROOT)) for p in (ROOT / "lib").rglob("*.py")
+               if p.name != "__init__.py" or p.parent.name == "lib"}
+    modules = {m for m in modules if "/datasets/" not in m}  # one line for the folder
+    assert sorted(modules - listed) == [] and sorted(listed - modules) == []
