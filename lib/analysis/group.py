@@ -35,8 +35,7 @@ from lib.analysis.base import Result
 from lib.data.code import code_hash
 from lib.data.files import sha256_bytes, write_atomic
 from lib.data.load import load_table, table_signature
-from lib.data.paths import read_manifest
-from lib.data.paths import processed_dir
+from lib.data.paths import processed_dir, read_manifest
 
 log = logging.getLogger(__name__)
 

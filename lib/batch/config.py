@@ -17,9 +17,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
 
+from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME, skip_unused_iri_grammar
 from lib.batch.pool import cell_source as _source
-from lib.batch.pool import skip_unused_iri_grammar
-from lib.batch.pool import CELL_TIMEOUT, KERNEL_NAME
 from lib.data.constants import UNIT_LEVELS
 from lib.data.paths import NOTEBOOKS_DIR, REPORTS_CONFIG, ROOT
 from lib.messages import LANGUAGES

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _json_string  # the C string escaper
 from pathlib import Path
 
-from lib.data.files import sha256_bytes, sha256_file
 from lib.batch import state as state_
 from lib.batch.config import _SAFE_NAME, _TYPES, Config, ConfigError, Declared, \
     as_declared, inspect_parameters
+from lib.data.files import sha256_bytes, sha256_file
 from lib.messages import DEFAULT_LANGUAGE
 
 

@@ -14,14 +14,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.data import code as code_
-from lib.data.files import sha256_bytes, sha256_file, write_bytes_atomic, write_files_atomic
 from lib.batch import state as state_
 from lib.batch.config import Config, read_notebook
-from lib.batch.fingerprints import data_id, index_entries, inputs_of, \
-    record_base
+from lib.batch.fingerprints import data_id, index_entries, inputs_of, record_base
 from lib.batch.plan import Job, Plan, PlanFacts, expand
 from lib.batch.pool import notebook_imports
+from lib.data import code as code_
+from lib.data.files import sha256_bytes, sha256_file, write_bytes_atomic, write_files_atomic
 from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir, read_manifest
 
 EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3  # see lib.batch.run
@@ -153,8 +152,8 @@ class BatchRun:
     def full_plan(self, config: Config, manifest: dict) -> tuple[Plan, dict]:
         """The whole configuration's plan (cached by configuration, notebooks, data and code)
         and the SHA-256 of each notebook."""
-        notebook_sha = {e["notebook"]: sha256_file(config.notebook_file(e["notebook"]), missing_ok=True)
-                        for e in config.entries}
+        notebook_sha = {e["notebook"]: sha256_file(config.notebook_file(e["notebook"]),
+                                                   missing_ok=True) for e in config.entries}
         key = sha256_bytes(state_.canonical_json({
             "config": config.text, "config_path": str(config.path.resolve()),
             "notebooks": notebook_sha, "data": data_id(manifest), "lib": self.identity["lib"],
@@ -329,7 +328,7 @@ class BatchRun:
             if result.executed:
                 try:
                     executed = write_bytes_atomic(job.failed_path(out),
-                                                         result.executed.encode("utf-8"))
+                                                  result.executed.encode("utf-8"))
                 except OSError as err:
                     result = dataclasses.replace(result, error=f"{result.error}; "
                                                  + self._storage_fault(err, job, record))

@@ -38,6 +38,7 @@ from lib.data.sources import row_source_ids
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
+
 @dataclass(frozen=True)
 class Unit:
     """One administrative unit as valid in a reference year: ``code`` (GSO, str), ``name``
