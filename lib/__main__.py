@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
+from lib.data.constants import EXIT_BAD_INPUT, EXIT_OK, EXIT_REPORTS_FAILED
 
 
 def _cmd_data(args: argparse.Namespace) -> int:

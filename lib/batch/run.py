@@ -34,8 +34,9 @@ from lib.batch.config import Config, ConfigError, load_config
 from lib.batch.fingerprints import OutputFiles, rebuild_reason
 from lib.batch.plan import Job, Plan, language_root, narrow
 from lib.batch.pool import KERNEL_NAME
-from lib.batch.runner import (EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_REPORTS_FAILED,
-                              BatchRun, Outcome, write_report)
+from lib.batch.runner import BatchRun, Outcome, write_report
+from lib.data.constants import EXIT_BAD_INPUT as EXIT_BAD_CONFIG  # a bad reports.yml is bad input
+from lib.data.constants import EXIT_LOCKED, EXIT_OK, EXIT_REPORTS_FAILED
 from lib.data.paths import processed_dir
 
 OUTPUTS_MIN_FREE = 50 * 10**6  # bytes free in outputs/ before a run starts

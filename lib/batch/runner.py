@@ -23,9 +23,6 @@ from lib.data import code as code_
 from lib.data.files import sha256_bytes, sha256_file, write_bytes_atomic, write_files_atomic
 from lib.data.paths import RAW_DIR, REPORTS_CONFIG, outputs_dir, processed_dir, read_manifest
 
-EXIT_OK, EXIT_REPORTS_FAILED, EXIT_BAD_CONFIG, EXIT_LOCKED = 0, 1, 2, 3  # see lib.batch.run
-
-
 
 @dataclass
 class Outcome:
