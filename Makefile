@@ -54,7 +54,7 @@ check-html: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-## lab PORT=8888 LAB_ARGS=...: JupyterLab on the project with its own kernel
+## lab PORT=8890 LAB_ARGS=...: JupyterLab on the project with its own kernel (default port: Jupyter's)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(PORT),--port=$(PORT)) $(LAB_ARGS)
 

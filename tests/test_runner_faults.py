@@ -4,7 +4,6 @@ kernel starts; notebook names in reports.yml cannot leave notebooks/ (nor output
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -73,7 +72,9 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
     config.write_text("years: [2022]\nnotebooks_dir: notebooks\nreports:\n  - {notebook: slow, "
                       "unit_level: district, peer_group: districts_of_26, data: all}\n",
                       encoding="utf-8")
-    env = {**os.environ, "DTI_OUTPUTS_DIR": str(tmp_path / "outputs"),
+    temp = tmp_path / "tmp"  # the run's own temp folder: another run's tidying cannot touch it
+    temp.mkdir()
+    env = {**os.environ, "DTI_OUTPUTS_DIR": str(tmp_path / "outputs"), "TMPDIR": str(temp),
            "DTI_PROCESSED_DIR": str(processed), "DTI_TEST_STARTED": str(started)}
     runner = subprocess.Popen([sys.executable, "-m", "lib", "reports", "--config", str(config),
                                *executor, "--force"], cwd=ROOT, env=env,
@@ -127,14 +128,14 @@ def test_kill_9_of_the_runner_leaves_no_process_and_the_next_run_tidies(tmp_path
         if "ipykernel_launcher" in command:
             connection = Path(command[command.index("-f") + 1])
             assert connection.parent.name.startswith("dti-k-"), command
-    left = [p for p in Path(tempfile.gettempdir()).glob("dti-*")
+    left = [p for p in temp.glob("dti-*")
             if p.name.startswith(batch_state.TEMP_PREFIXES) and (p / "pid").exists()
             and int((p / "pid").read_text()) in seen.keys() | {runner.pid}]
     assert left, "the killed run left no temporary folder to tidy"
     if "--cluster" in executor:  # the workers' copies of the data
         assert any(p.name.startswith("dti-data-") for p in left)
     # ... which the next run removes
-    removed = batch_state.remove_dead_temp_dirs()
+    removed = batch_state.remove_dead_temp_dirs(temp)
     assert set(left) <= set(removed) and not any(p.exists() for p in left)
 
 
