@@ -213,3 +213,12 @@ def test_rebuild_reasons(tmp_path):
         "last attempt failed"
     (tmp_path / "html" / "2023" / "x.html").unlink()
     assert report.rebuild_reason(record, inputs, tmp_path) == "output missing"
+
+
+def test_dry_run_says_its_counts_are_in_each_language(processed, outputs, capsys):
+    assert report.main(only=["scores"], units=["246"], dry_run=True) == report.EXIT_OK
+    assert ("4 reports planned: 4 to build, 0 up to date; 6 unit-years without data "
+            "(counted in each language: vi, en)\n") in capsys.readouterr().out
+    assert report.main(only=["scores"], units=["246"], languages=["en"], dry_run=True) == 0
+    assert "2 reports planned: 2 to build, 0 up to date; 3 unit-years without data\n" \
+        in capsys.readouterr().out

@@ -38,6 +38,7 @@ from lib.batch.runner import BatchRun, Outcome, write_report
 from lib.data.constants import EXIT_BAD_INPUT as EXIT_BAD_CONFIG  # a bad reports.yml is bad input
 from lib.data.constants import EXIT_LOCKED, EXIT_OK, EXIT_REPORTS_FAILED
 from lib.data.paths import processed_dir
+from lib.messages import DEFAULT_LANGUAGE
 
 OUTPUTS_MIN_FREE = 50 * 10**6  # bytes free in outputs/ before a run starts
 
@@ -158,7 +159,14 @@ def _print_plan(batch: BatchRun, selected: Plan, inputs: dict, force: bool) -> N
         print(f"{'build' if reason else 'ok   '}  {job.label}  ({reason or 'up to date'})")
     count = len(selected.jobs)
     print(f"{count} report{'s' if count != 1 else ''} planned: {build} to build, {up} up to date; "
-          f"{len(selected.no_data)} unit-years without data")
+          f"{len(selected.no_data)} unit-years without data{_per_language(selected)}")
+
+
+def _per_language(plan: Plan) -> str:
+    """`` (counted in each language: vi, en)`` when the plan has more than one language (the
+    index of each language counts its own), else ``""``."""
+    languages = sorted({job.lang for job in plan.jobs}, key=lambda lang: lang != DEFAULT_LANGUAGE)
+    return f" (counted in each language: {', '.join(languages)})" if len(languages) > 1 else ""
 
 
 def _argument_problem(jobs: int | None, cluster: str | None) -> str | None:
@@ -321,8 +329,8 @@ def _summarize(batch: BatchRun, selected: Plan, outcomes: list[Outcome], manifes
         on = (f"{where.get('workers')} Dask worker(s) at {where.get('scheduler')}"
               if where.get("kind") == "dask" else f"{where.get('workers')} local worker(s)")
         print(f"\n{len(built)} built, {len(failed)} failed, {len(up)} up to date of "
-              f"{len(outcomes)} reports; {len(selected.no_data)} unit-years without data. "
-              f"{wall:.1f} s on {on}.")
+              f"{len(outcomes)} reports; {len(selected.no_data)} unit-years without data"
+              f"{_per_language(selected)}. {wall:.1f} s on {on}.")
     if failed:
         print("Failed (a previous good HTML stays published, marked stale in the index; the "
               "executed notebook named below a report holds its traceback):", file=sys.stderr)
