@@ -125,3 +125,9 @@ def test_many_warnings_under_a_table_become_one_box_with_the_list_collapsed():
     assert "<summary>Xem 8 lưu ý</summary>" in markup and markup.count("<li>") == 8
     two = display.warnings_html(notes[:2], "en")
     assert two.count('<p class="dti-warning">') == 2 and "<details" not in two
+
+
+def test_a_table_without_name_or_caption_names_its_csv_after_its_columns():
+    table = pd.DataFrame({"Đơn vị": ["huyện Lập Thạch"], "Điểm DTI": ["744,213"],
+                          "Thứ hạng": ["1/9"], "Ghi chú": [""]})
+    assert 'download="don-vi-diem-dti-thu-hang.csv"' in display.table_html(table, lang="vi")

@@ -165,14 +165,15 @@ def table_html(table: pd.DataFrame, caption: str = "", lang: str = "vi", name: s
     A table longer than :data:`LONG_TABLE_ROWS` rows, or mostly empty (at most half its rows
     with a value beside the first column),
     shows one sentence (rows, units with data) and the table collapsed in ``<details>``.
-    ``name`` (or the caption) names the CSV file (ASCII, from :func:`heading_id`)."""
+    ``name`` (or the caption, else the first three column headers) names the CSV file (ASCII,
+    from :func:`heading_id`: "Đơn vị, Điểm DTI, Thứ hạng" → ``don-vi-diem-dti-thu-hang.csv``)."""
     empty = no_data(lang)
     shown = table.astype(object).where(table.notna(), empty)
     empty_cells = _empty_cells(table, lang)
     values = empty_cells.iloc[:, 1:] if len(table.columns) > 1 else empty_cells  # beside the labels
     filled = int((~values).any(axis=1).sum())
     collapse = len(table) > LONG_TABLE_ROWS or (values.size > 0 and 2 * filled <= len(table))
-    stem = heading_id(name or caption or "table")[2:]
+    stem = heading_id(name or caption or " ".join(map(str, table.columns[:3])) or "table")[2:]
     return _table_template().render(
         caption=caption, columns=[str(c) for c in shown.columns],
         numeric=numeric_columns(table), rows=shown.itertuples(index=False, name=None),
